@@ -1,0 +1,59 @@
+use url::Url;
+
+/// The frame a message came from, as the main process knows it from the webview,
+/// never as the page claims it (Electron's `event.senderFrame`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SenderFrame {
+    url: String,
+    origin: String,
+}
+
+impl SenderFrame {
+    /// Builds the frame description from the URL the webview reports for the sender.
+    pub fn from_url(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            origin: origin_of(url),
+        }
+    }
+
+    /// The frame's URL when the message arrived.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The frame's origin: `scheme://host[:port]`, `file://` for local files, `null`
+    /// for opaque origins (`data:`, `about:blank`, unparsable URLs).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+}
+
+fn origin_of(url: &str) -> String {
+    match Url::parse(url) {
+        // The URL standard makes file: origins opaque; Electron reports them as `file://`,
+        // which is what a user checking `origin` expects to compare against.
+        Ok(parsed) if parsed.scheme() == "file" => "file://".to_owned(),
+        Ok(parsed) => parsed.origin().ascii_serialization(),
+        Err(_) => "null".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_follow_the_url_standard_with_electrons_file_rule() {
+        assert_eq!(
+            SenderFrame::from_url("https://example.com:8443/a?b").origin(),
+            "https://example.com:8443"
+        );
+        assert_eq!(
+            SenderFrame::from_url("file:///tmp/index.html").origin(),
+            "file://"
+        );
+        assert_eq!(SenderFrame::from_url("data:text/html,hi").origin(), "null");
+        assert_eq!(SenderFrame::from_url("not a url").origin(), "null");
+    }
+}

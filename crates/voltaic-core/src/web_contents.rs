@@ -1,0 +1,159 @@
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::protocol::MainMessage;
+use crate::IpcError;
+
+/// How the main process reaches one renderer's preload world. Implemented by each
+/// platform backend (and by fakes in tests).
+pub trait RendererLink: Send + Sync + 'static {
+    /// Delivers one serialized [`MainMessage`]. Called from any thread; must not block
+    /// for long. Returns [`IpcError::WindowClosed`] once the window is gone.
+    fn post(&self, message: String) -> Result<(), IpcError>;
+}
+
+/// A handle to one window's web contents, usable from any thread (Electron's
+/// `webContents`).
+#[derive(Clone)]
+pub struct WebContents {
+    id: u32,
+    link: Arc<dyn RendererLink>,
+}
+
+impl WebContents {
+    /// Wraps a transport link; `id` identifies the window for its whole life.
+    pub fn new(id: u32, link: Arc<dyn RendererLink>) -> Self {
+        Self { id, link }
+    }
+
+    /// The unique id of this window's web contents.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Sends a message to the renderer's `ipcRenderer.on(channel, ..)` listeners
+    /// (`webContents.send`).
+    ///
+    /// `args` is the argument list: a tuple or array is spread into separate
+    /// arguments, `()` sends none, any other value is sent as the only argument. To send
+    /// one array as a single argument, wrap it: `(vec,)`.
+    ///
+    /// ```
+    /// # fn demo(web_contents: &voltaic_core::WebContents) -> Result<(), voltaic_core::IpcError> {
+    /// web_contents.send("update-channel", ("Update from main process",))?;
+    /// web_contents.send("progress", (3, 10))?; // listener gets (event, 3, 10)
+    /// # Ok(()) }
+    /// ```
+    pub fn send(&self, channel: &str, args: impl Serialize) -> Result<(), IpcError> {
+        validate_channel(channel)?;
+        let args = into_args(args)?;
+        self.post(&MainMessage::Message {
+            ch: channel.to_owned(),
+            args,
+        })
+    }
+
+    pub(crate) fn post(&self, message: &MainMessage) -> Result<(), IpcError> {
+        self.link.post(message.to_json())
+    }
+}
+
+impl fmt::Debug for WebContents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebContents").field("id", &self.id).finish()
+    }
+}
+
+impl PartialEq for WebContents {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for WebContents {}
+
+/// Longest channel name accepted, in bytes.
+pub(crate) const MAX_CHANNEL_LEN: usize = 256;
+
+pub(crate) fn validate_channel(channel: &str) -> Result<(), IpcError> {
+    if channel.is_empty() || channel.len() > MAX_CHANNEL_LEN {
+        return Err(IpcError::InvalidChannel(
+            channel.chars().take(64).collect::<String>(),
+        ));
+    }
+    Ok(())
+}
+
+/// Turns a Rust value into an argument list (see [`WebContents::send`]).
+pub(crate) fn into_args(args: impl Serialize) -> Result<Vec<Value>, IpcError> {
+    match serde_json::to_value(args).map_err(|e| IpcError::Serialize(e.to_string()))? {
+        Value::Array(list) => Ok(list),
+        Value::Null => Ok(Vec::new()),
+        single => Ok(vec![single]),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Records what the main process posts, standing in for a renderer.
+    #[derive(Default)]
+    pub(crate) struct RecordingLink {
+        pub(crate) posted: Mutex<Vec<String>>,
+        pub(crate) closed: std::sync::atomic::AtomicBool,
+    }
+
+    impl RendererLink for RecordingLink {
+        fn post(&self, message: String) -> Result<(), IpcError> {
+            if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(IpcError::WindowClosed(1));
+            }
+            self.posted
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(message);
+            Ok(())
+        }
+    }
+
+    pub(crate) fn test_contents() -> (WebContents, Arc<RecordingLink>) {
+        let link = Arc::new(RecordingLink::default());
+        (WebContents::new(1, link.clone()), link)
+    }
+
+    #[test]
+    fn send_spreads_tuples_and_wraps_single_values() {
+        let (wc, link) = test_contents();
+        wc.send("a", ("x", 2)).unwrap();
+        wc.send("b", ()).unwrap();
+        wc.send("c", "only").unwrap();
+        wc.send("d", (vec![1, 2],)).unwrap();
+        let posted = link.posted.lock().unwrap().clone();
+        assert_eq!(
+            posted,
+            vec![
+                r#"{"t":"message","ch":"a","args":["x",2]}"#,
+                r#"{"t":"message","ch":"b","args":[]}"#,
+                r#"{"t":"message","ch":"c","args":["only"]}"#,
+                r#"{"t":"message","ch":"d","args":[[1,2]]}"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn send_refuses_bad_channels_and_closed_windows() {
+        let (wc, link) = test_contents();
+        assert!(matches!(wc.send("", ()), Err(IpcError::InvalidChannel(_))));
+        assert!(matches!(
+            wc.send(&"x".repeat(300), ()),
+            Err(IpcError::InvalidChannel(_))
+        ));
+        link.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(wc.send("a", ()), Err(IpcError::WindowClosed(1)));
+    }
+}
