@@ -8,7 +8,9 @@ pub enum IpcError {
     #[error("Attempted to register a second handler for '{0}'")]
     HandlerAlreadyRegistered(String),
     /// A channel name that is empty, too long, or otherwise unusable.
-    #[error("invalid channel name {0:?}: channels are non-empty strings of at most 256 characters")]
+    #[error(
+        "invalid channel name {0:?}: channels are non-empty strings of at most 256 characters"
+    )]
     InvalidChannel(String),
     /// `invoke` reached a channel nobody handles.
     #[error("No handler registered for '{0}'")]

@@ -191,7 +191,21 @@ macro_rules! impl_into_reply_via_serialize {
 }
 
 impl_into_reply_via_serialize!(
-    Value, (), String, &'static str, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64
+    Value,
+    (),
+    String,
+    &'static str,
+    bool,
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    u64,
+    f32,
+    f64
 );
 
 #[cfg(test)]
@@ -201,7 +215,11 @@ mod tests {
     use serde_json::json;
 
     fn event() -> IpcEvent {
-        IpcEvent::new("ch".into(), test_contents().0, crate::SenderFrame::from_url("file:///x"))
+        IpcEvent::new(
+            "ch".into(),
+            test_contents().0,
+            crate::SenderFrame::from_url("file:///x"),
+        )
     }
 
     async fn run<M, H: Handler<M>>(h: H, args: Vec<Value>) -> Result<Value, IpcError> {
@@ -211,7 +229,11 @@ mod tests {
     #[tokio::test]
     async fn sync_and_async_handlers_with_typed_arguments() {
         assert_eq!(
-            run(|_: IpcEvent, a: i32, b: i32| a + b, vec![json!(2), json!(3)]).await,
+            run(
+                |_: IpcEvent, a: i32, b: i32| a + b,
+                vec![json!(2), json!(3)]
+            )
+            .await,
             Ok(json!(5))
         );
         assert_eq!(
@@ -239,11 +261,20 @@ mod tests {
 
     #[tokio::test]
     async fn a_wrong_argument_type_names_channel_and_position() {
-        let err = run(|_: IpcEvent, _a: u8, _b: String| (), vec![json!(1), json!(2)])
-            .await
-            .unwrap_err();
-        assert!(matches!(err, IpcError::InvalidArgument { ref channel, index: 1, .. } if channel == "ch"));
-        assert!(err.to_string().contains("invalid type: integer `2`, expected a string"), "{err}");
+        let err = run(
+            |_: IpcEvent, _a: u8, _b: String| (),
+            vec![json!(1), json!(2)],
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, IpcError::InvalidArgument { ref channel, index: 1, .. } if channel == "ch")
+        );
+        assert!(
+            err.to_string()
+                .contains("invalid type: integer `2`, expected a string"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

@@ -130,11 +130,7 @@ impl IpcMain {
     }
 
     /// Like [`IpcMain::handle`], but the handler is removed after its first invoke.
-    pub fn handle_once<H, M>(
-        &self,
-        channel: impl Into<String>,
-        handler: H,
-    ) -> Result<(), IpcError>
+    pub fn handle_once<H, M>(&self, channel: impl Into<String>, handler: H) -> Result<(), IpcError>
     where
         H: Handler<M>,
         M: 'static,
@@ -338,7 +334,12 @@ impl IpcMain {
             }
         };
         let Some(handler) = handler else {
-            return reject(sender, id, &ch, &IpcError::NoHandler(ch.clone()).to_string());
+            return reject(
+                sender,
+                id,
+                &ch,
+                &IpcError::NoHandler(ch.clone()).to_string(),
+            );
         };
         let event = IpcEvent::new(ch.clone(), sender.clone(), frame);
         let target = sender.clone();
@@ -377,7 +378,9 @@ impl IpcMain {
         };
         let mut guarded = AssertUnwindSafe(future).catch_unwind().boxed();
         match futures_util::poll!(&mut guarded) {
-            std::task::Poll::Ready(outcome) => finish(outcome.unwrap_or_else(|p| Err(panic_error(p)))),
+            std::task::Poll::Ready(outcome) => {
+                finish(outcome.unwrap_or_else(|p| Err(panic_error(p))))
+            }
             std::task::Poll::Pending => {
                 self.registry.runtime.spawn(async move {
                     finish(guarded.await.unwrap_or_else(|p| Err(panic_error(p))));

@@ -1,1 +1,52 @@
-//! placeholder
+//! # Voltaic
+//!
+//! Electron's process and IPC model for desktop programs whose main process is Rust
+//! and whose UI is web content in the system webview (WebKitGTK on Linux).
+//!
+//! - The **main process** is your program: it owns windows ([`BrowserWindow`]) and
+//!   registers IPC handlers on [`IpcMain`].
+//! - Each window's **renderer** is a separate WebKit web process showing the page.
+//! - A **preload script** runs before the page, in its own isolated JavaScript world,
+//!   with `require('electron')` giving `ipcRenderer` and `contextBridge`. Electron
+//!   preloads run unchanged.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use voltaic::{json, App, BrowserWindow, BrowserWindowOptions, IpcEvent, Value, WebPreferences};
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let app = App::new()?;
+//!     let window = BrowserWindow::new(&app, BrowserWindowOptions {
+//!         web_preferences: WebPreferences {
+//!             preload: Some("preload.js".into()),
+//!             ..Default::default()
+//!         },
+//!         ..Default::default()
+//!     })?;
+//!
+//!     let ipc_main = app.ipc_main();
+//!     ipc_main.handle("get-data", |_: IpcEvent| async {
+//!         Ok::<Value, String>(json!({ "result": "Data from main process" }))
+//!     })?;
+//!     ipc_main.on("message-channel", |_: IpcEvent, message: String| {
+//!         println!("Message received: {message}");
+//!     });
+//!
+//!     let contents = window.web_contents().clone();
+//!     app.set_timeout(Duration::from_secs(3), move || {
+//!         let _ = contents.send("update-channel", ("Update from main process",));
+//!     });
+//!
+//!     window.load_file("index.html")?;
+//!     std::process::exit(app.run());
+//! }
+//! ```
+
+pub use serde_json::{json, Value};
+pub use voltaic_core::{
+    protocol, Async, ConsoleLevel, ConsoleMessage, ConsoleSource, Handler, IntoReply, IpcError,
+    IpcEvent, IpcMain, Json, Limits, ListenerId, RendererLink, SenderFrame, Sync, WebContents,
+};
+pub use voltaic_webkitgtk::{
+    App, AppHandle, BrowserWindow, BrowserWindowOptions, Error, WebPreferences,
+};

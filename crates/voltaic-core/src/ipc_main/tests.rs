@@ -21,8 +21,10 @@ fn fixture() -> Fixture {
 
 impl Fixture {
     fn send(&self, raw: &str) {
-        self.conn
-            .dispatch(SenderFrame::from_url("file:///app/index.html"), raw.to_owned());
+        self.conn.dispatch(
+            SenderFrame::from_url("file:///app/index.html"),
+            raw.to_owned(),
+        );
     }
 
     /// Waits (bounded) until `n` messages were posted to the renderer.
@@ -73,7 +75,9 @@ async fn invoke_without_handler_rejects_with_electrons_message() {
 #[tokio::test]
 async fn errors_panics_and_bad_arguments_reject_and_the_registry_keeps_working() {
     let f = fixture();
-    f.ipc.handle("fail", |_: IpcEvent| Err::<(), _>("boom")).unwrap();
+    f.ipc
+        .handle("fail", |_: IpcEvent| Err::<(), _>("boom"))
+        .unwrap();
     f.ipc
         .handle("panic", |_: IpcEvent| -> Value { panic!("kaboom") })
         .unwrap();
@@ -153,7 +157,9 @@ async fn listeners_run_in_order_with_event_and_arguments() {
     for i in 0..3 {
         f.send(&format!(r#"{{"t":"send","ch":"msg","args":["m{i}",{i}]}}"#));
     }
-    f.ipc.on("msg", |e: IpcEvent| e.reply("pong", ("hi",)).map_err(|e| e.to_string()));
+    f.ipc.on("msg", |e: IpcEvent| {
+        e.reply("pong", ("hi",)).map_err(|e| e.to_string())
+    });
     f.send(r#"{"t":"send","ch":"msg","args":["last",9]}"#);
     let posted = f.posted(1).await;
     assert_eq!(posted[0], json!({"t":"message","ch":"pong","args":["hi"]}));
@@ -167,7 +173,10 @@ async fn listeners_run_in_order_with_event_and_arguments() {
             "a:last:9:7:msg:file://"
         ]
     );
-    assert!(!f.ipc.remove_listener("msg", once), "once listener already gone");
+    assert!(
+        !f.ipc.remove_listener("msg", once),
+        "once listener already gone"
+    );
 }
 
 #[tokio::test]
@@ -226,16 +235,28 @@ async fn async_handlers_run_concurrently() {
 async fn malformed_and_oversized_messages_are_refused_without_panicking() {
     let f = fixture();
     f.ipc.handle("ok", |_: IpcEvent| "still alive").unwrap();
-    for raw in ["", "garbage", "[]", r#"{"t":"send","ch":1}"#, "{\"t\":\"invoke\""] {
+    for raw in [
+        "",
+        "garbage",
+        "[]",
+        r#"{"t":"send","ch":1}"#,
+        "{\"t\":\"invoke\"",
+    ] {
         f.send(raw);
     }
-    f.send(&format!(r#"{{"t":"send","ch":"x","args":["{}"]}}"#, "a".repeat(5000)));
+    f.send(&format!(
+        r#"{{"t":"send","ch":"x","args":["{}"]}}"#,
+        "a".repeat(5000)
+    ));
     f.send(r#"{"t":"invoke","id":9,"ch":["not a string"]}"#);
     f.send(r#"{"t":"invoke","id":10,"ch":"ok"}"#);
     let posted = f.posted(2).await;
     assert_eq!(posted[0]["id"], 9);
     assert_eq!(posted[0]["t"], "reject");
-    assert_eq!(posted[1], json!({"t":"resolve","id":10,"value":"still alive"}));
+    assert_eq!(
+        posted[1],
+        json!({"t":"resolve","id":10,"value":"still alive"})
+    );
 }
 
 #[tokio::test]

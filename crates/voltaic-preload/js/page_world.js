@@ -1,0 +1,77 @@
+// The page-world half of contextBridge. It arrives as an inline <script> element
+// that the preload inserts at document start, before any page script, and it takes
+// that element as its end of the bridge. The element is detached at once, so the
+// page can never find it: the page world gets the exposed APIs and nothing else.
+
+/* exported voltaicPageWorld */
+
+function voltaicPageWorld(createEndpoint, formatConsole, node) {
+  'use strict';
+  const apply = Reflect.apply;
+  const defineProperty = Object.defineProperty;
+  const freeze = Object.freeze;
+  const isFrozen = Object.isFrozen;
+  const keysOf = Object.keys;
+  const hasOwn = Object.prototype.hasOwnProperty;
+  const addEventListener = EventTarget.prototype.addEventListener;
+  const ErrorCtor = Error;
+  const pageWindow = window;
+  const pageConsole = console;
+
+  apply(Element.prototype.remove, node, []);
+  const bridge = createEndpoint(node, 'voltaic:to-preload', 'voltaic:to-page');
+
+  function deepFreeze(value) {
+    if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+      if (!isFrozen(value)) {
+        freeze(value);
+        const keys = keysOf(value);
+        for (let i = 0; i < keys.length; i++) {
+          deepFreeze(value[keys[i]]);
+        }
+      }
+    }
+    return value;
+  }
+
+  bridge.onRequest((message) => {
+    if (message.op !== 'expose') {
+      throw new ErrorCtor('Unknown context bridge request');
+    }
+    if (apply(hasOwn, pageWindow, [message.key]) || message.key in pageWindow) {
+      throw new ErrorCtor('Cannot bind an API on top of an existing property on the window object');
+    }
+    defineProperty(pageWindow, message.key, {
+      value: deepFreeze(bridge.decode(message.value)),
+      enumerable: true,
+      writable: false,
+      configurable: false,
+    });
+    return null;
+  });
+
+  function forward(level, args) {
+    try {
+      bridge.notify({ op: 'console', level, text: formatConsole(args) });
+    } catch (_) {
+      // Logging must never break the page.
+    }
+  }
+
+  const levels = ['debug', 'log', 'info', 'warn', 'error'];
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i];
+    const original = pageConsole[level];
+    pageConsole[level] = function (...args) {
+      apply(original, pageConsole, args);
+      forward(level, args);
+    };
+  }
+
+  apply(addEventListener, pageWindow, ['error', (event) => {
+    forward('error', ['Uncaught ' + event.message + ' (' + event.filename + ':' + event.lineno + ':' + event.colno + ')']);
+  }]);
+  apply(addEventListener, pageWindow, ['unhandledrejection', (event) => {
+    forward('error', ['Uncaught (in promise)', event.reason]);
+  }]);
+}

@@ -1,0 +1,272 @@
+// Voltaic's preload runtime: the Electron renderer API that a preload script gets
+// from require('electron'). It runs first in the preload's world (an isolated script
+// world unless contextIsolation is off), where the one transport to the main process,
+// a WebKit script message handler registered for that world only, is visible.
+
+/* exported voltaicPreloadWorld */
+
+function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatConsole) {
+  'use strict';
+  const apply = Reflect.apply;
+  const stringify = JSON.stringify;
+  const freeze = Object.freeze;
+  const defineProperty = Object.defineProperty;
+  const MapCtor = Map;
+  const PromiseCtor = Promise;
+  const ErrorCtor = Error;
+  const TypeErrorCtor = TypeError;
+  const encodeUtf8 = TextEncoder.prototype.encode;
+  const utf8 = new TextEncoder();
+  const transport = window.webkit.messageHandlers[config.handler];
+  const postToMain = transport.postMessage;
+  const MAX_CHANNEL_LENGTH = 256;
+
+  function byteLength(text) {
+    // A UTF-16 code unit takes at most 3 UTF-8 bytes: count exactly only when close.
+    return text.length * 3 <= config.maxMessageBytes ? text.length : apply(encodeUtf8, utf8, [text]).length;
+  }
+
+  function postMessage(message) {
+    const text = stringify(message);
+    const size = byteLength(text);
+    if (size > config.maxMessageBytes) {
+      throw new ErrorCtor('IPC message of ' + size + ' bytes exceeds the limit of ' + config.maxMessageBytes + ' bytes');
+    }
+    apply(postToMain, transport, [text]);
+  }
+
+  function describe(value) {
+    return typeof value === 'string' ? JSON.stringify(value.slice(0, 64)) : typeof value;
+  }
+
+  function checkChannel(channel) {
+    if (typeof channel !== 'string' || channel.length === 0 || channel.length > MAX_CHANNEL_LENGTH) {
+      throw new TypeErrorCtor('Invalid IPC channel ' + describe(channel) + ': channels are non-empty strings of at most ' + MAX_CHANNEL_LENGTH + ' characters');
+    }
+  }
+
+  // IPC values are JSON for now: refuse what JSON would silently mangle, as
+  // Electron's structured clone refuses what it cannot clone.
+  function checkCloneable(value, ancestors) {
+    const type = typeof value;
+    if (type === 'function' || type === 'symbol') {
+      throw new ErrorCtor('An object could not be cloned: ' + type + 's cannot be sent over IPC');
+    }
+    if (type === 'bigint') {
+      throw new ErrorCtor('An object could not be cloned: BigInt is not supported over IPC yet');
+    }
+    if (type !== 'object' || value === null) {
+      return;
+    }
+    if (value instanceof PromiseCtor || (typeof Node === 'function' && value instanceof Node)) {
+      throw new ErrorCtor('An object could not be cloned: ' + (value instanceof PromiseCtor ? 'a Promise' : 'a DOM node') + ' cannot be sent over IPC');
+    }
+    if (ancestors.indexOf(value) !== -1) {
+      throw new ErrorCtor('An object could not be cloned: it contains a cycle');
+    }
+    ancestors.push(value);
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      checkCloneable(value[keys[i]], ancestors);
+    }
+    ancestors.pop();
+  }
+
+  function toWire(args) {
+    for (let i = 0; i < args.length; i++) {
+      checkCloneable(args[i], []);
+    }
+    return args;
+  }
+
+  // channel -> array of { listener, once }
+  const listeners = new MapCtor();
+  const pendingInvokes = new MapCtor();
+  let nextInvokeId = 1;
+
+  function addListener(channel, listener, once) {
+    checkChannel(channel);
+    if (typeof listener !== 'function') {
+      throw new TypeErrorCtor('The listener for ' + describe(channel) + ' must be a function');
+    }
+    let list = listeners.get(channel);
+    if (list === undefined) {
+      list = [];
+      listeners.set(channel, list);
+    }
+    list.push({ listener, once });
+  }
+
+  function removeEntry(channel, predicate) {
+    const list = listeners.get(channel);
+    if (list === undefined) {
+      return;
+    }
+    const index = list.findIndex(predicate);
+    if (index !== -1) {
+      list.splice(index, 1);
+    }
+    if (list.length === 0) {
+      listeners.delete(channel);
+    }
+  }
+
+  const ipcRenderer = {
+    send(channel, ...args) {
+      checkChannel(channel);
+      postMessage({ t: 'send', ch: channel, args: toWire(args) });
+    },
+    invoke(channel, ...args) {
+      return new PromiseCtor((resolve, reject) => {
+        checkChannel(channel);
+        const id = nextInvokeId++;
+        const message = { t: 'invoke', id, ch: channel, args: toWire(args) };
+        pendingInvokes.set(id, { resolve, reject });
+        try {
+          postMessage(message);
+        } catch (error) {
+          pendingInvokes.delete(id);
+          throw error;
+        }
+      });
+    },
+    on(channel, listener) {
+      addListener(channel, listener, false);
+      return ipcRenderer;
+    },
+    once(channel, listener) {
+      addListener(channel, listener, true);
+      return ipcRenderer;
+    },
+    removeListener(channel, listener) {
+      removeEntry(channel, (entry) => entry.listener === listener);
+      return ipcRenderer;
+    },
+    off(channel, listener) {
+      return ipcRenderer.removeListener(channel, listener);
+    },
+    removeAllListeners(channel) {
+      if (channel === undefined) {
+        listeners.clear();
+      } else {
+        listeners.delete(channel);
+      }
+      return ipcRenderer;
+    },
+    listenerCount(channel) {
+      const list = listeners.get(channel);
+      return list === undefined ? 0 : list.length;
+    },
+  };
+  freeze(ipcRenderer);
+
+  function deliver(channel, args) {
+    const list = listeners.get(channel);
+    if (list === undefined) {
+      return;
+    }
+    const event = { sender: ipcRenderer, senderId: 0, ports: [] };
+    const snapshot = list.slice();
+    for (let i = 0; i < snapshot.length; i++) {
+      const entry = snapshot[i];
+      if (entry.once) {
+        removeEntry(channel, (candidate) => candidate === entry);
+      }
+      try {
+        apply(entry.listener, undefined, [event, ...args]);
+      } catch (error) {
+        report('error', ['Error in ipcRenderer listener for ' + describe(channel) + ':', error]);
+      }
+    }
+  }
+
+  // Entry point for the main process, which evaluates `<receiver>(message)` in this world.
+  function receive(message) {
+    switch (message.t) {
+      case 'message':
+        deliver(message.ch, message.args);
+        break;
+      case 'resolve':
+      case 'reject': {
+        const pending = pendingInvokes.get(message.id);
+        if (pending !== undefined) {
+          pendingInvokes.delete(message.id);
+          if (message.t === 'resolve') {
+            pending.resolve(message.value);
+          } else {
+            pending.reject(new ErrorCtor(message.error));
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  defineProperty(globalThis, config.receiver, { value: receive });
+
+  function report(level, args, source) {
+    try {
+      postMessage({ t: 'console', level, source: source || 'preload', text: formatConsole(args) });
+    } catch (_) {
+      // Logging must never break the preload.
+    }
+  }
+
+  const levels = ['debug', 'log', 'info', 'warn', 'error'];
+  const consoleLevel = { debug: 'debug', log: 'info', info: 'info', warn: 'warn', error: 'error' };
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i];
+    const original = console[level];
+    console[level] = function (...args) {
+      apply(original, console, args);
+      report(consoleLevel[level], args, config.contextIsolation ? 'preload' : 'page');
+    };
+  }
+
+  let pageBridge = null;
+  if (config.contextIsolation) {
+    const script = document.createElement('script');
+    script.textContent = pageWorldSource;
+    pageBridge = createEndpoint(script, 'voltaic:to-page', 'voltaic:to-preload');
+    pageBridge.onRequest((message) => {
+      if (message.op !== 'console') {
+        throw new ErrorCtor('Unknown context bridge request');
+      }
+      report(consoleLevel[message.level] || 'info', [String(message.text)], 'page');
+      return null;
+    });
+    (document.documentElement || document).appendChild(script);
+  }
+
+  const contextBridge = freeze({
+    exposeInMainWorld(apiKey, api) {
+      if (pageBridge === null) {
+        throw new ErrorCtor('contextBridge API can only be used when contextIsolation is enabled');
+      }
+      if (typeof apiKey !== 'string' || apiKey.length === 0) {
+        throw new TypeErrorCtor('contextBridge.exposeInMainWorld: the API key must be a non-empty string');
+      }
+      pageBridge.request({ op: 'expose', key: apiKey, value: pageBridge.encode(api) });
+    },
+  });
+
+  const electron = freeze({ contextBridge, ipcRenderer });
+  function require(name) {
+    if (name === 'electron' || name === 'electron/renderer') {
+      return electron;
+    }
+    throw new ErrorCtor("Cannot find module '" + name + "': a Voltaic preload can require only 'electron'");
+  }
+
+  function reportPreloadError(error) {
+    const where = config.preloadName + (error && error.line ? ':' + error.line + ':' + (error.column || 0) : '');
+    report('error', ['Unable to load preload script ' + where + ':', error]);
+  }
+
+  const module = { exports: {} };
+  defineProperty(globalThis, '__voltaicPreload', {
+    value: { require, module, reportError: reportPreloadError, filename: config.preloadName },
+    configurable: true,
+  });
+}

@@ -1,0 +1,323 @@
+//! The application: the GTK event loop on the main thread, the tokio runtime that
+//! runs IPC handlers, and the table of open windows.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tao::event::{Event, WindowEvent};
+use tao::event_loop::{ControlFlow, EventLoop, EventLoopBuilder, EventLoopProxy};
+use tao::platform::run_return::EventLoopExtRunReturn;
+use tokio::sync::oneshot;
+use voltaic_core::{IpcMain, Limits};
+use webkit2gtk::{SnapshotOptions, SnapshotRegion, WebViewExt};
+
+use crate::transport::{self, Inbox};
+use crate::Error;
+
+/// Work for the GTK thread, sent from any thread through the event loop.
+pub(crate) enum Command {
+    Deliver {
+        window: u32,
+        message: String,
+    },
+    Load {
+        window: u32,
+        target: LoadTarget,
+    },
+    Capture {
+        window: u32,
+        path: PathBuf,
+        done: oneshot::Sender<Result<(), Error>>,
+    },
+    Close {
+        window: u32,
+    },
+    Quit {
+        code: i32,
+    },
+}
+
+pub(crate) enum LoadTarget {
+    Url(String),
+    Html(String),
+}
+
+/// What the GTK thread keeps of an open window.
+pub(crate) struct WindowEntry {
+    pub(crate) native: tao::window::Window,
+    pub(crate) webview: wry::WebView,
+    pub(crate) view: webkit2gtk::WebView,
+    pub(crate) world: Option<&'static str>,
+    pub(crate) inbox: Inbox,
+    pub(crate) open: Arc<AtomicBool>,
+}
+
+pub(crate) type Windows = Rc<RefCell<HashMap<u32, WindowEntry>>>;
+
+/// A Voltaic application: create it first, on the main thread, then windows, then
+/// [`App::run`]. One per process, as GTK allows one main loop.
+///
+/// ```no_run
+/// use voltaic_webkitgtk::{App, BrowserWindow, BrowserWindowOptions};
+///
+/// let app = App::new()?;
+/// let window = BrowserWindow::new(&app, BrowserWindowOptions::default())?;
+/// window.load_html("<h1>Hello</h1>")?;
+/// std::process::exit(app.run());
+/// # Ok::<(), voltaic_webkitgtk::Error>(())
+/// ```
+pub struct App {
+    pub(crate) event_loop: EventLoop<Command>,
+    runtime: tokio::runtime::Runtime,
+    pub(crate) windows: Windows,
+    pub(crate) handle: AppHandle,
+}
+
+impl App {
+    /// Starts GTK and the handler runtime with default [`Limits`].
+    pub fn new() -> Result<Self, Error> {
+        Self::with_limits(Limits::default())
+    }
+
+    /// Starts GTK and the handler runtime with the given limits on renderer messages.
+    pub fn with_limits(limits: Limits) -> Result<Self, Error> {
+        let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+        if !has_display {
+            return Err(Error::NoDisplay);
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("voltaic-ipc")
+            .enable_all()
+            .build()
+            .map_err(Error::Runtime)?;
+        let event_loop = EventLoopBuilder::<Command>::with_user_event().build();
+        let ipc_main = IpcMain::with_limits(runtime.handle().clone(), limits);
+        let handle = AppHandle {
+            proxy: event_loop.create_proxy(),
+            runtime: runtime.handle().clone(),
+            ipc_main,
+        };
+        Ok(Self {
+            event_loop,
+            runtime,
+            windows: Rc::default(),
+            handle,
+        })
+    }
+
+    /// The IPC registry (Electron's `ipcMain`).
+    pub fn ipc_main(&self) -> &IpcMain {
+        &self.handle.ipc_main
+    }
+
+    /// A handle for other threads and handlers: quit, timers, tasks.
+    pub fn handle(&self) -> AppHandle {
+        self.handle.clone()
+    }
+
+    /// See [`AppHandle::set_timeout`].
+    pub fn set_timeout(&self, delay: Duration, f: impl FnOnce() + Send + 'static) {
+        self.handle.set_timeout(delay, f);
+    }
+
+    /// See [`AppHandle::spawn`].
+    pub fn spawn<F>(&self, future: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.handle.spawn(future);
+    }
+
+    /// Runs the event loop until [`AppHandle::quit`] or [`AppHandle::exit`] is called
+    /// or the last window is closed; returns the exit code.
+    pub fn run(self) -> i32 {
+        let App {
+            mut event_loop,
+            runtime,
+            windows,
+            handle,
+        } = self;
+        let loop_windows = windows.clone();
+        let code = event_loop.run_return(move |event, _, control_flow| {
+            if !matches!(control_flow, ControlFlow::ExitWithCode(_)) {
+                *control_flow = ControlFlow::Wait;
+            }
+            match event {
+                Event::UserEvent(command) => {
+                    if let Some(code) = execute(&loop_windows, command) {
+                        *control_flow = ControlFlow::ExitWithCode(code);
+                    }
+                }
+                Event::WindowEvent {
+                    window_id,
+                    event: WindowEvent::CloseRequested,
+                    ..
+                } => {
+                    let id = loop_windows
+                        .borrow()
+                        .iter()
+                        .find(|(_, entry)| entry.native.id() == window_id)
+                        .map(|(id, _)| *id);
+                    if let Some(id) = id {
+                        if close(&loop_windows, id) {
+                            *control_flow = ControlFlow::ExitWithCode(0);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        });
+        let ids: Vec<u32> = windows.borrow().keys().copied().collect();
+        for id in ids {
+            close(&windows, id);
+        }
+        drop(handle);
+        runtime.shutdown_timeout(Duration::from_secs(1));
+        code
+    }
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("windows", &self.windows.borrow().len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Carries out one command on the GTK thread; returns an exit code to stop the loop.
+fn execute(windows: &Windows, command: Command) -> Option<i32> {
+    match command {
+        Command::Deliver { window, message } => {
+            if let Some(entry) = windows.borrow().get(&window) {
+                transport::deliver(&entry.view, entry.world, &message);
+            }
+        }
+        Command::Load { window, target } => {
+            if let Some(entry) = windows.borrow().get(&window) {
+                let result = match &target {
+                    LoadTarget::Url(url) => entry.webview.load_url(url),
+                    LoadTarget::Html(html) => entry.webview.load_html(html),
+                };
+                if let Err(error) = result {
+                    tracing::error!(window, "load failed: {error}");
+                }
+            }
+        }
+        Command::Capture { window, path, done } => match windows.borrow().get(&window) {
+            Some(entry) => capture(&entry.view, path, done),
+            None => {
+                let _ = done.send(Err(Error::WindowClosed(window)));
+            }
+        },
+        Command::Close { window } => {
+            if close(windows, window) {
+                return Some(0);
+            }
+        }
+        Command::Quit { code } => return Some(code),
+    }
+    None
+}
+
+/// Closes a window; returns whether it was the last one (the app then quits, as
+/// Electron apps do on Linux).
+fn close(windows: &Windows, id: u32) -> bool {
+    let entry = windows.borrow_mut().remove(&id);
+    if let Some(entry) = entry {
+        entry.open.store(false, Ordering::Release);
+        entry.inbox.borrow_mut().take();
+        tracing::debug!(window = id, "window closed");
+        drop(entry);
+    }
+    windows.borrow().is_empty()
+}
+
+fn capture(view: &webkit2gtk::WebView, path: PathBuf, done: oneshot::Sender<Result<(), Error>>) {
+    view.snapshot(
+        SnapshotRegion::Visible,
+        SnapshotOptions::NONE,
+        None::<&webkit2gtk::gio::Cancellable>,
+        move |result| {
+            let outcome = result
+                .map_err(|e| Error::Capture(e.to_string()))
+                .and_then(|surface| {
+                    let image = cairo::ImageSurface::try_from(surface)
+                        .map_err(|_| Error::Capture("the snapshot is not an image".into()))?;
+                    let mut file = std::fs::File::create(&path)
+                        .map_err(|e| Error::Capture(format!("{}: {e}", path.display())))?;
+                    image
+                        .write_to_png(&mut file)
+                        .map_err(|e| Error::Capture(e.to_string()))
+                });
+            let _ = done.send(outcome);
+        },
+    );
+}
+
+/// A cloneable, thread-safe handle to the running app.
+#[derive(Clone)]
+pub struct AppHandle {
+    pub(crate) proxy: EventLoopProxy<Command>,
+    runtime: tokio::runtime::Handle,
+    ipc_main: IpcMain,
+}
+
+impl AppHandle {
+    /// Stops the event loop; [`App::run`] returns 0.
+    pub fn quit(&self) {
+        self.exit(0);
+    }
+
+    /// Stops the event loop; [`App::run`] returns `code`.
+    pub fn exit(&self, code: i32) {
+        // Fails only when the loop has already stopped, which is what was asked.
+        let _ = self.proxy.send_event(Command::Quit { code });
+    }
+
+    /// The IPC registry (Electron's `ipcMain`).
+    pub fn ipc_main(&self) -> &IpcMain {
+        &self.ipc_main
+    }
+
+    /// Runs `f` once after `delay`, on the handler runtime (JavaScript's `setTimeout`):
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # fn demo(app: &voltaic_webkitgtk::App, window: &voltaic_webkitgtk::BrowserWindow) {
+    /// let contents = window.web_contents().clone();
+    /// app.set_timeout(Duration::from_secs(3), move || {
+    ///     let _ = contents.send("update-channel", ("Update from main process",));
+    /// });
+    /// # }
+    /// ```
+    pub fn set_timeout(&self, delay: Duration, f: impl FnOnce() + Send + 'static) {
+        self.runtime.spawn(async move {
+            tokio::time::sleep(delay).await;
+            f();
+        });
+    }
+
+    /// Runs a future on the handler runtime.
+    pub fn spawn<F>(&self, future: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.runtime.spawn(future);
+    }
+}
+
+impl std::fmt::Debug for AppHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppHandle").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,60 @@
+use std::path::PathBuf;
+
+use voltaic_core::IpcError;
+
+/// Errors of windows, the app and the event loop.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `node_integration: true` was asked for; Voltaic renderers have no Node.js.
+    #[error(
+        "node_integration is not supported: Voltaic renderers have no Node.js; \
+         give the page what it needs from a preload script with contextBridge"
+    )]
+    NodeIntegrationUnsupported,
+    /// Neither `DISPLAY` nor `WAYLAND_DISPLAY` is set, so GTK cannot start.
+    #[error("no display: set DISPLAY or WAYLAND_DISPLAY, or run under `xvfb-run -a`")]
+    NoDisplay,
+    /// The preload script could not be read.
+    #[error("cannot read preload script {path}: {source}")]
+    Preload {
+        /// The configured preload path.
+        path: PathBuf,
+        /// Why reading failed.
+        source: std::io::Error,
+    },
+    /// `load_file` was given a path that cannot be loaded.
+    #[error("cannot load file {path}: {reason}")]
+    LoadFile {
+        /// The path given.
+        path: PathBuf,
+        /// Why it cannot be loaded.
+        reason: String,
+    },
+    /// `load_url` was given something that is not an absolute URL.
+    #[error("invalid URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// The text given.
+        url: String,
+        /// What the URL parser said.
+        reason: String,
+    },
+    /// The native window could not be created.
+    #[error("could not create the window: {0}")]
+    Window(String),
+    /// The webview could not be created or set up.
+    #[error("could not create the webview: {0}")]
+    WebView(String),
+    /// The tokio runtime for handlers could not start.
+    #[error("could not start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// The window is closed, or the event loop has stopped.
+    #[error("window {0} is closed")]
+    WindowClosed(u32),
+    /// `capture_page` failed.
+    #[error("could not capture the page: {0}")]
+    Capture(String),
+    /// An IPC error.
+    #[error(transparent)]
+    Ipc(#[from] IpcError),
+}

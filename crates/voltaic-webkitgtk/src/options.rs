@@ -1,0 +1,92 @@
+use std::path::PathBuf;
+
+/// Options for [`crate::BrowserWindow::new`] (Electron's `BrowserWindowConstructorOptions`).
+///
+/// ```
+/// use voltaic_webkitgtk::{BrowserWindowOptions, WebPreferences};
+///
+/// let options = BrowserWindowOptions {
+///     width: 800,
+///     height: 600,
+///     web_preferences: WebPreferences {
+///         preload: Some("preload.js".into()),
+///         ..Default::default()
+///     },
+///     ..Default::default()
+/// };
+/// assert!(options.web_preferences.context_isolation);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserWindowOptions {
+    /// Inner width in logical pixels. Default 800.
+    pub width: u32,
+    /// Inner height in logical pixels. Default 600.
+    pub height: u32,
+    /// Window title. Default `"Voltaic"`.
+    pub title: String,
+    /// Whether the window is shown when created. Default `true`.
+    pub show: bool,
+    /// Settings of the renderer.
+    pub web_preferences: WebPreferences,
+}
+
+impl Default for BrowserWindowOptions {
+    fn default() -> Self {
+        Self {
+            width: 800,
+            height: 600,
+            title: "Voltaic".to_owned(),
+            show: true,
+            web_preferences: WebPreferences::default(),
+        }
+    }
+}
+
+/// Renderer settings (Electron's `webPreferences`). The defaults are the secure ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebPreferences {
+    /// A script run before the page's own scripts, with `require('electron')`.
+    /// Relative paths are taken from the current directory.
+    pub preload: Option<PathBuf>,
+    /// Run the preload in its own JavaScript world, apart from the page. Default
+    /// `true`; turning it off puts `ipcRenderer` within the page's reach and disables
+    /// `contextBridge`, as in Electron.
+    pub context_isolation: bool,
+    /// Keep the renderer away from OS resources. Default `true`. Voltaic renderers never
+    /// get Node.js or OS access; `false` only logs a warning.
+    pub sandbox: bool,
+    /// Must stay `false`: there is no Node.js in a Voltaic renderer, and `true` is
+    /// refused with [`crate::Error::NodeIntegrationUnsupported`].
+    pub node_integration: bool,
+    /// Allow the web inspector (right click, Inspect Element). Default: on in debug
+    /// builds, off in release builds.
+    pub dev_tools: bool,
+}
+
+impl Default for WebPreferences {
+    fn default() -> Self {
+        Self {
+            preload: None,
+            context_isolation: true,
+            sandbox: true,
+            node_integration: false,
+            dev_tools: cfg!(debug_assertions),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_secure_ones() {
+        let prefs = WebPreferences::default();
+        assert!(prefs.context_isolation);
+        assert!(prefs.sandbox);
+        assert!(!prefs.node_integration);
+        assert_eq!(prefs.preload, None);
+        let window = BrowserWindowOptions::default();
+        assert_eq!((window.width, window.height), (800, 600));
+    }
+}

@@ -1,0 +1,153 @@
+//! The WebKitGTK transport. The preload runtime and the user's preload are user
+//! scripts of an isolated script world, and the script message handler they post to
+//! is registered in that world only: the page's world has no IPC primitive at all.
+//! Main → renderer messages are evaluated in the same world.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use javascriptcore::ValueExt;
+use tao::event_loop::EventLoopProxy;
+use voltaic_core::{Connection, IpcError, RendererLink, SenderFrame};
+use voltaic_preload::{ISOLATED_WORLD, MESSAGE_HANDLER};
+use webkit2gtk::glib::prelude::*;
+use webkit2gtk::{
+    UserContentInjectedFrames, UserContentManagerExt, UserScript, UserScriptInjectionTime,
+    WebViewExt,
+};
+
+use crate::app::Command;
+use crate::Error;
+
+/// What a window's renderer gets injected.
+pub(crate) struct RendererSetup {
+    pub(crate) context_isolation: bool,
+    pub(crate) max_message_bytes: usize,
+    /// Name for error reports and the source of the user's preload, if any.
+    pub(crate) preload: Option<(String, String)>,
+}
+
+/// The JS world the preload lives in: `None` is the page's own world.
+pub(crate) fn preload_world(context_isolation: bool) -> Option<&'static str> {
+    context_isolation.then_some(ISOLATED_WORLD)
+}
+
+/// Where incoming messages go; emptied when the window closes.
+pub(crate) type Inbox = Rc<RefCell<Option<Connection>>>;
+
+/// Injects the runtime and the preload and connects the message handler. Must run
+/// before the first load so that the very first document gets them.
+pub(crate) fn install(
+    view: &webkit2gtk::WebView,
+    setup: &RendererSetup,
+    inbox: Inbox,
+) -> Result<(), Error> {
+    let manager = view
+        .user_content_manager()
+        .ok_or_else(|| Error::WebView("the webview has no user content manager".into()))?;
+    let world = preload_world(setup.context_isolation);
+    let script = |source: &str| match world {
+        // Only the top frame: sub-frames (iframes) get no bridge.
+        Some(world) => UserScript::for_world(
+            source,
+            UserContentInjectedFrames::TopFrame,
+            UserScriptInjectionTime::Start,
+            world,
+            &[],
+            &[],
+        ),
+        None => UserScript::new(
+            source,
+            UserContentInjectedFrames::TopFrame,
+            UserScriptInjectionTime::Start,
+            &[],
+            &[],
+        ),
+    };
+    let config = voltaic_preload::RuntimeConfig {
+        context_isolation: setup.context_isolation,
+        max_message_bytes: setup.max_message_bytes,
+        preload_name: setup
+            .preload
+            .as_ref()
+            .map_or_else(|| "(none)".to_owned(), |(name, _)| name.clone()),
+    };
+    manager.add_script(&script(&voltaic_preload::runtime_script(&config)));
+    if let Some((_, source)) = &setup.preload {
+        manager.add_script(&script(&voltaic_preload::preload_script(source)));
+    }
+
+    let weak_view = view.downgrade();
+    // Connect before registering, as WebKit's documentation asks.
+    manager.connect_script_message_received(Some(MESSAGE_HANDLER), move |_, result| {
+        let Some(view) = weak_view.upgrade() else {
+            return;
+        };
+        let Some(value) = result.js_value() else {
+            return;
+        };
+        let inbox = inbox.borrow();
+        let Some(connection) = inbox.as_ref() else {
+            return;
+        };
+        if !value.is_string() {
+            tracing::warn!(
+                window = connection.web_contents().id(),
+                "ignored an IPC message that is not a string"
+            );
+            return;
+        }
+        // The sender's identity comes from the webview, never from the message.
+        let frame = SenderFrame::from_url(view.uri().as_deref().unwrap_or("about:blank"));
+        connection.dispatch(frame, value.to_str().into());
+    });
+    let registered = match world {
+        Some(world) => manager.register_script_message_handler_in_world(MESSAGE_HANDLER, world),
+        None => manager.register_script_message_handler(MESSAGE_HANDLER),
+    };
+    if !registered {
+        return Err(Error::WebView(format!(
+            "could not register the script message handler '{MESSAGE_HANDLER}'"
+        )));
+    }
+    Ok(())
+}
+
+/// Hands one serialized message to the renderer's preload world.
+pub(crate) fn deliver(view: &webkit2gtk::WebView, world: Option<&str>, message: &str) {
+    view.evaluate_javascript(
+        &voltaic_preload::receive_call(message),
+        world,
+        None,
+        None::<&webkit2gtk::gio::Cancellable>,
+        |result| {
+            if let Err(error) = result {
+                // Typically a message sent before the page's preload ran.
+                tracing::debug!("message not delivered to the renderer: {error}");
+            }
+        },
+    );
+}
+
+/// [`RendererLink`] of a WebKitGTK window: hops to the GTK thread through the event loop.
+pub(crate) struct WebKitLink {
+    pub(crate) window: u32,
+    pub(crate) proxy: EventLoopProxy<Command>,
+    pub(crate) open: Arc<AtomicBool>,
+}
+
+impl RendererLink for WebKitLink {
+    fn post(&self, message: String) -> Result<(), IpcError> {
+        if !self.open.load(Ordering::Acquire) {
+            return Err(IpcError::WindowClosed(self.window));
+        }
+        self.proxy
+            .send_event(Command::Deliver {
+                window: self.window,
+                message,
+            })
+            .map_err(|_| IpcError::WindowClosed(self.window))
+    }
+}

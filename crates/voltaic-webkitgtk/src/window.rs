@@ -1,0 +1,214 @@
+//! `BrowserWindow`: a native window holding one webview.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
+
+use tao::dpi::LogicalSize;
+use tao::event_loop::EventLoopProxy;
+use tao::platform::unix::WindowExtUnix;
+use tao::window::WindowBuilder;
+use tokio::sync::oneshot;
+use url::Url;
+use voltaic_core::WebContents;
+use wry::WebViewBuilderExtUnix;
+use wry::WebViewExtUnix;
+
+use crate::app::{Command, LoadTarget, WindowEntry};
+use crate::transport::{self, Inbox, RendererSetup, WebKitLink};
+use crate::{App, BrowserWindowOptions, Error};
+
+static NEXT_WINDOW_ID: AtomicU32 = AtomicU32::new(1);
+
+/// A window showing web content in its own renderer (Electron's `BrowserWindow`).
+///
+/// The handle is cheap to clone and usable from any thread: its methods are carried
+/// out by the event loop, in the order they were called.
+#[derive(Clone)]
+pub struct BrowserWindow {
+    id: u32,
+    web_contents: WebContents,
+    proxy: EventLoopProxy<Command>,
+}
+
+impl BrowserWindow {
+    /// Creates the window and its renderer, with the preload and IPC transport
+    /// installed before anything is loaded. Call on the main thread, before
+    /// [`App::run`].
+    pub fn new(app: &App, options: BrowserWindowOptions) -> Result<Self, Error> {
+        let prefs = &options.web_preferences;
+        if prefs.node_integration {
+            return Err(Error::NodeIntegrationUnsupported);
+        }
+        let preload = prefs.preload.as_deref().map(read_preload).transpose()?;
+        let id = NEXT_WINDOW_ID.fetch_add(1, Ordering::Relaxed);
+        if !prefs.context_isolation {
+            tracing::warn!(
+                window = id,
+                "context_isolation is off: page scripts can reach ipcRenderer"
+            );
+        }
+        if !prefs.sandbox {
+            tracing::warn!(
+                window = id,
+                "sandbox is off, which changes nothing: Voltaic renderers never get Node.js"
+            );
+        }
+
+        let native = WindowBuilder::new()
+            .with_title(&options.title)
+            .with_inner_size(LogicalSize::new(options.width, options.height))
+            .with_visible(options.show)
+            .build(&app.event_loop)
+            .map_err(|e| Error::Window(e.to_string()))?;
+        let container = native
+            .default_vbox()
+            .ok_or_else(|| Error::Window("the window has no GTK container".into()))?;
+        let webview = wry::WebViewBuilder::new()
+            .with_devtools(prefs.dev_tools)
+            .build_gtk(container)
+            .map_err(|e| Error::WebView(e.to_string()))?;
+        let view = webview.webview();
+
+        let open = Arc::new(AtomicBool::new(true));
+        let proxy = app.handle.proxy.clone();
+        let link = Arc::new(WebKitLink {
+            window: id,
+            proxy: proxy.clone(),
+            open: open.clone(),
+        });
+        let connection = app.ipc_main().connect(id, link);
+        let web_contents = connection.web_contents().clone();
+        let inbox: Inbox = Rc::new(RefCell::new(Some(connection)));
+        let setup = RendererSetup {
+            context_isolation: prefs.context_isolation,
+            max_message_bytes: app.ipc_main().limits().max_message_bytes,
+            preload,
+        };
+        transport::install(&view, &setup, inbox.clone())?;
+        app.windows.borrow_mut().insert(
+            id,
+            WindowEntry {
+                native,
+                webview,
+                view,
+                world: transport::preload_world(prefs.context_isolation),
+                inbox,
+                open,
+            },
+        );
+        tracing::debug!(window = id, "window created");
+        Ok(Self {
+            id,
+            web_contents,
+            proxy,
+        })
+    }
+
+    /// The window's id, the same as its web contents' id.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The window's web contents, to `send` messages to its renderer.
+    pub fn web_contents(&self) -> &WebContents {
+        &self.web_contents
+    }
+
+    /// Loads an absolute URL (`https:`, `file:`, `data:`, …).
+    pub fn load_url(&self, url: &str) -> Result<(), Error> {
+        let parsed = Url::parse(url).map_err(|e| Error::InvalidUrl {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
+        self.command(Command::Load {
+            window: self.id,
+            target: LoadTarget::Url(parsed.into()),
+        })
+    }
+
+    /// Loads a local file, like Electron's `loadFile`. Relative paths are taken from
+    /// the current directory; the file must exist.
+    pub fn load_file(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let path = path.as_ref();
+        let absolute = std::fs::canonicalize(path).map_err(|e| Error::LoadFile {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        if !absolute.is_file() {
+            return Err(Error::LoadFile {
+                path: path.to_owned(),
+                reason: "not a file".into(),
+            });
+        }
+        let url = Url::from_file_path(&absolute).map_err(|()| Error::LoadFile {
+            path: path.to_owned(),
+            reason: "cannot be expressed as a file: URL".into(),
+        })?;
+        self.command(Command::Load {
+            window: self.id,
+            target: LoadTarget::Url(url.into()),
+        })
+    }
+
+    /// Loads an HTML string as the page.
+    pub fn load_html(&self, html: &str) -> Result<(), Error> {
+        self.command(Command::Load {
+            window: self.id,
+            target: LoadTarget::Html(html.to_owned()),
+        })
+    }
+
+    /// Closes the window. Its pending messages are dropped and later `send`s fail with
+    /// a closed-window error. Closing the last window quits the app.
+    pub fn close(&self) -> Result<(), Error> {
+        self.command(Command::Close { window: self.id })
+    }
+
+    /// Saves what the window shows as a PNG (Electron's `capturePage`, to a file).
+    pub fn capture_page(
+        &self,
+        path: impl Into<PathBuf>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let (done, result) = oneshot::channel();
+        let sent = self.command(Command::Capture {
+            window: self.id,
+            path: path.into(),
+            done,
+        });
+        let id = self.id;
+        async move {
+            sent?;
+            result.await.map_err(|_| Error::WindowClosed(id))?
+        }
+    }
+
+    fn command(&self, command: Command) -> Result<(), Error> {
+        self.proxy
+            .send_event(command)
+            .map_err(|_| Error::WindowClosed(self.id))
+    }
+}
+
+impl std::fmt::Debug for BrowserWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrowserWindow")
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+fn read_preload(path: &Path) -> Result<(String, String), Error> {
+    let source = std::fs::read_to_string(path).map_err(|source| Error::Preload {
+        path: path.to_owned(),
+        source,
+    })?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok((name, source))
+}
