@@ -151,7 +151,8 @@ impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8);
 /// rejects with. For `on` listeners the value is dropped and an error is logged.
 ///
 /// Implemented for `Result<T, E>` (any `T: Serialize`, any `E: Display`), [`Json`],
-/// [`serde_json::Value`], `()` (resolves to `null`), strings, booleans and numbers.
+/// [`serde_json::Value`], `Vec<T>`, `Option<T>` (`None` resolves to `null`), `()`
+/// (resolves to `null`), strings, booleans and numbers.
 pub trait IntoReply {
     /// Converts into the reply sent to the renderer.
     fn into_reply(self) -> Result<Value, IpcError>;
@@ -188,6 +189,18 @@ macro_rules! impl_into_reply_via_serialize {
             }
         }
     )*};
+}
+
+impl<T: Serialize> IntoReply for Vec<T> {
+    fn into_reply(self) -> Result<Value, IpcError> {
+        to_json(self)
+    }
+}
+
+impl<T: Serialize> IntoReply for Option<T> {
+    fn into_reply(self) -> Result<Value, IpcError> {
+        to_json(self)
+    }
 }
 
 impl_into_reply_via_serialize!(

@@ -32,6 +32,7 @@ pub struct BrowserWindow {
     id: u32,
     web_contents: WebContents,
     proxy: EventLoopProxy<Command>,
+    open: Arc<AtomicBool>,
 }
 
 impl BrowserWindow {
@@ -80,6 +81,7 @@ impl BrowserWindow {
             proxy: proxy.clone(),
             open: open.clone(),
         });
+        let handle_open = open.clone();
         let connection = app.ipc_main().connect(id, link);
         let web_contents = connection.web_contents().clone();
         let inbox: Inbox = Rc::new(RefCell::new(Some(connection)));
@@ -105,6 +107,7 @@ impl BrowserWindow {
             id,
             web_contents,
             proxy,
+            open: handle_open,
         })
     }
 
@@ -186,7 +189,15 @@ impl BrowserWindow {
         }
     }
 
+    /// Whether the window is still open.
+    pub fn is_open(&self) -> bool {
+        self.open.load(Ordering::Acquire)
+    }
+
     fn command(&self, command: Command) -> Result<(), Error> {
+        if !self.is_open() {
+            return Err(Error::WindowClosed(self.id));
+        }
         self.proxy
             .send_event(command)
             .map_err(|_| Error::WindowClosed(self.id))

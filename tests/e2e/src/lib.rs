@@ -1,1 +1,483 @@
-//! e2e support
+//! Support for Voltaic's end-to-end tests.
+//!
+//! GTK must run on a process's main thread, once. So the test binary
+//! (`harness = false`) is its own child: the parent lists the scenarios as tests
+//! ([`libtest_mimic`]) and runs each one as `<this binary>` with
+//! `VOLTAIC_E2E_SCENARIO=<name>`; the child opens real WebKitGTK windows, runs the
+//! scenario's page JavaScript and exits 0 when every check passed.
+//!
+//! Every wait is bounded three times over: each [`Probe`] wait (10 s by default), a
+//! watchdog in the child (45 s), and the parent's kill (90 s). Each failure says what
+//! did not arrive and what did.
+
+use std::future::Future;
+use std::io::{BufRead, BufReader, Read, Seek};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::Value;
+use tokio::sync::Notify;
+use voltaic::{App, BrowserWindow, BrowserWindowOptions, ConsoleSource, WebPreferences};
+
+const SCENARIO_ENV: &str = "VOLTAIC_E2E_SCENARIO";
+const DEFAULT_WAIT: Duration = Duration::from_secs(10);
+const CHILD_WATCHDOG: Duration = Duration::from_secs(45);
+const PARENT_KILL: Duration = Duration::from_secs(90);
+
+/// What a scenario's setup returns: the checks to run while the app runs.
+pub type Driver = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+/// One end-to-end test.
+pub struct Scenario {
+    /// Test name.
+    pub name: &'static str,
+    /// Opens windows and registers handlers (on the main thread, before the loop
+    /// runs), then returns the checks.
+    pub setup: fn(&Harness) -> Result<Driver, String>,
+}
+
+/// Returns early with an error message unless the condition holds.
+#[macro_export]
+macro_rules! ensure {
+    ($cond:expr, $($fmt:tt)+) => {
+        if !$cond {
+            return Err(format!($($fmt)+));
+        }
+    };
+}
+
+/// Returns early with both values shown unless they are equal.
+#[macro_export]
+macro_rules! ensure_eq {
+    ($actual:expr, $expected:expr $(,)?) => {{
+        let (actual, expected) = (&$actual, &$expected);
+        if actual != expected {
+            return Err(format!(
+                "{} was {:?}, expected {:?}",
+                stringify!($actual),
+                actual,
+                expected
+            ));
+        }
+    }};
+}
+
+/// Entry point of the e2e test binary.
+pub fn main(scenarios: &[Scenario]) {
+    match std::env::var(SCENARIO_ENV) {
+        Ok(name) => run_child(scenarios, &name),
+        Err(_) => run_parent(scenarios),
+    }
+}
+
+// ---- parent side -------------------------------------------------------------------
+
+fn run_parent(scenarios: &[Scenario]) {
+    let args = Arguments::from_args();
+    let display = match VirtualDisplay::ensure() {
+        Ok(display) => display,
+        Err(error) => {
+            eprintln!("e2e: {error}");
+            std::process::exit(1);
+        }
+    };
+    let trials = scenarios
+        .iter()
+        .map(|scenario| {
+            let name = scenario.name;
+            let display = display.name.clone();
+            Trial::test(name, move || spawn_scenario(name, &display))
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(display);
+    conclusion.exit();
+}
+
+fn spawn_scenario(name: &str, display: &str) -> Result<(), Failed> {
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let mut log = tempfile().map_err(|e| format!("temp file: {e}"))?;
+    let mut child = Command::new(exe)
+        .env(SCENARIO_ENV, name)
+        .env("DISPLAY", display)
+        .env("NO_AT_BRIDGE", "1")
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "info,voltaic=debug".into()),
+        )
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log.try_clone().map_err(|e| e.to_string())?)
+        .spawn()
+        .map_err(|e| format!("could not start the scenario process: {e}"))?;
+    let status = wait_bounded(&mut child, PARENT_KILL);
+    let mut output = String::new();
+    let _ = log.rewind();
+    let _ = log.read_to_string(&mut output);
+    match status {
+        Some(status) if status.success() && output.contains("E2E PASS") => Ok(()),
+        Some(status) => Err(format!(
+            "scenario process exited with {status}\n{}",
+            tail(&output, 80)
+        )
+        .into()),
+        None => Err(format!(
+            "scenario process killed after {PARENT_KILL:?} without finishing\n{}",
+            tail(&output, 80)
+        )
+        .into()),
+    }
+}
+
+fn wait_bounded(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+fn tempfile() -> std::io::Result<std::fs::File> {
+    let path = std::env::temp_dir().join(format!(
+        "voltaic-e2e-log-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
+        .open(&path)?;
+    let _ = std::fs::remove_file(&path);
+    Ok(file)
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// The X display the scenarios use: the caller's, or an Xvfb started for the run.
+struct VirtualDisplay {
+    name: String,
+    server: Option<Child>,
+}
+
+impl VirtualDisplay {
+    fn ensure() -> Result<Self, String> {
+        if let Some(display) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) {
+            return Ok(Self {
+                name: display.to_string_lossy().into_owned(),
+                server: None,
+            });
+        }
+        // -displayfd makes Xvfb pick a free display and print its number when ready.
+        let mut server = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x1024x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("no DISPLAY and Xvfb could not start ({e}); install xvfb"))?;
+        let stdout = server.stdout.take().ok_or("Xvfb has no stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        match rx.recv_timeout(Duration::from_secs(15)) {
+            Ok(line) if !line.trim().is_empty() => Ok(Self {
+                name: format!(":{}", line.trim()),
+                server: Some(server),
+            }),
+            _ => {
+                let _ = server.kill();
+                Err("Xvfb did not report a display within 15 s".into())
+            }
+        }
+    }
+}
+
+impl Drop for VirtualDisplay {
+    fn drop(&mut self) {
+        if let Some(server) = &mut self.server {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+}
+
+// ---- child side --------------------------------------------------------------------
+
+fn run_child(scenarios: &[Scenario], name: &str) {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_ansi(false)
+        .init();
+    let Some(scenario) = scenarios.iter().find(|s| s.name == name) else {
+        eprintln!("E2E FAIL: no scenario named {name}");
+        std::process::exit(2);
+    };
+    let app = match App::new() {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("E2E FAIL: could not start the app: {error}");
+            std::process::exit(2);
+        }
+    };
+    let probe = Probe::default();
+    let recorder = probe.clone();
+    app.ipc_main().on_console_message(move |m| {
+        let source = match m.source {
+            ConsoleSource::Page => "page",
+            ConsoleSource::Preload => "preload",
+        };
+        recorder.record(format!(
+            "console:{}:{source}:{:?}:{}",
+            m.window_id, m.level, m.text
+        ));
+    });
+    let dir = std::env::temp_dir().join(format!("voltaic-e2e-{}-{name}", std::process::id()));
+    if let Err(error) = std::fs::create_dir_all(&dir) {
+        eprintln!("E2E FAIL: temp dir {}: {error}", dir.display());
+        std::process::exit(2);
+    }
+    let harness = Harness {
+        app,
+        probe: probe.clone(),
+        dir: dir.clone(),
+    };
+    let driver = match (scenario.setup)(&harness) {
+        Ok(driver) => driver,
+        Err(error) => {
+            eprintln!("E2E FAIL: setup: {error}");
+            std::process::exit(1);
+        }
+    };
+    let watchdog_probe = probe.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(CHILD_WATCHDOG);
+        eprintln!(
+            "E2E FAIL: watchdog: scenario still running after {CHILD_WATCHDOG:?}; \
+             last events:\n{}",
+            watchdog_probe.recent(30)
+        );
+        std::process::exit(3);
+    });
+    let handle = harness.app.handle();
+    let report = probe.clone();
+    harness.app.spawn(async move {
+        match driver.await {
+            Ok(()) => {
+                println!("E2E PASS");
+                handle.exit(0);
+            }
+            Err(error) => {
+                eprintln!("E2E FAIL: {error}\nlast events:\n{}", report.recent(30));
+                handle.exit(1);
+            }
+        }
+    });
+    let Harness { app, .. } = harness;
+    let code = app.run();
+    let _ = std::fs::remove_dir_all(&dir);
+    std::process::exit(code);
+}
+
+/// What a scenario's setup gets: the app, a probe, and a scratch directory.
+pub struct Harness {
+    app: App,
+    probe: Probe,
+    dir: PathBuf,
+}
+
+impl Harness {
+    /// The app under test.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// The probe recording console lines and whatever handlers record.
+    pub fn probe(&self) -> Probe {
+        self.probe.clone()
+    }
+
+    /// Writes a file into the scenario's scratch directory.
+    pub fn file(&self, name: &str, contents: &str) -> Result<PathBuf, String> {
+        let path = self.dir.join(name);
+        std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    }
+
+    /// Opens a window with `preload` (source) and loads `html` from a file.
+    pub fn window(
+        &self,
+        tag: &str,
+        preload: Option<&str>,
+        html: &str,
+    ) -> Result<BrowserWindow, String> {
+        let prefs = WebPreferences {
+            preload: preload
+                .map(|source| self.file(&format!("{tag}-preload.js"), source))
+                .transpose()?,
+            ..Default::default()
+        };
+        self.window_with(tag, prefs, html)
+    }
+
+    /// Like [`Harness::window`] with explicit preferences.
+    pub fn window_with(
+        &self,
+        tag: &str,
+        prefs: WebPreferences,
+        html: &str,
+    ) -> Result<BrowserWindow, String> {
+        let window = BrowserWindow::new(
+            &self.app,
+            BrowserWindowOptions {
+                title: format!("e2e {tag}"),
+                width: 640,
+                height: 480,
+                web_preferences: prefs,
+                ..Default::default()
+            },
+        )
+        .map_err(|e| format!("window {tag}: {e}"))?;
+        let page = self.file(&format!("{tag}.html"), html)?;
+        window
+            .load_file(&page)
+            .map_err(|e| format!("load {tag}: {e}"))?;
+        Ok(window)
+    }
+
+    /// The scratch directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// Collects what happens during a scenario, and waits for it with a deadline.
+#[derive(Clone, Default)]
+pub struct Probe {
+    inner: Arc<ProbeInner>,
+}
+
+#[derive(Default)]
+struct ProbeInner {
+    lines: Mutex<Vec<String>>,
+    changed: Notify,
+}
+
+impl Probe {
+    /// Records one event.
+    pub fn record(&self, line: impl Into<String>) {
+        self.inner
+            .lines
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(line.into());
+        self.inner.changed.notify_waiters();
+    }
+
+    /// Everything recorded so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.inner
+            .lines
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The last `n` events, one a line.
+    pub fn recent(&self, n: usize) -> String {
+        let lines = self.lines();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+
+    /// Waits (at most 10 s) for an event matching `matches`; the error names `what`.
+    pub async fn wait_for(
+        &self,
+        what: &str,
+        matches: impl Fn(&str) -> bool,
+    ) -> Result<String, String> {
+        self.wait_for_within(what, DEFAULT_WAIT, matches).await
+    }
+
+    /// Like [`Probe::wait_for`] with an explicit limit.
+    pub async fn wait_for_within(
+        &self,
+        what: &str,
+        limit: Duration,
+        matches: impl Fn(&str) -> bool,
+    ) -> Result<String, String> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let notified = self.inner.changed.notified();
+            if let Some(line) = self.lines().into_iter().find(|line| matches(line)) {
+                return Ok(line);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return Err(format!(
+                    "timed out after {limit:?} waiting for {what}; recorded so far:\n{}",
+                    self.recent(30)
+                ));
+            }
+        }
+    }
+
+    /// Waits for an exact line.
+    pub async fn expect(&self, line: &str) -> Result<(), String> {
+        self.wait_for(&format!("{line:?}"), |l| l == line)
+            .await
+            .map(drop)
+    }
+
+    /// Waits for the page or preload to report `RESULT <name> <json>` on the console
+    /// (see [`REPORT_JS`]) and returns the JSON.
+    pub async fn result(&self, name: &str) -> Result<Value, String> {
+        let marker = format!("RESULT {name} ");
+        let line = self
+            .wait_for(&format!("the {name} result"), |l| {
+                l.starts_with("console:") && l.contains(&marker)
+            })
+            .await?;
+        let json = line
+            .split_once(&marker)
+            .map(|(_, json)| json)
+            .unwrap_or_default();
+        serde_json::from_str(json).map_err(|e| format!("result {name} is not JSON ({e}): {json}"))
+    }
+
+    /// Asserts that no event matching `matches` was recorded.
+    pub fn ensure_none(&self, what: &str, matches: impl Fn(&str) -> bool) -> Result<(), String> {
+        match self.lines().into_iter().find(|line| matches(line)) {
+            Some(line) => Err(format!("{what} should not have happened, but: {line}")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// JavaScript for pages and preloads: `report(name, value)` logs a `RESULT` line that
+/// [`Probe::result`] picks up through console forwarding.
+pub const REPORT_JS: &str =
+    "const report = (name, value) => console.log('RESULT ' + name + ' ' + JSON.stringify(value));\n";

@@ -1,1 +1,852 @@
-fn main() {}
+//! End-to-end tests: each scenario opens real WebKitGTK windows (under Xvfb when there
+//! is no display), runs real preload and page JavaScript, and checks both what the
+//! Rust main process received and what the page received. See `voltaic_e2e` for how
+//! scenarios run in their own processes.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use voltaic::{BrowserWindow, BrowserWindowOptions, Error, IpcEvent, WebPreferences};
+use voltaic_e2e::{ensure, ensure_eq, Driver, Harness, Scenario, REPORT_JS};
+
+fn main() {
+    voltaic_e2e::main(&[
+        Scenario {
+            name: "acceptance_scenario_runs_unchanged",
+            setup: acceptance,
+        },
+        Scenario {
+            name: "page_world_has_no_ipc_primitive",
+            setup: isolation,
+        },
+        Scenario {
+            name: "ipc_renderer_listener_api",
+            setup: renderer_listeners,
+        },
+        Scenario {
+            name: "ipc_main_api_and_errors",
+            setup: main_api,
+        },
+        Scenario {
+            name: "malformed_and_oversized_messages",
+            setup: malformed,
+        },
+        Scenario {
+            name: "context_bridge_semantics",
+            setup: context_bridge,
+        },
+        Scenario {
+            name: "console_forwarding_and_preload_errors",
+            setup: console,
+        },
+        Scenario {
+            name: "load_html_url_and_option_errors",
+            setup: loading,
+        },
+        Scenario {
+            name: "send_reaches_only_its_window",
+            setup: two_windows,
+        },
+        Scenario {
+            name: "closed_window_is_a_clear_error",
+            setup: closed_window,
+        },
+        Scenario {
+            name: "context_isolation_off",
+            setup: no_isolation,
+        },
+    ]);
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+fn with_report(js: &str) -> String {
+    format!("{REPORT_JS}{js}")
+}
+
+fn page(head_script: &str) -> String {
+    format!("<!DOCTYPE html><html><head><script>{REPORT_JS}{head_script}</script></head><body><p>e2e</p></body></html>")
+}
+
+/// The reference scenario of `shared/reference/ipc-model.md`, with the quickstart's
+/// preload and page code byte for byte, under the quick-start's strict CSP.
+fn acceptance(h: &Harness) -> Result<Driver, String> {
+    h.file(
+        "renderer.js",
+        include_str!("../../../examples/quickstart/renderer.js"),
+    )?;
+    let html = r#"<!DOCTYPE html><html><head>
+        <meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self'">
+        </head><body><script src="./renderer.js"></script></body></html>"#;
+    let ipc = h.app().ipc_main();
+    ipc.handle("get-data", |_: IpcEvent| async {
+        Ok::<Value, String>(json!({ "result": "Data from main process" }))
+    })
+    .map_err(err)?;
+    let probe = h.probe();
+    ipc.on("message-channel", move |_: IpcEvent, message: String| {
+        probe.record(format!("main:Message received: {message}"));
+    });
+    let window = h.window(
+        "acceptance",
+        Some(include_str!("../../../examples/quickstart/preload.js")),
+        html,
+    )?;
+    let (probe, app) = (h.probe(), h.app().handle());
+    Ok(Box::pin(async move {
+        let id = window.id();
+        probe
+            .expect("main:Message received: Hello from renderer")
+            .await?;
+        probe
+            .expect(&format!(
+                r#"console:{id}:page:Info:Data received: {{"result":"Data from main process"}}"#
+            ))
+            .await?;
+        // The reference main sends after 3 s with setTimeout; same helper, shorter delay.
+        let started = Instant::now();
+        let contents = window.web_contents().clone();
+        app.set_timeout(Duration::from_millis(400), move || {
+            let _ = contents.send("update-channel", ("Update from main process",));
+        });
+        probe
+            .expect(&format!(
+                "console:{id}:page:Info:Update received: Update from main process"
+            ))
+            .await?;
+        ensure!(
+            started.elapsed() >= Duration::from_millis(400),
+            "the update arrived before the timer's delay: {:?}",
+            started.elapsed()
+        );
+        Ok(())
+    }))
+}
+
+fn isolation(h: &Harness) -> Result<Driver, String> {
+    let preload = r#"const { contextBridge, ipcRenderer } = require('electron');
+const preloadSecret = 'top secret';
+var preloadVar = 'var in preload';
+globalThis.preloadGlobal = 'global of the preload world';
+contextBridge.exposeInMainWorld('api', {
+  ping: () => 'pong',
+  done: () => ipcRenderer.send('after-attack'),
+});
+"#;
+    let script = r#"
+const checks = {};
+const seen = [];
+for (const type of ['voltaic:to-page', 'voltaic:to-preload']) {
+  window.addEventListener(type, () => seen.push(type), true);
+  document.addEventListener(type, () => seen.push(type), true);
+}
+checks.apiBeforePageScripts = typeof window.api;
+checks.ping = window.api.ping();
+checks.webkit = typeof window.webkit;
+checks.handler = typeof (window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.voltaic);
+checks.names = [typeof ipcRenderer, typeof require, typeof contextBridge, typeof module,
+                typeof preloadSecret, typeof preloadVar, typeof preloadGlobal];
+checks.voltaicGlobals = Object.getOwnPropertyNames(window).filter((n) => /voltaic/i.test(n));
+checks.scripts = document.scripts.length;
+checks.bridgeNodes = document.querySelectorAll('[data-voltaic-reply]').length;
+try {
+  window.webkit.messageHandlers.voltaic.postMessage(JSON.stringify({ t: 'send', ch: 'secret-channel', args: [] }));
+  checks.transport = 'posted';
+} catch (e) {
+  checks.transport = e.constructor.name;
+}
+checks.frozen = Object.isFrozen(window.api);
+checks.wrapperHidesPreloadSource = !String(window.api.ping).includes('pong');
+checks.eventsSeenByPage = seen;
+report('isolation', checks);
+window.api.done();
+"#;
+    let probe = h.probe();
+    let ipc = h.app().ipc_main();
+    ipc.on("secret-channel", move |_: IpcEvent| {
+        probe.record("main:secret-channel ran")
+    });
+    let probe = h.probe();
+    ipc.on("after-attack", move |_: IpcEvent| {
+        probe.record("main:after-attack")
+    });
+    h.window("isolation", Some(preload), &page(script))?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        let checks = probe.result("isolation").await?;
+        ensure_eq!(
+            checks,
+            json!({
+                "apiBeforePageScripts": "object",
+                "ping": "pong",
+                "webkit": "undefined",
+                "handler": "undefined",
+                "names": vec!["undefined"; 7],
+                "voltaicGlobals": [],
+                "scripts": 1,
+                "bridgeNodes": 0,
+                "transport": "TypeError",
+                "frozen": true,
+                "wrapperHidesPreloadSource": true,
+                "eventsSeenByPage": [],
+            })
+        );
+        probe.expect("main:after-attack").await?;
+        probe.ensure_none("the secret-channel listener", |l| {
+            l == "main:secret-channel ran"
+        })
+    }))
+}
+
+fn renderer_listeners(h: &Harness) -> Result<Driver, String> {
+    let preload = with_report(
+        r#"const { ipcRenderer } = require('electron');
+const log = [];
+const a = (event, ...args) => log.push(['a', ...args]);
+const never = () => log.push(['never']);
+ipcRenderer.on('tick', a);
+ipcRenderer.on('tick', never);
+ipcRenderer.off('tick', never);
+ipcRenderer.once('tick', (event, n) => log.push(['once', n]));
+ipcRenderer.on('tick', (event, n) => {
+  log.push(['b', n]);
+  if (n === 2) ipcRenderer.removeListener('tick', a);
+});
+ipcRenderer.on('shape', (event, ...args) => log.push(['shape', typeof event.sender.send, event.senderId, Array.isArray(event.ports), args]));
+ipcRenderer.on('done', () => {
+  const before = ipcRenderer.listenerCount('tick');
+  ipcRenderer.removeAllListeners('tick');
+  report('listeners', { log, before, after: ipcRenderer.listenerCount('tick') });
+});
+ipcRenderer.send('ready');
+"#,
+    );
+    h.app()
+        .ipc_main()
+        .on("ready", |e: IpcEvent| -> Result<(), voltaic::IpcError> {
+            let to = e.sender();
+            for n in 1..=3 {
+                to.send("tick", (n,))?;
+            }
+            to.send(
+                "shape",
+                (
+                    "text",
+                    42,
+                    json!({"nested": [1, {"deep": true}]}),
+                    (),
+                    true,
+                    "ünïcødé ✓ 😀",
+                ),
+            )?;
+            to.send("done", ())
+        });
+    h.window("listeners", Some(&preload), &page(""))?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        let result = probe.result("listeners").await?;
+        ensure_eq!(
+            result,
+            json!({
+                "log": [
+                    ["a", 1], ["once", 1], ["b", 1],
+                    ["a", 2], ["b", 2],
+                    ["b", 3],
+                    ["shape", "function", 0, true,
+                        ["text", 42, {"nested": [1, {"deep": true}]}, null, true, "ünïcødé ✓ 😀"]],
+                ],
+                "before": 1,
+                "after": 0,
+            })
+        );
+        Ok(())
+    }))
+}
+
+#[derive(Deserialize)]
+struct Person {
+    name: String,
+    age: u8,
+}
+
+fn main_api(h: &Harness) -> Result<Driver, String> {
+    let ipc = h.app().ipc_main().clone();
+    ipc.handle("add", |_: IpcEvent, a: f64, b: f64| a + b)
+        .map_err(err)?;
+    ensure!(
+        ipc.handle("add", |_: IpcEvent| ()).is_err(),
+        "a second handler for 'add' was accepted"
+    );
+    ipc.handle("slow-echo", |_: IpcEvent, s: String| async move {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        format!("echo:{s}")
+    })
+    .map_err(err)?;
+    ipc.handle("person", |_: IpcEvent, p: Person| {
+        format!("{} is {}", p.name, p.age)
+    })
+    .map_err(err)?;
+    ipc.handle("fail", |_: IpcEvent| Err::<(), _>("boom"))
+        .map_err(err)?;
+    ipc.handle("panic", |_: IpcEvent| -> Value { panic!("kaboom") })
+        .map_err(err)?;
+    ipc.handle_once("once", |_: IpcEvent| "first")
+        .map_err(err)?;
+    ipc.handle("removable", |_: IpcEvent| "still here")
+        .map_err(err)?;
+    let registry = ipc.clone();
+    ipc.handle("remove-it", move |_: IpcEvent| {
+        registry.remove_handler("removable")
+    })
+    .map_err(err)?;
+    ipc.handle("whoami", |e: IpcEvent| {
+        json!({ "id": e.sender().id(), "url": e.sender_frame().url(), "origin": e.sender_frame().origin() })
+    })
+    .map_err(err)?;
+    let counts: Arc<[AtomicUsize; 4]> = Arc::default();
+    let c = counts.clone();
+    ipc.on("count", move |_: IpcEvent| {
+        c[0].fetch_add(1, Ordering::SeqCst) as u64
+    });
+    let c = counts.clone();
+    ipc.on("count", move |_: IpcEvent| {
+        let c = c.clone();
+        async move { c[1].fetch_add(1, Ordering::SeqCst) as u64 }
+    });
+    let c = counts.clone();
+    ipc.once("count", move |_: IpcEvent| {
+        c[2].fetch_add(1, Ordering::SeqCst) as u64
+    });
+    let c = counts.clone();
+    let removed = ipc.on("count", move |_: IpcEvent| {
+        c[3].fetch_add(1, Ordering::SeqCst) as u64
+    });
+    ensure!(
+        ipc.remove_listener("count", removed),
+        "remove_listener found nothing"
+    );
+    let c = counts.clone();
+    ipc.handle("counts", move |_: IpcEvent| {
+        c.iter()
+            .map(|n| n.load(Ordering::SeqCst))
+            .collect::<Vec<_>>()
+    })
+    .map_err(err)?;
+    let registry = ipc.clone();
+    ipc.on("count-clear", move |_: IpcEvent| {
+        registry.remove_all_listeners(Some("count"))
+    });
+    ipc.on("ping", |e: IpcEvent, n: u32| e.reply("pong", (n + 1,)));
+
+    let preload = with_report(
+        r#"const { ipcRenderer } = require('electron');
+const settle = (p) => p.then((ok) => ({ ok }), (e) => ({ err: e.message }));
+(async () => {
+  const out = {};
+  out.add = await settle(ipcRenderer.invoke('add', 2, 3));
+  out.slowEcho = await settle(ipcRenderer.invoke('slow-echo', 'hi'));
+  out.person = await settle(ipcRenderer.invoke('person', { name: 'Ada', age: 36 }));
+  out.noHandler = await settle(ipcRenderer.invoke('missing'));
+  out.error = await settle(ipcRenderer.invoke('fail'));
+  out.panic = await settle(ipcRenderer.invoke('panic'));
+  out.afterPanic = await settle(ipcRenderer.invoke('add', 1, 1));
+  out.wrongType = await settle(ipcRenderer.invoke('add', 'two', 3));
+  out.badStruct = await settle(ipcRenderer.invoke('person', { name: 'Ada', age: 300 }));
+  out.once = [await settle(ipcRenderer.invoke('once')), await settle(ipcRenderer.invoke('once'))];
+  out.removable = [await settle(ipcRenderer.invoke('removable')), await settle(ipcRenderer.invoke('remove-it')),
+                   await settle(ipcRenderer.invoke('removable'))];
+  out.whoami = await settle(ipcRenderer.invoke('whoami'));
+  ipcRenderer.send('count'); ipcRenderer.send('count'); ipcRenderer.send('count');
+  out.counts = await settle(ipcRenderer.invoke('counts'));
+  ipcRenderer.send('count-clear'); ipcRenderer.send('count');
+  out.countsAfterClear = await settle(ipcRenderer.invoke('counts'));
+  const pong = new Promise((resolve) => ipcRenderer.once('pong', (event, n) => resolve(n)));
+  ipcRenderer.send('ping', 41);
+  out.pong = await pong;
+  out.emptyChannel = await settle(ipcRenderer.invoke(''));
+  try { ipcRenderer.send(42); out.sendNumberChannel = 'sent'; } catch (e) { out.sendNumberChannel = e.message; }
+  out.notCloneable = await settle(ipcRenderer.invoke('add', () => 1));
+  report('main-api', out);
+})();
+"#,
+    );
+    let window = h.window("main-api", Some(&preload), &page(""))?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        let out = probe.result("main-api").await?;
+        let remote = |ch: &str, reason: &str| json!({ "err": format!("Error invoking remote method '{ch}': {reason}") });
+        ensure_eq!(out["add"], json!({"ok": 5}));
+        ensure_eq!(out["slowEcho"], json!({"ok": "echo:hi"}));
+        ensure_eq!(out["person"], json!({"ok": "Ada is 36"}));
+        ensure_eq!(
+            out["noHandler"],
+            remote("missing", "No handler registered for 'missing'")
+        );
+        ensure_eq!(out["error"], remote("fail", "boom"));
+        ensure_eq!(out["panic"], remote("panic", "handler panicked: kaboom"));
+        ensure_eq!(out["afterPanic"], json!({"ok": 2}));
+        ensure_eq!(
+            out["wrongType"],
+            remote(
+                "add",
+                "invalid argument 0 for channel 'add': invalid type: string \"two\", expected f64"
+            )
+        );
+        let bad_struct = out["badStruct"]["err"].as_str().unwrap_or_default();
+        ensure!(
+            bad_struct.starts_with(
+                "Error invoking remote method 'person': invalid argument 0 for channel 'person'"
+            ) && bad_struct.contains("300"),
+            "badStruct: {bad_struct}"
+        );
+        ensure_eq!(
+            out["once"],
+            json!([{"ok": "first"}, remote("once", "No handler registered for 'once'")])
+        );
+        ensure_eq!(
+            out["removable"],
+            json!([{"ok": "still here"}, {"ok": true}, remote("removable", "No handler registered for 'removable'")])
+        );
+        ensure_eq!(out["whoami"]["ok"]["id"], json!(window.id()));
+        ensure_eq!(out["whoami"]["ok"]["origin"], json!("file://"));
+        let url = out["whoami"]["ok"]["url"].as_str().unwrap_or_default();
+        ensure!(
+            url.starts_with("file:///") && url.ends_with("/main-api.html"),
+            "sender url {url}"
+        );
+        ensure_eq!(out["counts"], json!({"ok": [3, 3, 1, 0]}));
+        ensure_eq!(out["countsAfterClear"], json!({"ok": [3, 3, 1, 0]}));
+        ensure_eq!(out["pong"], json!(42));
+        let empty = out["emptyChannel"]["err"].as_str().unwrap_or_default();
+        ensure!(
+            empty.starts_with("Invalid IPC channel \"\""),
+            "empty channel: {empty}"
+        );
+        let number = out["sendNumberChannel"].as_str().unwrap_or_default();
+        ensure!(
+            number.starts_with("Invalid IPC channel number"),
+            "numeric channel: {number}"
+        );
+        ensure_eq!(
+            out["notCloneable"],
+            json!({"err": "An object could not be cloned: functions cannot be sent over IPC"})
+        );
+        Ok(())
+    }))
+}
+
+fn malformed(h: &Harness) -> Result<Driver, String> {
+    let preload = with_report(
+        r#"const { ipcRenderer } = require('electron');
+const raw = window.webkit.messageHandlers.voltaic;
+const huge = 'x'.repeat(40 * 1024 * 1024);
+const attempts = [
+  () => raw.postMessage(42),
+  () => raw.postMessage({ t: 'send', ch: 'forged', args: [] }),
+  () => raw.postMessage('garbage'),
+  () => raw.postMessage('{"t":"send"}'),
+  () => raw.postMessage('{"t":"send","ch":"forged","args":[],"sender":99}'),
+  () => raw.postMessage('{"t":"send","ch":"forged","args":' + '['.repeat(10000) + ']'.repeat(10000) + '}'),
+  () => raw.postMessage('{"t":"send","ch":"forged","args":["' + huge + '"]}'),
+  () => raw.postMessage('{"t":"invoke","id":1,"ch":"forged"'),
+  () => raw.postMessage('{"t":"console","level":"shout","source":"page","text":"x"}'),
+];
+let thrown = 0;
+for (const attempt of attempts) {
+  try { attempt(); } catch (e) { thrown++; }
+}
+const settle = (p) => p.then((ok) => ({ ok }), (e) => ({ err: e.message }));
+(async () => {
+  let bigSend = null;
+  try { ipcRenderer.send('forged', huge); } catch (e) { bigSend = e.message; }
+  const bigInvoke = await settle(ipcRenderer.invoke('forged', huge));
+  const alive = await settle(ipcRenderer.invoke('alive'));
+  report('malformed', { thrown, bigSend, bigInvoke, alive });
+})();
+"#,
+    );
+    let probe = h.probe();
+    h.app()
+        .ipc_main()
+        .on("forged", move |_: IpcEvent| probe.record("main:forged ran"));
+    h.app()
+        .ipc_main()
+        .handle("alive", |_: IpcEvent| "yes")
+        .map_err(err)?;
+    h.window("malformed", Some(&preload), &page(""))?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        let out = probe.result("malformed").await?;
+        let limit = "exceeds the limit of 33554432 bytes";
+        ensure_eq!(out["thrown"], json!(0));
+        let big_send = out["bigSend"].as_str().unwrap_or_default();
+        ensure!(big_send.contains(limit), "oversized send: {big_send}");
+        let big_invoke = out["bigInvoke"]["err"].as_str().unwrap_or_default();
+        ensure!(big_invoke.contains(limit), "oversized invoke: {big_invoke}");
+        ensure_eq!(out["alive"], json!({"ok": "yes"}));
+        probe.ensure_none("a handler for a malformed message", |l| {
+            l == "main:forged ran"
+        })
+    }))
+}
+
+fn context_bridge(h: &Harness) -> Result<Driver, String> {
+    let preload = r#"const { contextBridge, ipcRenderer } = require('electron');
+const state = { count: 0, items: ['a'] };
+let callbacks = [];
+contextBridge.exposeInMainWorld('bridge', {
+  version: 3, name: 'voltaic', flags: { nested: { deep: [1, 2, { x: null }] } }, nothing: null,
+  notANumber: NaN, negZero: -0, when: new Date(0),
+  getState: () => state,
+  mutateArg: (obj) => { obj.changed = true; return obj; },
+  add: (a, b) => a + b,
+  resolveLater: (v) => new Promise((resolve) => setTimeout(() => resolve({ got: v }), 10)),
+  rejectLater: () => Promise.reject(new Error('nope from preload')),
+  throws: () => { throw new TypeError('thrown in preload'); },
+  onTick: (cb) => { callbacks.push(cb); return () => { callbacks = callbacks.filter((c) => c !== cb); }; },
+  fire: (n) => callbacks.map((cb) => cb(n)),
+  callWith: (cb) => cb({ from: 'preload' }),
+  passPromise: (p) => p.then((v) => 'preload saw ' + v),
+  getFn: () => (x) => x * 2,
+});
+const errors = {};
+try { contextBridge.exposeInMainWorld('bridge', {}); } catch (e) { errors.again = e.message; }
+try { contextBridge.exposeInMainWorld('location', {}); } catch (e) { errors.existing = e.message; }
+try { contextBridge.exposeInMainWorld('bad', { s: Symbol('x') }); } catch (e) { errors.symbol = e.message; }
+console.log('RESULT bridge-preload ' + JSON.stringify(errors));
+ipcRenderer.on('tick', (event, n) => callbacks.forEach((cb) => cb(n)));
+ipcRenderer.on('flush', () => console.log('FLUSHED'));
+ipcRenderer.send('ready');
+"#;
+    let script = r#"
+(async () => {
+  const b = window.bridge;
+  const out = {};
+  out.values = [b.version, b.name, b.flags, b.nothing, Number.isNaN(b.notANumber), Object.is(b.negZero, -0),
+                b.when instanceof Date && b.when.getTime()];
+  const s = b.getState();
+  s.count = 99; s.items.push('page');
+  out.stateCopied = b.getState();
+  out.pagePrototype = Object.getPrototypeOf(s) === Object.prototype;
+  const mine = { a: 1 };
+  const back = b.mutateArg(mine);
+  out.argCopied = [mine.changed === undefined, back.changed === true, back !== mine];
+  out.add = b.add(2, 40);
+  out.resolved = await b.resolveLater('x');
+  out.rejected = await b.rejectLater().then(() => 'resolved?!', (e) => [e instanceof Error, e.message]);
+  try { b.throws(); out.thrown = 'no throw'; } catch (e) { out.thrown = [e instanceof Error, e.name, e.message]; }
+  const off = b.onTick((n) => {
+    console.log('TICK ' + n);
+    if (n === 7) off();
+    return n * 10;
+  });
+  out.fire = b.fire(5);
+  out.callWith = b.callWith((arg) => 'page got ' + arg.from);
+  out.passPromise = await b.passPromise(Promise.resolve('p'));
+  out.fn = b.getFn()(21);
+  out.frozen = [Object.isFrozen(b), Object.isFrozen(b.flags)];
+  report('bridge', out);
+})();
+"#;
+    h.app().ipc_main().on("ready", |e: IpcEvent| {
+        // Runs once the preload is set up; the page's script runs right after it.
+        let _ = e;
+    });
+    let window = h.window("bridge", Some(preload), &page(script))?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        let errors = probe.result("bridge-preload").await?;
+        ensure_eq!(
+            errors,
+            json!({
+                "again": "Cannot bind an API on top of an existing property on the window object",
+                "existing": "Cannot bind an API on top of an existing property on the window object",
+                "symbol": "An object could not be cloned: a Symbol cannot cross the context bridge",
+            })
+        );
+        let out = probe.result("bridge").await?;
+        ensure_eq!(
+            out,
+            json!({
+                "values": [3, "voltaic", {"nested": {"deep": [1, 2, {"x": null}]}}, null, true, true, 0],
+                "stateCopied": {"count": 0, "items": ["a"]},
+                "pagePrototype": true,
+                "argCopied": [true, true, true],
+                "add": 42,
+                "resolved": {"got": "x"},
+                "rejected": [true, "nope from preload"],
+                "thrown": [true, "TypeError", "thrown in preload"],
+                "fire": [50],
+                "callWith": "page got preload",
+                "passPromise": "preload saw p",
+                "fn": 42,
+                "frozen": [true, true],
+            })
+        );
+        let id = window.id();
+        probe
+            .expect(&format!("console:{id}:page:Info:TICK 5"))
+            .await?;
+        // A callback kept by the preload and called later, from a main-process message.
+        window.web_contents().send("tick", (7,)).map_err(err)?;
+        probe
+            .expect(&format!("console:{id}:page:Info:TICK 7"))
+            .await?;
+        // The page unsubscribed in TICK 7: the next tick must not reach it.
+        window.web_contents().send("tick", (8,)).map_err(err)?;
+        window.web_contents().send("flush", ()).map_err(err)?;
+        probe
+            .expect(&format!("console:{id}:preload:Info:FLUSHED"))
+            .await?;
+        probe.ensure_none("a tick after unsubscribing", |l| l.ends_with("TICK 8"))
+    }))
+}
+
+fn console(h: &Harness) -> Result<Driver, String> {
+    let preload = "console.log('preload says', { a: 1 });\nconsole.warn('preload warns');\n";
+    let script = r#"
+console.log('page log', 42, { k: 'v' }, [1, 2]);
+console.info('page info');
+console.warn('page warn');
+console.error('page error', new Error('bad thing'));
+console.debug('page debug');
+setTimeout(() => { throw new Error('uncaught boom'); }, 0);
+Promise.reject(new Error('rejected boom'));
+"#;
+    let a = h.window("console-a", Some(preload), &page(script))?;
+    let broken =
+        "// a preload that fails on line 3\nconst x = 1;\nthrow new Error('preload exploded');\n";
+    let b = h.window("console-b", Some(broken), &page(""))?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        let (a, b) = (a.id(), b.id());
+        for line in [
+            format!(r#"console:{a}:preload:Info:preload says {{"a":1}}"#),
+            format!("console:{a}:preload:Warn:preload warns"),
+            format!(r#"console:{a}:page:Info:page log 42 {{"k":"v"}} [1,2]"#),
+            format!("console:{a}:page:Info:page info"),
+            format!("console:{a}:page:Warn:page warn"),
+            format!("console:{a}:page:Error:page error Error: bad thing"),
+            format!("console:{a}:page:Debug:page debug"),
+            format!("console:{a}:page:Error:Uncaught (in promise) Error: rejected boom"),
+        ] {
+            probe.expect(&line).await?;
+        }
+        // WebKit sanitizes uncaught-error events of pages with an opaque origin (file:,
+        // about:blank) to "Script error."; the error must still be forwarded.
+        probe
+            .wait_for("the uncaught exception", |l| {
+                l.starts_with(&format!("console:{a}:page:Error:Uncaught "))
+                    && (l.contains("uncaught boom") || l.contains("Script error."))
+                    && !l.contains("in promise")
+            })
+            .await?;
+        probe
+            .wait_for("the preload error with file and line", |l| {
+                l.starts_with(&format!(
+                    "console:{b}:preload:Error:Unable to load preload script console-b-preload.js:3:"
+                )) && l.ends_with("Error: preload exploded")
+            })
+            .await?;
+        Ok(())
+    }))
+}
+
+const WHOAMI_PRELOAD: &str = r#"const { contextBridge, ipcRenderer } = require('electron');
+contextBridge.exposeInMainWorld('api', { whoami: () => ipcRenderer.invoke('whoami') });
+"#;
+
+fn loading(h: &Harness) -> Result<Driver, String> {
+    h.app()
+        .ipc_main()
+        .handle("whoami", |e: IpcEvent| {
+            json!({ "id": e.sender().id(), "url": e.sender_frame().url(), "origin": e.sender_frame().origin() })
+        })
+        .map_err(err)?;
+    let preload = h.file("whoami.js", WHOAMI_PRELOAD)?;
+    let prefs = WebPreferences {
+        preload: Some(preload.clone()),
+        ..Default::default()
+    };
+    let open = |prefs: WebPreferences| {
+        BrowserWindow::new(
+            h.app(),
+            BrowserWindowOptions {
+                web_preferences: prefs,
+                ..Default::default()
+            },
+        )
+    };
+    let html_window = open(prefs.clone()).map_err(err)?;
+    html_window
+        .load_html(&page("window.api.whoami().then((r) => report('html', r));"))
+        .map_err(err)?;
+    let url_window = open(prefs.clone()).map_err(err)?;
+    url_window
+        .load_url("data:text/html,<script>window.api.whoami().then((r)=>console.log('RESULT%20url%20'+JSON.stringify(r)))</script>")
+        .map_err(err)?;
+    let missing = url_window.load_file(h.dir().join("does-not-exist.html"));
+    ensure!(
+        matches!(missing, Err(Error::LoadFile { .. })),
+        "load_file of a missing file: {missing:?}"
+    );
+    let bad_url = url_window.load_url("not a url");
+    ensure!(
+        matches!(bad_url, Err(Error::InvalidUrl { .. })),
+        "load_url(\"not a url\"): {bad_url:?}"
+    );
+    let node = open(WebPreferences {
+        node_integration: true,
+        ..prefs.clone()
+    });
+    ensure!(
+        matches!(node, Err(Error::NodeIntegrationUnsupported)),
+        "node_integration: true was not refused: {node:?}"
+    );
+    let message = Error::NodeIntegrationUnsupported.to_string();
+    ensure!(
+        message.contains("contextBridge"),
+        "unhelpful message: {message}"
+    );
+    let no_preload = open(WebPreferences {
+        preload: Some(h.dir().join("missing-preload.js")),
+        ..Default::default()
+    });
+    ensure!(
+        matches!(no_preload, Err(Error::Preload { .. })),
+        "missing preload: {no_preload:?}"
+    );
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        let html = probe.result("html").await?;
+        ensure_eq!(html["id"], json!(html_window.id()));
+        ensure_eq!(html["origin"], json!("null"));
+        let url = probe.result("url").await?;
+        ensure_eq!(url["id"], json!(url_window.id()));
+        ensure!(
+            url["url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("data:text/html,")),
+            "data url: {url}"
+        );
+        ensure_eq!(url["origin"], json!("null"));
+        Ok(())
+    }))
+}
+
+fn two_windows(h: &Harness) -> Result<Driver, String> {
+    let preload = with_report(
+        r#"const { ipcRenderer } = require('electron');
+const got = [];
+ipcRenderer.on('hello', (event, who) => got.push(who));
+ipcRenderer.on('report', (event, tag) => report(tag, got));
+ipcRenderer.send('ready');
+"#,
+    );
+    let probe = h.probe();
+    h.app().ipc_main().on("ready", move |e: IpcEvent| {
+        probe.record(format!("main:ready:{}", e.sender().id()))
+    });
+    let one = h.window("one", Some(&preload), &page(""))?;
+    let two = h.window("two", Some(&preload), &page(""))?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        probe.expect(&format!("main:ready:{}", one.id())).await?;
+        probe.expect(&format!("main:ready:{}", two.id())).await?;
+        ensure!(one.id() != two.id(), "two windows share id {}", one.id());
+        two.web_contents()
+            .send("hello", ("for two",))
+            .map_err(err)?;
+        two.web_contents().send("report", ("two",)).map_err(err)?;
+        ensure_eq!(probe.result("two").await?, json!(["for two"]));
+        one.web_contents().send("report", ("one",)).map_err(err)?;
+        ensure_eq!(probe.result("one").await?, json!([]));
+        Ok(())
+    }))
+}
+
+fn closed_window(h: &Harness) -> Result<Driver, String> {
+    let preload = "require('electron').ipcRenderer.send('ready');\n";
+    let probe = h.probe();
+    h.app().ipc_main().on("ready", move |e: IpcEvent| {
+        probe.record(format!("main:ready:{}", e.sender().id()))
+    });
+    let keep = h.window("keep", Some(preload), &page(""))?;
+    let doomed = h.window("doomed", Some(preload), &page(""))?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        probe.expect(&format!("main:ready:{}", doomed.id())).await?;
+        let contents = doomed.web_contents().clone();
+        ensure!(
+            contents.send("x", ()).is_ok(),
+            "send to an open window failed"
+        );
+        doomed.close().map_err(err)?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while doomed.is_open() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        ensure!(!doomed.is_open(), "the window did not close within 5 s");
+        ensure_eq!(
+            contents.send("x", ()),
+            Err(voltaic::IpcError::WindowClosed(doomed.id()))
+        );
+        let load = doomed.load_html("<p>gone</p>");
+        ensure!(
+            matches!(load, Err(Error::WindowClosed(_))),
+            "load_html on a closed window: {load:?}"
+        );
+        // The app and the other window go on.
+        probe.expect(&format!("main:ready:{}", keep.id())).await?;
+        ensure!(
+            keep.web_contents().send("x", ()).is_ok(),
+            "the other window stopped working"
+        );
+        Ok(())
+    }))
+}
+
+fn no_isolation(h: &Harness) -> Result<Driver, String> {
+    let preload = h.file(
+        "shared-world.js",
+        &with_report(
+            r#"const { contextBridge, ipcRenderer } = require('electron');
+let bridgeError = null;
+try { contextBridge.exposeInMainWorld('api', {}); } catch (e) { bridgeError = e.message; }
+ipcRenderer.invoke('echo', 'same world').then((value) => report('no-isolation', {
+  bridgeError, value, pageSeesHandler: typeof window.webkit.messageHandlers.voltaic,
+}));
+"#,
+        ),
+    )?;
+    h.app()
+        .ipc_main()
+        .handle("echo", |_: IpcEvent, s: String| s)
+        .map_err(err)?;
+    h.window_with(
+        "no-isolation",
+        WebPreferences {
+            preload: Some(preload),
+            context_isolation: false,
+            ..Default::default()
+        },
+        &page(""),
+    )?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        ensure_eq!(
+            probe.result("no-isolation").await?,
+            json!({
+                "bridgeError": "contextBridge API can only be used when contextIsolation is enabled",
+                "value": "same world",
+                "pageSeesHandler": "object",
+            })
+        );
+        Ok(())
+    }))
+}
