@@ -28,6 +28,8 @@
 //! });
 //! ```
 
+#![warn(missing_docs)]
+
 mod console;
 mod error;
 mod event;

@@ -12,6 +12,8 @@
 //! 3. [`receive_call`] is what the main process evaluates in that world to deliver a
 //!    message.
 
+#![warn(missing_docs)]
+
 use serde_json::json;
 
 const ENDPOINT_JS: &str = include_str!("../js/endpoint.js");

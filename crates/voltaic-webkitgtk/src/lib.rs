@@ -8,6 +8,8 @@
 //! that reaches a window from elsewhere ([`voltaic_core::WebContents::send`], the
 //! methods of [`BrowserWindow`]) is queued to the event loop.
 
+#![warn(missing_docs)]
+
 mod app;
 mod error;
 mod options;

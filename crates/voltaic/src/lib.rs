@@ -42,6 +42,8 @@
 //! }
 //! ```
 
+#![warn(missing_docs)]
+
 pub use serde_json::{json, Value};
 pub use voltaic_core::{
     protocol, Async, ConsoleLevel, ConsoleMessage, ConsoleSource, Handler, IntoReply, IpcError,

@@ -10,6 +10,8 @@
 //! watchdog in the child (45 s), and the parent's kill (90 s). Each failure says what
 //! did not arrive and what did.
 
+#![warn(missing_docs)]
+
 use std::future::Future;
 use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,32 @@
+# Sourced by scripts/demo and scripts/test: installs what building and running
+# Voltaic needs on Debian/Ubuntu, and nothing when it is all there already.
+
+# WebKitGTK 4.1 and GTK 3 headers for the webview crates; Xvfb and xauth for running
+# windows without a display; a font so pages render text.
+VOLTAIC_DEBIAN_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev pkg-config xvfb xauth fonts-dejavu-core)
+
+voltaic_ensure_deps() {
+    if ! command -v cargo >/dev/null 2>&1; then
+        echo "error: cargo not found; install Rust from https://rustup.rs first" >&2
+        return 1
+    fi
+    local missing=()
+    local pkg
+    for pkg in "${VOLTAIC_DEBIAN_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        return 0
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "error: missing ${missing[*]} and no apt-get to install them" >&2
+        return 1
+    fi
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo=(sudo)
+    fi
+    echo "Installing ${missing[*]}"
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
