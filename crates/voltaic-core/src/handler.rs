@@ -16,12 +16,14 @@ use crate::{IpcError, IpcEvent};
 pub(crate) type HandlerFuture = Pin<Box<dyn Future<Output = Result<Value, IpcError>> + Send>>;
 
 /// Marker for handlers that return a future (`async fn`, `|..| async move {..}`).
+/// Never named by users: it is inferred.
 #[derive(Debug)]
-pub enum Async {}
+pub enum AsyncMarker {}
 
-/// Marker for handlers that return their value directly.
+/// Marker for handlers that return their value directly. Never named by users: it is
+/// inferred.
 #[derive(Debug)]
-pub enum Sync {}
+pub enum SyncMarker {}
 
 /// A function that can handle an IPC message.
 ///
@@ -44,14 +46,14 @@ pub enum Sync {}
 ///     format!("Hello, {}!", name.as_deref().unwrap_or("stranger"))
 /// }).unwrap();
 /// ```
-pub trait Handler<M>: Send + std::marker::Sync + 'static {
+pub trait Handler<M>: Send + Sync + 'static {
     /// Deserializes `args` and runs the handler. A sync handler has finished when this
     /// returns; an async one has only been created.
     fn call(&self, event: IpcEvent, args: Vec<Value>) -> HandlerFuture;
 }
 
 /// Type-erased handler stored in the registry.
-pub(crate) trait ErasedHandler: Send + std::marker::Sync {
+pub(crate) trait ErasedHandler: Send + Sync {
     fn call(&self, event: IpcEvent, args: Vec<Value>) -> HandlerFuture;
 }
 
@@ -97,40 +99,44 @@ impl ArgReader {
     }
 }
 
+/// Binds each renderer argument to a variable named after its type parameter, or
+/// returns the first deserialization error as the handler's outcome.
+macro_rules! read_args {
+    ($event:ident, $args:ident; $($T:ident),*) => {
+        let mut reader = ArgReader::new($event.channel(), $args);
+        $(let $T = match reader.next::<$T>() {
+            Ok(value) => value,
+            Err(error) => return Box::pin(ready(Err(error))),
+        };)*
+    };
+}
+
 macro_rules! impl_handler {
     ($($T:ident),*) => {
         #[allow(non_snake_case, unused_mut, unused_variables)]
-        impl<F, Fut, R, $($T,)*> Handler<(Async, $($T,)*)> for F
+        impl<F, Fut, R, $($T,)*> Handler<(AsyncMarker, $($T,)*)> for F
         where
-            F: Fn(IpcEvent, $($T,)*) -> Fut + Send + std::marker::Sync + 'static,
+            F: Fn(IpcEvent, $($T,)*) -> Fut + Send + Sync + 'static,
             Fut: Future<Output = R> + Send + 'static,
             R: IntoReply,
             $($T: DeserializeOwned + Send + 'static,)*
         {
             fn call(&self, event: IpcEvent, args: Vec<Value>) -> HandlerFuture {
-                let mut reader = ArgReader::new(event.channel(), args);
-                $(let $T = match reader.next::<$T>() {
-                    Ok(value) => value,
-                    Err(error) => return Box::pin(ready(Err(error))),
-                };)*
+                read_args!(event, args; $($T),*);
                 let future = self(event, $($T,)*);
                 Box::pin(async move { future.await.into_reply() })
             }
         }
 
         #[allow(non_snake_case, unused_mut, unused_variables)]
-        impl<F, R, $($T,)*> Handler<(Sync, $($T,)*)> for F
+        impl<F, R, $($T,)*> Handler<(SyncMarker, $($T,)*)> for F
         where
-            F: Fn(IpcEvent, $($T,)*) -> R + Send + std::marker::Sync + 'static,
+            F: Fn(IpcEvent, $($T,)*) -> R + Send + Sync + 'static,
             R: IntoReply,
             $($T: DeserializeOwned + Send + 'static,)*
         {
             fn call(&self, event: IpcEvent, args: Vec<Value>) -> HandlerFuture {
-                let mut reader = ArgReader::new(event.channel(), args);
-                $(let $T = match reader.next::<$T>() {
-                    Ok(value) => value,
-                    Err(error) => return Box::pin(ready(Err(error))),
-                };)*
+                read_args!(event, args; $($T),*);
                 Box::pin(ready(self(event, $($T,)*).into_reply()))
             }
         }

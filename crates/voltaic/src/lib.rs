@@ -46,8 +46,8 @@
 
 pub use serde_json::{json, Value};
 pub use voltaic_core::{
-    protocol, Async, ConsoleLevel, ConsoleMessage, ConsoleSource, Handler, IntoReply, IpcError,
-    IpcEvent, IpcMain, Json, Limits, ListenerId, RendererLink, SenderFrame, Sync, WebContents,
+    handler, protocol, ConsoleLevel, ConsoleMessage, ConsoleSource, Handler, IntoReply, IpcError,
+    IpcEvent, IpcMain, Json, Limits, ListenerId, RendererLink, SenderFrame, WebContents,
 };
 pub use voltaic_webkitgtk::{
     App, AppHandle, BrowserWindow, BrowserWindowOptions, Error, WebPreferences,

@@ -682,9 +682,21 @@ fn loading(h: &Harness) -> Result<Driver, String> {
             },
         )
     };
-    let html_window = open(prefs.clone()).map_err(err)?;
+    let html_window = BrowserWindow::new(
+        h.app(),
+        BrowserWindowOptions {
+            width: 530,
+            height: 310,
+            title: "Sized".into(),
+            web_preferences: prefs.clone(),
+            ..Default::default()
+        },
+    )
+    .map_err(err)?;
     html_window
-        .load_html(&page("window.api.whoami().then((r) => report('html', r));"))
+        .load_html(&page(
+            "window.api.whoami().then((r) => report('html', { ...r, size: [innerWidth, innerHeight] }));",
+        ))
         .map_err(err)?;
     let url_window = open(prefs.clone()).map_err(err)?;
     url_window
@@ -726,6 +738,7 @@ fn loading(h: &Harness) -> Result<Driver, String> {
         let html = probe.result("html").await?;
         ensure_eq!(html["id"], json!(html_window.id()));
         ensure_eq!(html["origin"], json!("null"));
+        ensure_eq!(html["size"], json!([530, 310]));
         let url = probe.result("url").await?;
         ensure_eq!(url["id"], json!(url_window.id()));
         ensure!(
