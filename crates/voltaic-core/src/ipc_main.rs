@@ -242,9 +242,10 @@ impl IpcMain {
             .push(Arc::new(hook));
     }
 
-    /// Connects a renderer: returns its [`WebContents`] and the [`Connection`] through
-    /// which the transport feeds it messages. Must be called within the runtime's
-    /// reach (it spawns the window's dispatch task there).
+    /// Connects a renderer: returns the [`Connection`] through which the transport
+    /// feeds it messages, holding the renderer's [`WebContents`]. Spawns the task that
+    /// takes the renderer's messages in order on the handler runtime; it ends when the
+    /// connection is dropped.
     pub fn connect(&self, id: u32, link: Arc<dyn RendererLink>) -> Connection {
         let web_contents = WebContents::new(id, link);
         let (inbox, mut queue) = mpsc::unbounded_channel::<Incoming>();

@@ -4,6 +4,7 @@
 //! Set `VOLTAIC_SCREENSHOT=out.png` to save a screenshot after the update arrived and
 //! quit (the demo script does this when there is no display).
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use voltaic::{json, App, BrowserWindow, BrowserWindowOptions, IpcEvent, Value, W
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
+        .with_ansi(std::io::stdout().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
