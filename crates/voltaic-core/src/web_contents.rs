@@ -41,6 +41,10 @@ impl WebContents {
     /// arguments, `()` sends none, any other value is sent as the only argument. To send
     /// one array as a single argument, wrap it: `(vec,)`.
     ///
+    /// Messages are delivered in order. One sent while the window's document is still
+    /// loading waits until that document's preload has run, rather than being dropped as
+    /// in Electron.
+    ///
     /// ```
     /// # fn demo(web_contents: &voltaic_core::WebContents) -> Result<(), voltaic_core::IpcError> {
     /// web_contents.send("update-channel", ("Update from main process",))?;

@@ -20,6 +20,7 @@ function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatCons
   const transport = window.webkit.messageHandlers[config.handler];
   const postToMain = transport.postMessage;
   const MAX_CHANNEL_LENGTH = 256;
+  const READY = config.readyMessage;
 
   function byteLength(text) {
     // A UTF-16 code unit takes at most 3 UTF-8 bytes: count exactly only when close.
@@ -266,7 +267,15 @@ function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatCons
 
   const module = { exports: {} };
   defineProperty(globalThis, '__voltaicPreload', {
-    value: { require, module, reportError: reportPreloadError, filename: config.preloadName },
+    value: {
+      require,
+      module,
+      reportError: reportPreloadError,
+      filename: config.preloadName,
+      // Tells the main process that messages can be delivered now: it queues them
+      // until then, so none sent during a load is lost.
+      ready: () => apply(postToMain, transport, [READY]),
+    },
     configurable: true,
   });
 }

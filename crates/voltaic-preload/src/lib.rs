@@ -29,6 +29,10 @@ pub const MESSAGE_HANDLER: &str = "voltaic";
 /// Global (in the preload's world only) through which the main process delivers messages.
 pub const RECEIVER: &str = "__voltaicReceive";
 
+/// What the runtime posts, verbatim, once the preload has run: from then on the
+/// renderer can take messages. Compared as a string, so the transport needs no parse.
+pub const READY_MESSAGE: &str = r#"{"t":"ready"}"#;
+
 /// How the runtime is set up for one window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuntimeConfig {
@@ -53,6 +57,7 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
         "contextIsolation": config.context_isolation,
         "maxMessageBytes": config.max_message_bytes,
         "preloadName": config.preload_name,
+        "readyMessage": READY_MESSAGE,
     });
     format!(
         "(function () {{\n{ENDPOINT_JS}\n{PRELOAD_WORLD_JS}\n\
@@ -61,15 +66,16 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
     )
 }
 
-/// Wraps a user's preload source so that it runs with `require('electron')`. The
-/// source starts on the wrapper's first line, so error line numbers match the file.
+/// Wraps a user's preload source (empty when there is none) so that it runs with
+/// `require('electron')` and is followed by [`READY_MESSAGE`]. The source starts on the
+/// wrapper's first line, so error line numbers match the file.
 pub fn preload_script(source: &str) -> String {
     format!(
         "(function (__voltaic) {{ delete globalThis.__voltaicPreload; try {{ \
          (function (require, module, exports, __filename) {{{source}\n}})\
          .call(__voltaic.module.exports, __voltaic.require, __voltaic.module, \
          __voltaic.module.exports, __voltaic.filename); }} \
-         catch (error) {{ __voltaic.reportError(error); }} }})(globalThis.__voltaicPreload);"
+         catch (error) {{ __voltaic.reportError(error); }} __voltaic.ready(); }})(globalThis.__voltaicPreload);"
     )
 }
 

@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 use voltaic_core::{IpcMain, Limits};
 use webkit2gtk::{SnapshotOptions, SnapshotRegion, WebViewExt};
 
-use crate::transport::{self, Inbox};
+use crate::transport::{Inbox, SharedOutbox};
 use crate::Error;
 
 /// Work for the GTK thread, sent from any thread through the event loop.
@@ -53,7 +53,7 @@ pub(crate) struct WindowEntry {
     pub(crate) native: tao::window::Window,
     pub(crate) webview: wry::WebView,
     pub(crate) view: webkit2gtk::WebView,
-    pub(crate) world: Option<&'static str>,
+    pub(crate) outbox: SharedOutbox,
     pub(crate) inbox: Inbox,
     pub(crate) open: Arc<AtomicBool>,
 }
@@ -199,11 +199,12 @@ fn execute(windows: &Windows, command: Command) -> Option<i32> {
     match command {
         Command::Deliver { window, message } => {
             if let Some(entry) = windows.borrow().get(&window) {
-                transport::deliver(&entry.view, entry.world, &message);
+                entry.outbox.borrow_mut().deliver(&entry.view, message);
             }
         }
         Command::Load { window, target } => {
             if let Some(entry) = windows.borrow().get(&window) {
+                entry.outbox.borrow_mut().navigation_started();
                 let result = match &target {
                     LoadTarget::Url(url) => entry.webview.load_url(url),
                     LoadTarget::Html(html) => entry.webview.load_html(html),

@@ -4,6 +4,7 @@
 //! Main → renderer messages are evaluated in the same world.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -11,11 +12,11 @@ use std::sync::Arc;
 use javascriptcore::ValueExt;
 use tao::event_loop::EventLoopProxy;
 use voltaic_core::{Connection, IpcError, RendererLink, SenderFrame};
-use voltaic_preload::{ISOLATED_WORLD, MESSAGE_HANDLER};
+use voltaic_preload::{ISOLATED_WORLD, MESSAGE_HANDLER, READY_MESSAGE};
 use webkit2gtk::glib::prelude::*;
 use webkit2gtk::{
-    UserContentInjectedFrames, UserContentManagerExt, UserScript, UserScriptInjectionTime,
-    WebViewExt,
+    LoadEvent, UserContentInjectedFrames, UserContentManagerExt, UserScript,
+    UserScriptInjectionTime, WebViewExt,
 };
 
 use crate::app::Command;
@@ -37,12 +38,65 @@ pub(crate) fn preload_world(context_isolation: bool) -> Option<&'static str> {
 /// Where incoming messages go; emptied when the window closes.
 pub(crate) type Inbox = Rc<RefCell<Option<Connection>>>;
 
+/// Most messages kept for a renderer whose preload has not run yet.
+const MAX_QUEUED: usize = 10_000;
+
+/// Main → renderer messages of one window. They are delivered only while the current
+/// document's preload has run; before that (first load, or any navigation) they wait
+/// here, in order, so none is lost to a document that is not listening yet.
+pub(crate) struct Outbox {
+    window: u32,
+    world: Option<&'static str>,
+    ready: bool,
+    queued: VecDeque<String>,
+}
+
+pub(crate) type SharedOutbox = Rc<RefCell<Outbox>>;
+
+impl Outbox {
+    pub(crate) fn new(window: u32, world: Option<&'static str>) -> SharedOutbox {
+        Rc::new(RefCell::new(Self {
+            window,
+            world,
+            ready: false,
+            queued: VecDeque::new(),
+        }))
+    }
+
+    /// Delivers now, or queues until the preload is ready.
+    pub(crate) fn deliver(&mut self, view: &webkit2gtk::WebView, message: String) {
+        if self.ready {
+            deliver(view, self.world, &message);
+        } else if self.queued.len() < MAX_QUEUED {
+            self.queued.push_back(message);
+        } else {
+            tracing::warn!(
+                window = self.window,
+                "dropped a message: {MAX_QUEUED} are already waiting for the page's preload"
+            );
+        }
+    }
+
+    /// A new document is on its way: hold messages until its preload has run.
+    pub(crate) fn navigation_started(&mut self) {
+        self.ready = false;
+    }
+
+    fn preload_ready(&mut self, view: &webkit2gtk::WebView) {
+        self.ready = true;
+        for message in self.queued.drain(..) {
+            deliver(view, self.world, &message);
+        }
+    }
+}
+
 /// Injects the runtime and the preload and connects the message handler. Must run
 /// before the first load so that the very first document gets them.
 pub(crate) fn install(
     view: &webkit2gtk::WebView,
     setup: &RendererSetup,
     inbox: Inbox,
+    outbox: SharedOutbox,
 ) -> Result<(), Error> {
     let manager = view
         .user_content_manager()
@@ -75,9 +129,20 @@ pub(crate) fn install(
             .map_or_else(|| "(none)".to_owned(), |(name, _)| name.clone()),
     };
     manager.add_script(&script(&voltaic_preload::runtime_script(&config)));
-    if let Some((_, source)) = &setup.preload {
-        manager.add_script(&script(&voltaic_preload::preload_script(source)));
-    }
+    // Added even without a preload: the wrapper is what reports the renderer ready.
+    let source = setup
+        .preload
+        .as_ref()
+        .map_or("", |(_, source)| source.as_str());
+    manager.add_script(&script(&voltaic_preload::preload_script(source)));
+
+    let navigating = outbox.clone();
+    view.connect_load_changed(move |_, event| {
+        // Covers navigations the page starts itself; App's own loads mark it sooner.
+        if event == LoadEvent::Started {
+            navigating.borrow_mut().navigation_started();
+        }
+    });
 
     let weak_view = view.downgrade();
     // Connect before registering, as WebKit's documentation asks.
@@ -88,6 +153,10 @@ pub(crate) fn install(
         let Some(value) = result.js_value() else {
             return;
         };
+        if value.is_string() && value.to_str() == READY_MESSAGE {
+            outbox.borrow_mut().preload_ready(&view);
+            return;
+        }
         let inbox = inbox.borrow();
         let Some(connection) = inbox.as_ref() else {
             return;
@@ -116,7 +185,7 @@ pub(crate) fn install(
 }
 
 /// Hands one serialized message to the renderer's preload world.
-pub(crate) fn deliver(view: &webkit2gtk::WebView, world: Option<&str>, message: &str) {
+fn deliver(view: &webkit2gtk::WebView, world: Option<&str>, message: &str) {
     view.evaluate_javascript(
         &voltaic_preload::receive_call(message),
         world,
@@ -124,7 +193,7 @@ pub(crate) fn deliver(view: &webkit2gtk::WebView, world: Option<&str>, message: 
         None::<&webkit2gtk::gio::Cancellable>,
         |result| {
             if let Err(error) = result {
-                // Typically a message sent before the page's preload ran.
+                // The document went away between queueing and evaluation.
                 tracing::debug!("message not delivered to the renderer: {error}");
             }
         },

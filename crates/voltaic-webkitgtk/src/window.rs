@@ -18,7 +18,7 @@ use wry::WebViewBuilderExtUnix;
 use wry::WebViewExtUnix;
 
 use crate::app::{Command, LoadTarget, WindowEntry};
-use crate::transport::{self, Inbox, RendererSetup, WebKitLink};
+use crate::transport::{self, Inbox, Outbox, RendererSetup, WebKitLink};
 use crate::{App, BrowserWindowOptions, Error};
 
 static NEXT_WINDOW_ID: AtomicU32 = AtomicU32::new(1);
@@ -90,14 +90,15 @@ impl BrowserWindow {
             max_message_bytes: app.ipc_main().limits().max_message_bytes,
             preload,
         };
-        transport::install(&view, &setup, inbox.clone())?;
+        let outbox = Outbox::new(id, transport::preload_world(prefs.context_isolation));
+        transport::install(&view, &setup, inbox.clone(), outbox.clone())?;
         app.windows.borrow_mut().insert(
             id,
             WindowEntry {
                 native,
                 webview,
                 view,
-                world: transport::preload_world(prefs.context_isolation),
+                outbox,
                 inbox,
                 open,
             },

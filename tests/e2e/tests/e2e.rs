@@ -58,6 +58,10 @@ fn main() {
             name: "context_isolation_off",
             setup: no_isolation,
         },
+        Scenario {
+            name: "messages_wait_for_the_preload",
+            setup: early_messages,
+        },
     ]);
 }
 
@@ -860,6 +864,38 @@ ipcRenderer.invoke('echo', 'same world').then((value) => report('no-isolation', 
                 "pageSeesHandler": "object",
             })
         );
+        Ok(())
+    }))
+}
+
+fn early_messages(h: &Harness) -> Result<Driver, String> {
+    let preload = with_report(
+        r#"const { ipcRenderer } = require('electron');
+const got = [];
+ipcRenderer.on('early', (event, n) => got.push(n));
+ipcRenderer.on('report', (event, tag) => report(tag, got));
+"#,
+    );
+    let window = h.window("early", Some(&preload), &page(""))?;
+    // Sent before the event loop runs: the page has not even started loading.
+    for n in 0..5 {
+        window.web_contents().send("early", (n,)).map_err(err)?;
+    }
+    window
+        .web_contents()
+        .send("report", ("first-load",))
+        .map_err(err)?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        ensure_eq!(probe.result("first-load").await?, json!([0, 1, 2, 3, 4]));
+        // Messages sent right behind a navigation belong to the next document.
+        window.load_html(&page("")).map_err(err)?;
+        window.web_contents().send("early", (99,)).map_err(err)?;
+        window
+            .web_contents()
+            .send("report", ("after-navigation",))
+            .map_err(err)?;
+        ensure_eq!(probe.result("after-navigation").await?, json!([99]));
         Ok(())
     }))
 }
