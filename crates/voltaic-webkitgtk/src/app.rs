@@ -11,14 +11,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tao::event::{Event, WindowEvent};
-use tao::event_loop::{ControlFlow, EventLoop, EventLoopBuilder, EventLoopProxy};
+use tao::event_loop::{
+    ControlFlow, EventLoop, EventLoopBuilder, EventLoopProxy, EventLoopWindowTarget,
+};
 use tao::platform::run_return::EventLoopExtRunReturn;
 use tokio::sync::oneshot;
 use voltaic_core::{IpcMain, Limits};
 use webkit2gtk::{SnapshotOptions, SnapshotRegion, WebViewExt};
 
 use crate::transport::{Inbox, SharedOutbox};
-use crate::Error;
+use crate::{BrowserWindow, BrowserWindowOptions, Error};
 
 /// Work for the GTK thread, sent from any thread through the event loop.
 pub(crate) enum Command {
@@ -37,6 +39,10 @@ pub(crate) enum Command {
     },
     Close {
         window: u32,
+    },
+    Open {
+        options: Box<BrowserWindowOptions>,
+        done: oneshot::Sender<Result<BrowserWindow, Error>>,
     },
     Quit {
         code: i32,
@@ -147,13 +153,14 @@ impl App {
             handle,
         } = self;
         let loop_windows = windows.clone();
-        let code = event_loop.run_return(move |event, _, control_flow| {
+        let loop_handle = handle.clone();
+        let code = event_loop.run_return(move |event, target, control_flow| {
             if !matches!(control_flow, ControlFlow::ExitWithCode(_)) {
                 *control_flow = ControlFlow::Wait;
             }
             match event {
                 Event::UserEvent(command) => {
-                    if let Some(code) = execute(&loop_windows, command) {
+                    if let Some(code) = execute(target, &loop_handle, &loop_windows, command) {
                         *control_flow = ControlFlow::ExitWithCode(code);
                     }
                 }
@@ -195,8 +202,16 @@ impl std::fmt::Debug for App {
 }
 
 /// Carries out one command on the GTK thread; returns an exit code to stop the loop.
-fn execute(windows: &Windows, command: Command) -> Option<i32> {
+fn execute(
+    target: &EventLoopWindowTarget<Command>,
+    app: &AppHandle,
+    windows: &Windows,
+    command: Command,
+) -> Option<i32> {
     match command {
+        Command::Open { options, done } => {
+            let _ = done.send(BrowserWindow::open(target, app, windows, *options));
+        }
         Command::Deliver { window, message } => {
             if let Some(entry) = windows.borrow().get(&window) {
                 entry.outbox.borrow_mut().deliver(&entry.view, message);
@@ -288,6 +303,32 @@ impl AppHandle {
     /// The IPC registry (Electron's `ipcMain`).
     pub fn ipc_main(&self) -> &IpcMain {
         &self.ipc_main
+    }
+
+    /// Opens a window while the app runs, from any thread (a handler, a timer): the
+    /// window is created on the GTK thread, with its preload installed before it loads
+    /// anything, like [`BrowserWindow::new`].
+    ///
+    /// ```no_run
+    /// # use voltaic_webkitgtk::{AppHandle, BrowserWindowOptions};
+    /// # async fn demo(app: AppHandle) -> Result<(), voltaic_webkitgtk::Error> {
+    /// let settings = app.create_window(BrowserWindowOptions::default()).await?;
+    /// settings.load_html("<h1>Settings</h1>")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn create_window(
+        &self,
+        options: BrowserWindowOptions,
+    ) -> impl Future<Output = Result<BrowserWindow, Error>> + Send + 'static {
+        let (done, created) = oneshot::channel();
+        let sent = self.proxy.send_event(Command::Open {
+            options: Box::new(options),
+            done,
+        });
+        async move {
+            sent.map_err(|_| Error::AppStopped)?;
+            created.await.map_err(|_| Error::AppStopped)?
+        }
     }
 
     /// Runs `f` once after `delay`, on the handler runtime (JavaScript's `setTimeout`):

@@ -51,6 +51,9 @@ pub enum Error {
     /// The window is closed, or the event loop has stopped.
     #[error("window {0} is closed")]
     WindowClosed(u32),
+    /// The event loop has stopped, so nothing can be done on the GTK thread.
+    #[error("the app's event loop has stopped")]
+    AppStopped,
     /// `capture_page` failed.
     #[error("could not capture the page: {0}")]
     Capture(String),

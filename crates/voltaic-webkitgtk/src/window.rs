@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use tao::dpi::LogicalSize;
-use tao::event_loop::EventLoopProxy;
+use tao::event_loop::{EventLoopProxy, EventLoopWindowTarget};
 use tao::platform::unix::WindowExtUnix;
 use tao::window::WindowBuilder;
 use tokio::sync::oneshot;
@@ -17,9 +17,9 @@ use voltaic_core::WebContents;
 use wry::WebViewBuilderExtUnix;
 use wry::WebViewExtUnix;
 
-use crate::app::{Command, LoadTarget, WindowEntry};
+use crate::app::{Command, LoadTarget, WindowEntry, Windows};
 use crate::transport::{self, Inbox, Outbox, RendererSetup, WebKitLink};
-use crate::{App, BrowserWindowOptions, Error};
+use crate::{App, AppHandle, BrowserWindowOptions, Error};
 
 static NEXT_WINDOW_ID: AtomicU32 = AtomicU32::new(1);
 
@@ -38,8 +38,18 @@ pub struct BrowserWindow {
 impl BrowserWindow {
     /// Creates the window and its renderer, with the preload and IPC transport
     /// installed before anything is loaded. Call on the main thread, before
-    /// [`App::run`].
+    /// [`App::run`]; once the app runs, use [`crate::AppHandle::create_window`].
     pub fn new(app: &App, options: BrowserWindowOptions) -> Result<Self, Error> {
+        Self::open(&app.event_loop, &app.handle, &app.windows, options)
+    }
+
+    /// Creates a window on the GTK thread, before or while the event loop runs.
+    pub(crate) fn open(
+        target: &EventLoopWindowTarget<Command>,
+        app: &AppHandle,
+        windows: &Windows,
+        options: BrowserWindowOptions,
+    ) -> Result<Self, Error> {
         let prefs = &options.web_preferences;
         if prefs.node_integration {
             return Err(Error::NodeIntegrationUnsupported);
@@ -63,7 +73,7 @@ impl BrowserWindow {
             .with_title(&options.title)
             .with_inner_size(LogicalSize::new(options.width, options.height))
             .with_visible(options.show)
-            .build(&app.event_loop)
+            .build(target)
             .map_err(|e| Error::Window(e.to_string()))?;
         let container = native
             .default_vbox()
@@ -75,7 +85,7 @@ impl BrowserWindow {
         let view = webview.webview();
 
         let open = Arc::new(AtomicBool::new(true));
-        let proxy = app.handle.proxy.clone();
+        let proxy = app.proxy.clone();
         let link = Arc::new(WebKitLink {
             window: id,
             proxy: proxy.clone(),
@@ -92,7 +102,7 @@ impl BrowserWindow {
         };
         let outbox = Outbox::new(id, transport::preload_world(prefs.context_isolation));
         transport::install(&view, &setup, inbox.clone(), outbox.clone())?;
-        app.windows.borrow_mut().insert(
+        windows.borrow_mut().insert(
             id,
             WindowEntry {
                 native,

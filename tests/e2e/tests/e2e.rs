@@ -4,7 +4,7 @@
 //! scenarios run in their own processes.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -61,6 +61,10 @@ fn main() {
         Scenario {
             name: "messages_wait_for_the_preload",
             setup: early_messages,
+        },
+        Scenario {
+            name: "window_opened_from_a_handler",
+            setup: open_from_handler,
         },
     ]);
 }
@@ -896,6 +900,74 @@ ipcRenderer.on('report', (event, tag) => report(tag, got));
             .send("report", ("after-navigation",))
             .map_err(err)?;
         ensure_eq!(probe.result("after-navigation").await?, json!([99]));
+        Ok(())
+    }))
+}
+
+fn open_from_handler(h: &Harness) -> Result<Driver, String> {
+    let child_preload = h.file(
+        "child-preload.js",
+        &with_report(
+            r#"const { ipcRenderer } = require('electron');
+ipcRenderer.on('hello', (event, text) => report('child-hello', text));
+ipcRenderer.send('child-ready');
+"#,
+        ),
+    )?;
+    let child_page = h.file("child.html", &page(""))?;
+    let probe = h.probe();
+    h.app().ipc_main().on("child-ready", move |e: IpcEvent| {
+        probe.record(format!("main:child-ready:{}", e.sender().id()))
+    });
+    let opened: Arc<Mutex<Option<BrowserWindow>>> = Arc::default();
+    let (app, keep) = (h.app().handle(), opened.clone());
+    h.app()
+        .ipc_main()
+        .handle("open-child", move |_: IpcEvent| {
+            let (app, keep) = (app.clone(), keep.clone());
+            let (preload, page) = (child_preload.clone(), child_page.clone());
+            async move {
+                let options = BrowserWindowOptions {
+                    title: "child".into(),
+                    web_preferences: WebPreferences {
+                        preload: Some(preload),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                let child = app.create_window(options).await.map_err(err)?;
+                child.load_file(&page).map_err(err)?;
+                let id = child.id();
+                *keep.lock().unwrap_or_else(PoisonError::into_inner) = Some(child);
+                Ok::<u32, String>(id)
+            }
+        })
+        .map_err(err)?;
+    let parent_preload = with_report(
+        "require('electron').ipcRenderer.invoke('open-child')\n  .then((id) => report('opened', id), (e) => report('opened', e.message));\n",
+    );
+    let parent = h.window("parent", Some(&parent_preload), &page(""))?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        let opened_id = probe.result("opened").await?;
+        let id = opened_id.as_u64().ok_or(format!(
+            "open-child did not return a window id: {opened_id}"
+        ))?;
+        ensure!(
+            id != u64::from(parent.id()),
+            "the child got the parent's id {id}"
+        );
+        probe.expect(&format!("main:child-ready:{id}")).await?;
+        let child = opened
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or("the handler kept no child window")?;
+        child
+            .web_contents()
+            .send("hello", ("from main",))
+            .map_err(err)?;
+        ensure_eq!(probe.result("child-hello").await?, json!("from main"));
         Ok(())
     }))
 }
