@@ -40,6 +40,10 @@ pub(crate) enum Command {
     Close {
         window: u32,
     },
+    Title {
+        window: u32,
+        done: oneshot::Sender<Result<String, Error>>,
+    },
     Open {
         options: Box<BrowserWindowOptions>,
         done: oneshot::Sender<Result<BrowserWindow, Error>>,
@@ -235,6 +239,14 @@ fn execute(
                 let _ = done.send(Err(Error::WindowClosed(window)));
             }
         },
+        Command::Title { window, done } => {
+            let title = windows
+                .borrow()
+                .get(&window)
+                .map(|entry| entry.native.title())
+                .ok_or(Error::WindowClosed(window));
+            let _ = done.send(title);
+        }
         Command::Close { window } => {
             if close(windows, window) {
                 return Some(0);

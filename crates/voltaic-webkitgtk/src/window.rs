@@ -182,6 +182,20 @@ impl BrowserWindow {
         self.command(Command::Close { window: self.id })
     }
 
+    /// The native window's title (Electron's `getTitle`).
+    pub fn get_title(&self) -> impl Future<Output = Result<String, Error>> + Send + 'static {
+        let (done, title) = oneshot::channel();
+        let sent = self.command(Command::Title {
+            window: self.id,
+            done,
+        });
+        let id = self.id;
+        async move {
+            sent?;
+            title.await.map_err(|_| Error::WindowClosed(id))?
+        }
+    }
+
     /// Saves what the window shows as a PNG (Electron's `capturePage`, to a file).
     pub fn capture_page(
         &self,

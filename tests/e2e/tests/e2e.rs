@@ -747,6 +747,7 @@ fn loading(h: &Harness) -> Result<Driver, String> {
         ensure_eq!(html["id"], json!(html_window.id()));
         ensure_eq!(html["origin"], json!("null"));
         ensure_eq!(html["size"], json!([530, 310]));
+        ensure_eq!(html_window.get_title().await.map_err(err)?, "Sized");
         let url = probe.result("url").await?;
         ensure_eq!(url["id"], json!(url_window.id()));
         ensure!(
