@@ -145,6 +145,7 @@ pub(crate) fn install(
     });
 
     let weak_view = view.downgrade();
+    let window = outbox.borrow().window;
     // Connect before registering, as WebKit's documentation asks.
     manager.connect_script_message_received(Some(MESSAGE_HANDLER), move |_, result| {
         let Some(view) = weak_view.upgrade() else {
@@ -153,7 +154,13 @@ pub(crate) fn install(
         let Some(value) = result.js_value() else {
             return;
         };
-        if value.is_string() && value.to_str() == READY_MESSAGE {
+        if !value.is_string() {
+            tracing::warn!(window, "ignored an IPC message that is not a string");
+            return;
+        }
+        // One copy out of JavaScriptCore per message: it can be megabytes.
+        let raw = value.to_str();
+        if raw == READY_MESSAGE {
             outbox.borrow_mut().preload_ready(&view);
             return;
         }
@@ -161,16 +168,9 @@ pub(crate) fn install(
         let Some(connection) = inbox.as_ref() else {
             return;
         };
-        if !value.is_string() {
-            tracing::warn!(
-                window = connection.web_contents().id(),
-                "ignored an IPC message that is not a string"
-            );
-            return;
-        }
         // The sender's identity comes from the webview, never from the message.
         let frame = SenderFrame::from_url(view.uri().as_deref().unwrap_or("about:blank"));
-        connection.dispatch(frame, value.to_str().into());
+        connection.dispatch(frame, raw.into());
     });
     let registered = match world {
         Some(world) => manager.register_script_message_handler_in_world(MESSAGE_HANDLER, world),

@@ -184,16 +184,8 @@ impl BrowserWindow {
 
     /// The native window's title (Electron's `getTitle`).
     pub fn get_title(&self) -> impl Future<Output = Result<String, Error>> + Send + 'static {
-        let (done, title) = oneshot::channel();
-        let sent = self.command(Command::Title {
-            window: self.id,
-            done,
-        });
-        let id = self.id;
-        async move {
-            sent?;
-            title.await.map_err(|_| Error::WindowClosed(id))?
-        }
+        let window = self.id;
+        self.ask(move |done| Command::Title { window, done })
     }
 
     /// Saves what the window shows as a PNG (Electron's `capturePage`, to a file).
@@ -201,16 +193,21 @@ impl BrowserWindow {
         &self,
         path: impl Into<PathBuf>,
     ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
-        let (done, result) = oneshot::channel();
-        let sent = self.command(Command::Capture {
-            window: self.id,
-            path: path.into(),
-            done,
-        });
+        let (window, path) = (self.id, path.into());
+        self.ask(move |done| Command::Capture { window, path, done })
+    }
+
+    /// Sends a command that answers through `done`, and waits for the answer.
+    fn ask<T: Send + 'static>(
+        &self,
+        command: impl FnOnce(oneshot::Sender<Result<T, Error>>) -> Command,
+    ) -> impl Future<Output = Result<T, Error>> + Send + 'static {
+        let (done, answer) = oneshot::channel();
+        let sent = self.command(command(done));
         let id = self.id;
         async move {
             sent?;
-            result.await.map_err(|_| Error::WindowClosed(id))?
+            answer.await.map_err(|_| Error::WindowClosed(id))?
         }
     }
 
