@@ -106,6 +106,7 @@ fn acceptance(h: &Harness) -> Result<Driver, String> {
         html,
     )?;
     let (probe, app) = (h.probe(), h.app().handle());
+    let screenshot = h.dir().join("acceptance.png");
     Ok(Box::pin(async move {
         let id = window.id();
         probe
@@ -132,6 +133,15 @@ fn acceptance(h: &Harness) -> Result<Driver, String> {
             "the update arrived before the timer's delay: {:?}",
             started.elapsed()
         );
+        window.capture_page(&screenshot).await.map_err(err)?;
+        let png = std::fs::read(&screenshot).map_err(err)?;
+        ensure!(
+            png.len() > 24 && png.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "capture_page did not write a PNG"
+        );
+        // IHDR holds width and height, big-endian, at bytes 16..24; the window is 640x480.
+        let size = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+        ensure_eq!((size(16), size(20)), (640, 480));
         Ok(())
     }))
 }
