@@ -34,6 +34,47 @@ pub enum IpcError {
     /// The target window is closed (or was never opened).
     #[error("window {0} is closed")]
     WindowClosed(u32),
+    /// The window was not granted this channel in this direction (see
+    /// [`crate::ChannelGrants`]).
+    #[error("channel '{channel}' is not allowed for this window")]
+    ChannelNotAllowed {
+        /// The channel that was refused.
+        channel: String,
+        /// The direction it was used in.
+        direction: crate::Direction,
+    },
+    /// The sending document's origin is not one the window accepts messages from.
+    #[error("IPC is not allowed from origin '{0}'")]
+    OriginNotAllowed(String),
+    /// A malformed channel pattern (a `*` anywhere but at the end).
+    #[error("invalid channel pattern {0:?}: use a name or a prefix ending in '*'")]
+    InvalidPattern(String),
+    /// A value did not match its channel's schema.
+    #[error("invalid {part} for channel '{channel}' at {path}: {reason}")]
+    Validation {
+        /// The channel.
+        channel: String,
+        /// `arguments` or `result`.
+        part: &'static str,
+        /// JSON Pointer to the offending value (`(root)` for the whole value).
+        path: String,
+        /// Why it does not match.
+        reason: String,
+    },
+    /// A schema given to [`crate::IpcMain::set_schema`] is not a valid JSON Schema.
+    #[error("invalid schema for channel '{channel}': {reason}")]
+    InvalidSchema {
+        /// The channel.
+        channel: String,
+        /// What the validator said.
+        reason: String,
+    },
+    /// A value nested deeper than [`crate::Limits::max_depth`].
+    #[error("IPC message nested deeper than the limit of {0}")]
+    TooDeep(usize),
+    /// The window sent more messages than [`crate::Limits`] allows.
+    #[error("IPC rate limit exceeded: more than {0} messages a second")]
+    RateLimited(u32),
     /// The transport could not deliver the message.
     #[error("could not deliver message to window {window}: {reason}")]
     Delivery {

@@ -34,6 +34,16 @@ fn origin_of(url: &str) -> String {
         // The URL standard makes file: origins opaque; Electron reports them as `file://`,
         // which is what a user checking `origin` expects to compare against.
         Ok(parsed) if parsed.scheme() == "file" => "file://".to_owned(),
+        // The URL standard also makes custom schemes opaque, but WebKit gives a
+        // custom-scheme document the tuple origin `scheme://host[:port]`, and so does
+        // Voltaic's own `app://` content.
+        Ok(parsed) if !parsed.origin().is_tuple() => match parsed.host_str() {
+            Some(host) if !host.is_empty() => match parsed.port() {
+                Some(port) => format!("{}://{host}:{port}", parsed.scheme()),
+                None => format!("{}://{host}", parsed.scheme()),
+            },
+            _ => "null".to_owned(),
+        },
         Ok(parsed) => parsed.origin().ascii_serialization(),
         Err(_) => "null".to_owned(),
     }
@@ -54,6 +64,11 @@ mod tests {
             "file://"
         );
         assert_eq!(SenderFrame::from_url("data:text/html,hi").origin(), "null");
+        assert_eq!(
+            SenderFrame::from_url("app://localhost/index.html").origin(),
+            "app://localhost"
+        );
+        assert_eq!(SenderFrame::from_url("about:blank").origin(), "null");
         assert_eq!(SenderFrame::from_url("not a url").origin(), "null");
     }
 }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::Instant;
 
 use futures_util::FutureExt;
 use serde_json::Value;
@@ -12,23 +13,49 @@ use tokio::sync::mpsc;
 
 use crate::console::{ConsoleLevel, ConsoleMessage, ConsoleSource};
 use crate::handler::{Erased, ErasedHandler, HandlerFuture};
+use crate::policy::{Direction, WindowPolicy};
 use crate::protocol::{MainMessage, RendererMessage};
+use crate::rate::RateLimiter;
+use crate::schema::{ChannelSchema, Part, Schemas};
 use crate::web_contents::validate_channel;
 use crate::{Handler, IpcError, IpcEvent, RendererLink, SenderFrame, WebContents};
 
-/// Bounds applied to everything a renderer sends.
+/// Bounds applied to everything a renderer sends. The preload runtime applies the
+/// same numbers, so an honest page gets its error before anything is sent; the main
+/// process applies them again because a compromised renderer would not.
+///
+/// ```
+/// use voltaic_core::Limits;
+///
+/// let limits = Limits::default()
+///     .max_message_bytes(1 << 20)
+///     .max_depth(32)
+///     .rate(500, 1_000);
+/// assert_eq!(limits.messages_per_second, 500);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
     /// Largest renderer message accepted, in bytes of JSON; larger ones are dropped
-    /// unparsed (the preload runtime refuses them before sending). Default 32 MiB.
+    /// unparsed. Default 32 MiB.
     pub max_message_bytes: usize,
+    /// Deepest nesting of arrays and objects accepted in a message's arguments.
+    /// Default 64; serde_json refuses anything deeper than 128 regardless.
+    pub max_depth: usize,
+    /// Messages a window may send per second, sustained. Default 10,000.
+    pub messages_per_second: u32,
+    /// Messages a window may send at once before the sustained rate applies.
+    /// Default 20,000.
+    pub burst: u32,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             max_message_bytes: 32 * 1024 * 1024,
+            max_depth: 64,
+            messages_per_second: 10_000,
+            burst: 20_000,
         }
     }
 }
@@ -37,6 +64,19 @@ impl Limits {
     /// Sets [`Limits::max_message_bytes`].
     pub fn max_message_bytes(mut self, bytes: usize) -> Self {
         self.max_message_bytes = bytes;
+        self
+    }
+
+    /// Sets [`Limits::max_depth`].
+    pub fn max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth;
+        self
+    }
+
+    /// Sets [`Limits::messages_per_second`] and [`Limits::burst`].
+    pub fn rate(mut self, messages_per_second: u32, burst: u32) -> Self {
+        self.messages_per_second = messages_per_second;
+        self.burst = burst;
         self
     }
 }
@@ -66,6 +106,7 @@ struct Registry {
     listeners: Mutex<HashMap<String, Vec<ListenerSlot>>>,
     console_hooks: RwLock<Vec<ConsoleHook>>,
     next_listener: AtomicU64,
+    schemas: Schemas,
 }
 
 /// The main process's IPC registry (Electron's `ipcMain`). Cheap to clone; all clones
@@ -102,6 +143,7 @@ impl IpcMain {
                 listeners: Mutex::default(),
                 console_hooks: RwLock::default(),
                 next_listener: AtomicU64::new(1),
+                schemas: Schemas::default(),
             }),
         }
     }
@@ -151,6 +193,42 @@ impl IpcMain {
         }
         handlers.insert(channel, HandlerSlot { handler, once });
         Ok(())
+    }
+
+    /// Gives `channel` a JSON Schema for its arguments and, for invokes, its result.
+    /// Renderer arguments are checked before any handler or listener runs, results
+    /// before they leave, and `web_contents.send` arguments before they are sent; a
+    /// mismatch is an [`IpcError::Validation`] naming the channel, the JSON Pointer of
+    /// the bad value and the reason. Windows created afterwards also get the schema in
+    /// their preload, which checks it before sending and before listeners run.
+    ///
+    /// ```
+    /// # let rt = tokio::runtime::Runtime::new().unwrap();
+    /// use voltaic_core::{ChannelSchema, IpcMain};
+    ///
+    /// let ipc_main = IpcMain::new(rt.handle().clone());
+    /// ipc_main.set_schema("message-channel", ChannelSchema::new().args::<(String,)>())?;
+    /// # Ok::<(), voltaic_core::IpcError>(())
+    /// ```
+    pub fn set_schema(&self, channel: &str, schema: ChannelSchema) -> Result<(), IpcError> {
+        validate_channel(channel)?;
+        self.registry.schemas.set(channel, schema)
+    }
+
+    /// Removes `channel`'s schema; returns whether it had one.
+    pub fn remove_schema(&self, channel: &str) -> bool {
+        self.registry.schemas.remove(channel)
+    }
+
+    /// Every registered schema as `{channel: {"args": .., "result": ..}}`, for a
+    /// backend to hand to the preload runtime.
+    pub fn schemas_json(&self) -> Value {
+        self.registry.schemas.export()
+    }
+
+    /// The channels that have a schema, sorted.
+    pub fn schema_channels(&self) -> Vec<String> {
+        self.registry.schemas.channels()
     }
 
     /// Removes the handler of `channel`; returns whether there was one.
@@ -243,11 +321,18 @@ impl IpcMain {
     }
 
     /// Connects a renderer: returns the [`Connection`] through which the transport
-    /// feeds it messages, holding the renderer's [`WebContents`]. Spawns the task that
-    /// takes the renderer's messages in order on the handler runtime; it ends when the
-    /// connection is dropped.
-    pub fn connect(&self, id: u32, link: Arc<dyn RendererLink>) -> Connection {
-        let web_contents = WebContents::new(id, link);
+    /// feeds it messages, holding the renderer's [`WebContents`]. Every message is
+    /// checked against `policy` (channels and origins) and this registry's limits and
+    /// schemas. Spawns the task that takes the renderer's messages in order on the
+    /// handler runtime; it ends when the connection is dropped.
+    pub fn connect(
+        &self,
+        id: u32,
+        link: Arc<dyn RendererLink>,
+        policy: WindowPolicy,
+    ) -> Connection {
+        let web_contents =
+            WebContents::guarded(id, link, Arc::new(policy), self.registry.schemas.clone());
         let (inbox, mut queue) = mpsc::unbounded_channel::<Incoming>();
         let ipc = self.clone();
         let sender = web_contents.clone();
@@ -256,14 +341,23 @@ impl IpcMain {
                 ipc.process(&sender, incoming).await;
             }
         });
+        let limits = self.registry.limits;
         Connection {
             web_contents,
             inbox,
-            max_message_bytes: self.registry.limits.max_message_bytes,
+            limits,
+            limiter: Mutex::new(RateLimiter::new(limits.messages_per_second, limits.burst)),
         }
     }
 
-    async fn process(&self, sender: &WebContents, Incoming { frame, raw }: Incoming) {
+    async fn process(&self, sender: &WebContents, incoming: Incoming) {
+        let (frame, raw) = match incoming {
+            Incoming::Message { frame, raw } => (frame, raw),
+            Incoming::RateLimited { id } => {
+                let error = IpcError::RateLimited(self.registry.limits.messages_per_second);
+                return reject(sender, id, "<rate limited>", &error.to_string());
+            }
+        };
         let limit = self.registry.limits.max_message_bytes;
         match RendererMessage::parse(&raw, limit) {
             Err(error) => {
@@ -276,15 +370,54 @@ impl IpcMain {
                     reject(sender, id, "<malformed>", &error.to_string());
                 }
             }
-            Ok(RendererMessage::Send { ch, args }) => self.emit(sender, frame, ch, args).await,
+            Ok(RendererMessage::Send { ch, args }) => {
+                match self.admit(sender, &frame, Direction::Send, &ch, args) {
+                    Ok(args) => self.emit(sender, frame, ch, args).await,
+                    Err(error) => refused(sender, &frame, &ch, &error),
+                }
+            }
             Ok(RendererMessage::Invoke { id, ch, args }) => {
-                self.invoke(sender, frame, id, ch, args).await
+                match self.admit(sender, &frame, Direction::Invoke, &ch, args) {
+                    Ok(args) => self.invoke(sender, frame, id, ch, args).await,
+                    Err(error) => {
+                        refused(sender, &frame, &ch, &error);
+                        reject(sender, id, &ch, &error.to_string());
+                    }
+                }
             }
             Ok(RendererMessage::Console {
                 level,
                 source,
                 text,
             }) => self.console(sender.id(), level, source, text),
+        }
+    }
+
+    /// The checks every renderer message passes before a handler sees it, cheapest
+    /// first: the sender's origin, the channel's name and grant, nesting depth, schema.
+    fn admit(
+        &self,
+        sender: &WebContents,
+        frame: &SenderFrame,
+        direction: Direction,
+        ch: &str,
+        args: Vec<Value>,
+    ) -> Result<Vec<Value>, IpcError> {
+        let policy = sender.policy();
+        if !policy.origins.allows(frame.origin()) {
+            return Err(IpcError::OriginNotAllowed(frame.origin().to_owned()));
+        }
+        validate_channel(ch)?;
+        policy.grants.check(direction, ch)?;
+        let max_depth = self.registry.limits.max_depth;
+        if args.iter().any(|arg| exceeds_depth(arg, max_depth)) {
+            return Err(IpcError::TooDeep(max_depth));
+        }
+        let args = Value::Array(args);
+        self.registry.schemas.check(ch, Part::Args, &args)?;
+        match args {
+            Value::Array(args) => Ok(args),
+            _ => unreachable!("built as an array just above"),
         }
     }
 
@@ -323,9 +456,6 @@ impl IpcMain {
         ch: String,
         args: Vec<Value>,
     ) {
-        if let Err(error) = validate_channel(&ch) {
-            return reject(sender, id, &ch, &error.to_string());
-        }
         let handler = {
             let mut handlers = lock(&self.registry.handlers);
             match handlers.get(&ch) {
@@ -344,7 +474,10 @@ impl IpcMain {
         };
         let event = IpcEvent::new(ch.clone(), sender.clone(), frame);
         let target = sender.clone();
+        let schemas = self.registry.schemas.clone();
         self.run(&*handler, event, args, move |outcome| {
+            let outcome =
+                outcome.and_then(|value| schemas.check(&ch, Part::Result, &value).map(|()| value));
             let message = match outcome {
                 Ok(value) => MainMessage::Resolve { id, value },
                 Err(error) => {
@@ -437,17 +570,28 @@ impl std::fmt::Debug for IpcMain {
 }
 
 /// A message as the transport received it, before parsing.
-struct Incoming {
-    frame: SenderFrame,
-    raw: String,
+enum Incoming {
+    Message {
+        frame: SenderFrame,
+        raw: String,
+    },
+    /// An invoke refused by the rate limit, to be rejected in order with the rest.
+    RateLimited {
+        id: u64,
+    },
 }
+
+/// Largest refused message whose invoke id is looked for, so that a flood costs a
+/// small parse at most.
+const SALVAGE_LIMIT: usize = 4096;
 
 /// The transport's side of a connected renderer, from [`IpcMain::connect`]. Dropping
 /// it disconnects the renderer: messages already queued are still handled.
 pub struct Connection {
     web_contents: WebContents,
     inbox: mpsc::UnboundedSender<Incoming>,
-    max_message_bytes: usize,
+    limits: Limits,
+    limiter: Mutex<RateLimiter>,
 }
 
 impl Connection {
@@ -457,21 +601,42 @@ impl Connection {
     }
 
     /// Queues one raw message from the renderer, with the frame the transport saw it
-    /// come from. Never blocks and never panics; messages over the size limit are
-    /// dropped here, before any copy or parse.
+    /// come from. Never blocks and never panics. Messages over the size limit or the
+    /// rate limit are refused here, before they are parsed or queued; a small refused
+    /// invoke is still rejected, so its promise settles.
     pub fn dispatch(&self, frame: SenderFrame, raw: String) {
-        if raw.len() > self.max_message_bytes {
+        let window = self.web_contents.id();
+        if raw.len() > self.limits.max_message_bytes {
             tracing::warn!(
-                window = self.web_contents.id(),
+                window,
                 origin = frame.origin(),
                 "dropped a renderer message of {} bytes (limit {})",
                 raw.len(),
-                self.max_message_bytes
+                self.limits.max_message_bytes
             );
             return;
         }
+        let admitted = lock(&self.limiter).take(Instant::now());
         // The queue only closes when the runtime shuts down; nothing is left to answer then.
-        let _ = self.inbox.send(Incoming { frame, raw });
+        let _ = match admitted {
+            Ok(()) => self.inbox.send(Incoming::Message { frame, raw }),
+            Err(refused) => {
+                // One line for the first and then one per 10,000: a flood must not
+                // turn into a flood of log lines.
+                if refused == 1 || refused % 10_000 == 0 {
+                    tracing::warn!(
+                        window,
+                        origin = frame.origin(),
+                        "refused {refused} renderer message(s) over the rate limit of {}/s",
+                        self.limits.messages_per_second
+                    );
+                }
+                match RendererMessage::salvage_invoke_id(&raw, SALVAGE_LIMIT) {
+                    Some(id) => self.inbox.send(Incoming::RateLimited { id }),
+                    None => return,
+                }
+            }
+        };
     }
 }
 
@@ -481,6 +646,35 @@ impl std::fmt::Debug for Connection {
             .field("web_contents", &self.web_contents)
             .finish_non_exhaustive()
     }
+}
+
+/// Logs a refused renderer message with who sent it.
+fn refused(sender: &WebContents, frame: &SenderFrame, channel: &str, error: &IpcError) {
+    let channel: String = channel.chars().take(64).collect();
+    tracing::warn!(
+        window = sender.id(),
+        origin = frame.origin(),
+        url = frame.url(),
+        "refused renderer message on '{channel}': {error}"
+    );
+}
+
+/// Whether `value` nests arrays and objects deeper than `max` (iteratively: the value
+/// may be as deep as serde_json allows).
+fn exceeds_depth(value: &Value, max: usize) -> bool {
+    let mut stack = vec![(value, 1usize)];
+    while let Some((value, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        if depth > max {
+            return true;
+        }
+        stack.extend(children.map(|child| (child, depth + 1)));
+    }
+    false
 }
 
 fn invoke_error(channel: &str, reason: &str) -> String {

@@ -36,7 +36,10 @@ mod event;
 mod frame;
 pub mod handler;
 mod ipc_main;
+mod policy;
 pub mod protocol;
+mod rate;
+mod schema;
 mod web_contents;
 
 pub use console::{ConsoleLevel, ConsoleMessage, ConsoleSource};
@@ -45,4 +48,9 @@ pub use event::IpcEvent;
 pub use frame::SenderFrame;
 pub use handler::{Handler, IntoReply, Json};
 pub use ipc_main::{Connection, IpcMain, Limits, ListenerId};
+pub use policy::{
+    AllowedOrigins, ChannelGrants, ChannelPattern, Direction, WindowPolicy, APP_ORIGIN,
+};
+pub use schema::ChannelSchema;
+pub use schemars;
 pub use web_contents::{RendererLink, WebContents};

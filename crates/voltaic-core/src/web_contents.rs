@@ -4,7 +4,9 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::policy::{Direction, WindowPolicy};
 use crate::protocol::MainMessage;
+use crate::schema::{Part, Schemas};
 use crate::IpcError;
 
 /// How the main process reaches one renderer's preload world. Implemented by each
@@ -21,12 +23,29 @@ pub trait RendererLink: Send + Sync + 'static {
 pub struct WebContents {
     id: u32,
     link: Arc<dyn RendererLink>,
+    policy: Arc<WindowPolicy>,
+    schemas: Schemas,
 }
 
 impl WebContents {
-    /// Wraps a transport link; `id` identifies the window for its whole life.
-    pub fn new(id: u32, link: Arc<dyn RendererLink>) -> Self {
-        Self { id, link }
+    /// Wraps a transport link with its window's policy and the registry's schemas.
+    pub(crate) fn guarded(
+        id: u32,
+        link: Arc<dyn RendererLink>,
+        policy: Arc<WindowPolicy>,
+        schemas: Schemas,
+    ) -> Self {
+        Self {
+            id,
+            link,
+            policy,
+            schemas,
+        }
+    }
+
+    /// What this window is allowed: its channel grants and accepted origins.
+    pub fn policy(&self) -> &WindowPolicy {
+        &self.policy
     }
 
     /// The unique id of this window's web contents.
@@ -41,6 +60,10 @@ impl WebContents {
     /// arguments, `()` sends none, any other value is sent as the only argument. To send
     /// one array as a single argument, wrap it: `(vec,)`.
     ///
+    /// The channel must be granted to the window for receiving
+    /// ([`crate::ChannelGrants::receive`]), and the arguments must match the channel's
+    /// schema, if it has one; otherwise nothing is sent and the error says why.
+    ///
     /// Messages are delivered in order. One sent while the window's document is still
     /// loading waits until that document's preload has run, rather than being dropped as
     /// in Electron.
@@ -53,7 +76,12 @@ impl WebContents {
     /// ```
     pub fn send(&self, channel: &str, args: impl Serialize) -> Result<(), IpcError> {
         validate_channel(channel)?;
-        let args = into_args(args)?;
+        self.policy.grants.check(Direction::Receive, channel)?;
+        let args = Value::Array(into_args(args)?);
+        self.schemas.check(channel, Part::Args, &args)?;
+        let Value::Array(args) = args else {
+            unreachable!("built as an array just above")
+        };
         self.post(&MainMessage::Message {
             ch: channel.to_owned(),
             args,
@@ -127,7 +155,9 @@ pub(crate) mod tests {
 
     pub(crate) fn test_contents() -> (WebContents, Arc<RecordingLink>) {
         let link = Arc::new(RecordingLink::default());
-        (WebContents::new(1, link.clone()), link)
+        let policy = Arc::new(WindowPolicy::permissive());
+        let contents = WebContents::guarded(1, link.clone(), policy, Schemas::default());
+        (contents, link)
     }
 
     #[test]

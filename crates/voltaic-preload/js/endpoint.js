@@ -150,11 +150,13 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     if (value instanceof DateCtor) {
       return { d: apply(dateGetTime, value, []) };
     }
+    // Built with defineProperty, as every array and object here: plain assignment
+    // would run setters a page may have put on Array.prototype or Object.prototype.
     const inner = [];
     for (let i = 0; i < ancestors.length; i++) {
-      inner[i] = ancestors[i];
+      define(inner, i, ancestors[i]);
     }
-    inner[ancestors.length] = value;
+    define(inner, ancestors.length, value);
     if (isArray(value)) {
       const out = [];
       for (let i = 0; i < value.length; i++) {

@@ -5,7 +5,7 @@
 
 /* exported voltaicPreloadWorld */
 
-function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatConsole) {
+function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatConsole, validate) {
   'use strict';
   const apply = Reflect.apply;
   const stringify = JSON.stringify;
@@ -21,6 +21,58 @@ function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatCons
   const postToMain = transport.postMessage;
   const MAX_CHANNEL_LENGTH = 256;
   const READY = config.readyMessage;
+  const grants = config.grants;
+  const schemas = config.schemas;
+  const dateNow = Date.now;
+
+  // Same rules as the main process's ChannelPattern: a name, or a prefix and '*'.
+  function granted(direction, channel) {
+    const patterns = grants[direction];
+    for (let i = 0; i < patterns.length; i++) {
+      const pattern = patterns[i];
+      if (pattern.length > 0 && pattern[pattern.length - 1] === '*'
+        ? channel.slice(0, pattern.length - 1) === pattern.slice(0, -1)
+        : channel === pattern) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function checkGrant(direction, channel) {
+    if (!granted(direction, channel)) {
+      throw new ErrorCtor("channel '" + channel + "' is not allowed for this window");
+    }
+  }
+
+  // Token bucket with the main process's numbers: an honest page that floods gets
+  // its errors here, before the main process has to refuse anything.
+  let tokens = config.burst;
+  let lastRefill = dateNow();
+  function tryToken() {
+    const now = dateNow();
+    tokens = Math.min(config.burst, tokens + ((now - lastRefill) / 1000) * config.messagesPerSecond);
+    lastRefill = now;
+    if (tokens < 1) {
+      return false;
+    }
+    tokens -= 1;
+    return true;
+  }
+  function takeToken() {
+    if (!tryToken()) {
+      throw new ErrorCtor('IPC rate limit exceeded: more than ' + config.messagesPerSecond + ' messages a second');
+    }
+  }
+
+  function checkSchema(channel, part, args) {
+    const schema = schemas[channel];
+    const body = schema === undefined ? undefined : schema[part === 'arguments' ? 'args' : 'result'];
+    if (body === undefined) {
+      return null;
+    }
+    return validate(channel, part, body, args);
+  }
 
   function byteLength(text) {
     // A UTF-16 code unit takes at most 3 UTF-8 bytes: count exactly only when close.
@@ -65,6 +117,9 @@ function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatCons
     if (ancestors.indexOf(value) !== -1) {
       throw new ErrorCtor('An object could not be cloned: it contains a cycle');
     }
+    if (ancestors.length >= config.maxDepth) {
+      throw new ErrorCtor('IPC message nested deeper than the limit of ' + config.maxDepth);
+    }
     ancestors.push(value);
     const keys = Object.keys(value);
     for (let i = 0; i < keys.length; i++) {
@@ -73,10 +128,18 @@ function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatCons
     ancestors.pop();
   }
 
-  function toWire(args) {
+  // Everything an outgoing message must pass, in the main process's order.
+  function toWire(direction, channel, args) {
+    checkChannel(channel);
+    checkGrant(direction, channel);
     for (let i = 0; i < args.length; i++) {
       checkCloneable(args[i], []);
     }
+    const invalid = checkSchema(channel, 'arguments', args);
+    if (invalid !== null) {
+      throw new ErrorCtor(invalid);
+    }
+    takeToken();
     return args;
   }
 
@@ -114,14 +177,12 @@ function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatCons
 
   const ipcRenderer = {
     send(channel, ...args) {
-      checkChannel(channel);
-      postMessage({ t: 'send', ch: channel, args: toWire(args) });
+      postMessage({ t: 'send', ch: channel, args: toWire('send', channel, args) });
     },
     invoke(channel, ...args) {
       return new PromiseCtor((resolve, reject) => {
-        checkChannel(channel);
-        const id = nextInvokeId++;
-        const message = { t: 'invoke', id, ch: channel, args: toWire(args) };
+        const message = { t: 'invoke', id: nextInvokeId++, ch: channel, args: toWire('invoke', channel, args) };
+        const id = message.id;
         pendingInvokes.set(id, { resolve, reject });
         try {
           postMessage(message);
@@ -162,6 +223,17 @@ function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatCons
   freeze(ipcRenderer);
 
   function deliver(channel, args) {
+    // The main process checked these too; checking again means a listener never sees
+    // a message its window was not granted or that does not match its schema.
+    if (typeof channel !== 'string' || !granted('receive', channel)) {
+      report('error', ['Refused a message from the main process on ' + describe(channel) + ': not allowed for this window']);
+      return;
+    }
+    const invalid = checkSchema(channel, 'arguments', args);
+    if (invalid !== null) {
+      report('error', ['Refused a message from the main process: ' + invalid]);
+      return;
+    }
     const list = listeners.get(channel);
     if (list === undefined) {
       return;
@@ -207,6 +279,10 @@ function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatCons
   defineProperty(globalThis, config.receiver, { value: receive });
 
   function report(level, args, source) {
+    // Log lines spend the same budget as messages; over it, they are dropped.
+    if (!tryToken()) {
+      return;
+    }
     try {
       postMessage({ t: 'console', level, source: source || 'preload', text: formatConsole(args) });
     } catch (_) {

@@ -19,6 +19,7 @@ use serde_json::json;
 const ENDPOINT_JS: &str = include_str!("../js/endpoint.js");
 const PAGE_WORLD_JS: &str = include_str!("../js/page_world.js");
 const PRELOAD_WORLD_JS: &str = include_str!("../js/preload_world.js");
+const SCHEMA_JS: &str = include_str!("../js/schema.js");
 
 /// Name of the isolated script world preloads run in.
 pub const ISOLATED_WORLD: &str = "voltaic";
@@ -33,15 +34,38 @@ pub const RECEIVER: &str = "__voltaicReceive";
 /// renderer can take messages. Compared as a string, so the transport needs no parse.
 pub const READY_MESSAGE: &str = r#"{"t":"ready"}"#;
 
-/// How the runtime is set up for one window.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How the runtime is set up for one window. The limits, grants and schemas are the
+/// main process's own, so that the preload refuses early what the main process would
+/// refuse anyway, with the same message.
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuntimeConfig {
     /// Whether the preload runs in an isolated world (Electron's `contextIsolation`).
     pub context_isolation: bool,
     /// Largest message the runtime will post, in bytes; it refuses larger ones itself.
     pub max_message_bytes: usize,
+    /// Deepest nesting of arrays and objects the runtime will send.
+    pub max_depth: usize,
+    /// Messages per second the runtime will send, sustained.
+    pub messages_per_second: u32,
+    /// Messages the runtime will send at once.
+    pub burst: u32,
     /// How the preload is named in error reports, usually its file name.
     pub preload_name: String,
+    /// Channel patterns granted per direction (`name` or `prefix*`).
+    pub grants: Grants,
+    /// Channel schemas as `{channel: {"args": schema, "result": schema}}`.
+    pub schemas: serde_json::Value,
+}
+
+/// The channel patterns a window was granted, for the runtime's early checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Grants {
+    /// Channels `ipcRenderer.send` may use.
+    pub send: Vec<String>,
+    /// Channels `ipcRenderer.invoke` may use.
+    pub invoke: Vec<String>,
+    /// Channels the main process may send to the renderer.
+    pub receive: Vec<String>,
 }
 
 /// The runtime, to be injected at document start in the preload's world, before
@@ -56,12 +80,18 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
         "receiver": RECEIVER,
         "contextIsolation": config.context_isolation,
         "maxMessageBytes": config.max_message_bytes,
+        "maxDepth": config.max_depth,
+        "messagesPerSecond": config.messages_per_second,
+        "burst": config.burst,
+        "grants": config.grants,
+        "schemas": config.schemas,
         "preloadName": config.preload_name,
         "readyMessage": READY_MESSAGE,
     });
     format!(
-        "(function () {{\n{ENDPOINT_JS}\n{PRELOAD_WORLD_JS}\n\
-         voltaicPreloadWorld({settings}, {page_world}, voltaicBridgeEndpoint, voltaicFormatConsole);\n}})();",
+        "(function () {{\n{ENDPOINT_JS}\n{SCHEMA_JS}\n{PRELOAD_WORLD_JS}\n\
+         voltaicPreloadWorld({settings}, {page_world}, voltaicBridgeEndpoint, voltaicFormatConsole, \
+         voltaicSchemaChecker());\n}})();",
         page_world = json!(page_world),
     )
 }
@@ -92,7 +122,16 @@ mod tests {
         RuntimeConfig {
             context_isolation: true,
             max_message_bytes: 1024,
+            max_depth: 64,
+            messages_per_second: 100,
+            burst: 200,
             preload_name: "preload.js".into(),
+            grants: Grants {
+                send: vec!["a".into()],
+                invoke: vec!["b:*".into()],
+                receive: vec![],
+            },
+            schemas: json!({}),
         }
     }
 
@@ -110,6 +149,75 @@ mod tests {
         let wrapped = preload_script("const a = 1;\nthrow new Error('x');");
         assert_eq!(wrapped.lines().count(), 3);
         assert!(wrapped.lines().next().unwrap().ends_with("{const a = 1;"));
+    }
+
+    /// Runs `script` with node; `None` when node is not installed.
+    fn node(script: &str) -> Option<std::process::Output> {
+        let mut child = std::process::Command::new("node")
+            .arg("-")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .ok()?;
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        stdin.write_all(script.as_bytes()).ok()?;
+        drop(stdin);
+        child.wait_with_output().ok()
+    }
+
+    #[test]
+    fn the_preload_schema_checker_agrees_with_the_main_process_on_common_schemas() {
+        // Schemas shaped as schemars derives them: a tuple of a struct and a string.
+        let cases = r##"
+const validate = voltaicSchemaChecker();
+const schema = {
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "array", "minItems": 2, "maxItems": 2,
+  "prefixItems": [{ "$ref": "#/$defs/Point" }, { "type": "string", "maxLength": 3 }],
+  "$defs": { "Point": { "type": "object", "required": ["x", "y"], "additionalProperties": false,
+    "properties": { "x": { "type": "integer", "format": "int32" }, "y": { "type": ["integer", "null"], "minimum": 0 } } } }
+};
+const results = [
+  validate('move', 'arguments', schema, [{ x: 1, y: 2 }, 'ab']),
+  validate('move', 'arguments', schema, [{ x: 1.5, y: 2 }, 'ab']),
+  validate('move', 'arguments', schema, [{ x: 1, y: -1 }, 'ab']),
+  validate('move', 'arguments', schema, [{ x: 1, y: null, z: 0 }, 'ab']),
+  validate('move', 'arguments', schema, [{ x: 1, y: 2 }, 'abcd']),
+  validate('move', 'arguments', schema, [{ x: 1, y: 2 }]),
+  validate('pick', 'arguments', { "type": "array", "items": { "enum": ["a", "b"] } }, ['a', 'c']),
+  validate('one', 'arguments', { "oneOf": [{ "type": "string" }, { "const": 1 }] }, 1),
+];
+process.stdout.write(JSON.stringify(results));
+"##;
+        let Some(output) = node(&format!(
+            "{SCHEMA_JS}
+{cases}"
+        )) else {
+            eprintln!("node not found: skipping the schema checker test");
+            return;
+        };
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let results: Vec<Option<String>> =
+            serde_json::from_slice(&output.stdout).expect("a JSON array of results");
+        let expected = [
+            None,
+            Some("invalid arguments for channel 'move' at /0/x: 1.5 is not of type \"integer\""),
+            Some("invalid arguments for channel 'move' at /0/y: -1 is less than the minimum of 0"),
+            Some("invalid arguments for channel 'move' at /0: additional property \"z\" is not allowed"),
+            Some("invalid arguments for channel 'move' at /1: the string is longer than 3 characters"),
+            Some("invalid arguments for channel 'move' at (root): has 1 items, fewer than 2"),
+            Some("invalid arguments for channel 'pick' at /1: \"c\" is not one of [\"a\",\"b\"]"),
+            None,
+        ];
+        for (got, want) in results.iter().zip(expected) {
+            assert_eq!(got.as_deref(), want);
+        }
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! The application: the GTK event loop on the main thread, the tokio runtime that
 //! runs IPC handlers, and the table of open windows.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use tao::event::{Event, WindowEvent};
@@ -19,7 +19,13 @@ use tokio::sync::oneshot;
 use voltaic_core::{IpcMain, Limits};
 use webkit2gtk::{SnapshotOptions, SnapshotRegion, WebViewExt};
 
+use crate::app_scheme::{self, AppContent};
+use crate::hooks::{
+    Hooks, NavigationRequest, PermissionRequest, WindowOpenAction, WindowOpenRequest,
+};
+use crate::security::{self, SecurityReport};
 use crate::transport::{Inbox, SharedOutbox};
+use crate::{sandbox, SandboxState};
 use crate::{BrowserWindow, BrowserWindowOptions, Error};
 
 /// Work for the GTK thread, sent from any thread through the event loop.
@@ -56,6 +62,11 @@ pub(crate) enum Command {
 pub(crate) enum LoadTarget {
     Url(String),
     Html(String),
+    /// A file served from `app://`: its directory becomes the window's app root.
+    File {
+        root: PathBuf,
+        url: String,
+    },
 }
 
 /// What the GTK thread keeps of an open window.
@@ -66,6 +77,9 @@ pub(crate) struct WindowEntry {
     pub(crate) outbox: SharedOutbox,
     pub(crate) inbox: Inbox,
     pub(crate) open: Arc<AtomicBool>,
+    pub(crate) content: Arc<AppContent>,
+    /// Tells the navigation policy that the next navigation is the main process's.
+    pub(crate) main_load: Rc<Cell<bool>>,
 }
 
 pub(crate) type Windows = Rc<RefCell<HashMap<u32, WindowEntry>>>;
@@ -96,6 +110,10 @@ impl App {
     }
 
     /// Starts GTK and the handler runtime with the given limits on renderer messages.
+    ///
+    /// This also turns on WebKit's web process sandbox where the platform allows
+    /// (see [`AppHandle::sandbox`]); call it first thing in `main`, before starting
+    /// threads of your own, as that is done through an environment variable.
     pub fn with_limits(limits: Limits) -> Result<Self, Error> {
         let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
             .iter()
@@ -103,6 +121,7 @@ impl App {
         if !has_display {
             return Err(Error::NoDisplay);
         }
+        let sandbox = Arc::new(sandbox::enable());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("voltaic-ipc")
@@ -115,6 +134,9 @@ impl App {
             proxy: event_loop.create_proxy(),
             runtime: runtime.handle().clone(),
             ipc_main,
+            hooks: Arc::default(),
+            security: Arc::default(),
+            sandbox,
         };
         Ok(Self {
             event_loop,
@@ -132,6 +154,11 @@ impl App {
     /// A handle for other threads and handlers: quit, timers, tasks.
     pub fn handle(&self) -> AppHandle {
         self.handle.clone()
+    }
+
+    /// See [`AppHandle::security_report`].
+    pub fn security_report(&self) -> SecurityReport {
+        self.handle.security_report()
     }
 
     /// See [`AppHandle::set_timeout`].
@@ -179,7 +206,7 @@ impl App {
                         .find(|(_, entry)| entry.native.id() == window_id)
                         .map(|(id, _)| *id);
                     if let Some(id) = id {
-                        if close(&loop_windows, id) {
+                        if close(&loop_windows, &loop_handle.security, id) {
                             *control_flow = ControlFlow::ExitWithCode(0);
                         }
                     }
@@ -189,7 +216,7 @@ impl App {
         });
         let ids: Vec<u32> = windows.borrow().keys().copied().collect();
         for id in ids {
-            close(&windows, id);
+            close(&windows, &handle.security, id);
         }
         drop(handle);
         runtime.shutdown_timeout(Duration::from_secs(1));
@@ -224,9 +251,18 @@ fn execute(
         Command::Load { window, target } => {
             if let Some(entry) = windows.borrow().get(&window) {
                 entry.outbox.borrow_mut().navigation_started();
-                let result = match &target {
-                    LoadTarget::Url(url) => entry.webview.load_url(url),
-                    LoadTarget::Html(html) => entry.webview.load_html(html),
+                entry.main_load.set(true);
+                let result = match target {
+                    LoadTarget::Url(url) => entry.webview.load_url(&url),
+                    LoadTarget::File { root, url } => {
+                        entry.content.set_root(root);
+                        entry.webview.load_url(&url)
+                    }
+                    LoadTarget::Html(html) => {
+                        // The app's own origin, so that its IPC is allowed by default.
+                        entry.view.load_html(&html, Some(app_scheme::BASE_URL));
+                        Ok(())
+                    }
                 };
                 if let Err(error) = result {
                     tracing::error!(window, "load failed: {error}");
@@ -248,7 +284,7 @@ fn execute(
             let _ = done.send(title);
         }
         Command::Close { window } => {
-            if close(windows, window) {
+            if close(windows, &app.security, window) {
                 return Some(0);
             }
         }
@@ -259,7 +295,11 @@ fn execute(
 
 /// Closes a window; returns whether it was the last one (the app then quits, as
 /// Electron apps do on Linux).
-fn close(windows: &Windows, id: u32) -> bool {
+fn close(windows: &Windows, security: &security::Registry, id: u32) -> bool {
+    security
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove(&id);
     let entry = windows.borrow_mut().remove(&id);
     if let Some(entry) = entry {
         entry.open.store(false, Ordering::Release);
@@ -298,6 +338,9 @@ pub struct AppHandle {
     pub(crate) proxy: EventLoopProxy<Command>,
     runtime: tokio::runtime::Handle,
     ipc_main: IpcMain,
+    pub(crate) hooks: Arc<Hooks>,
+    pub(crate) security: security::Registry,
+    sandbox: Arc<SandboxState>,
 }
 
 impl AppHandle {
@@ -315,6 +358,66 @@ impl AppHandle {
     /// The IPC registry (Electron's `ipcMain`).
     pub fn ipc_main(&self) -> &IpcMain {
         &self.ipc_main
+    }
+
+    /// Whether renderers run in WebKit's bubblewrap sandbox, and if not, why.
+    pub fn sandbox(&self) -> &SandboxState {
+        &self.sandbox
+    }
+
+    /// For every open window, the state of each security rule, with anything weaker
+    /// than Voltaic's defaults flagged. Print it (`{}`) to get a table.
+    pub fn security_report(&self) -> SecurityReport {
+        security::report(
+            &self.security,
+            &security::AppFacts {
+                sandbox: &self.sandbox,
+                limits: self.ipc_main.limits(),
+                schema_channels: self.ipc_main.schema_channels(),
+                hooks: self.hooks.installed(),
+            },
+        )
+    }
+
+    /// Decides navigations the default policy denies: a page going to an origin not
+    /// in its window's [`crate::WebPreferences::allowed_origins`] (Electron's
+    /// `will-navigate`). Return `true` to let it go. Without a handler such
+    /// navigations are denied and logged. The window's IPC stays refused there
+    /// unless the origin is allowed.
+    pub fn set_navigation_handler(
+        &self,
+        handler: impl Fn(&NavigationRequest) -> bool + Send + Sync + 'static,
+    ) {
+        self.hooks.set_navigation(Arc::new(handler));
+    }
+
+    /// Decides `window.open` and `target="_blank"` links (Electron's
+    /// `setWindowOpenHandler`). Without a handler every request is denied and logged.
+    ///
+    /// ```no_run
+    /// # use voltaic_webkitgtk::{App, WindowOpenAction};
+    /// # fn demo(app: &App) {
+    /// app.handle().set_window_open_handler(|request| {
+    ///     tracing::info!("page wanted to open {}", request.url);
+    ///     WindowOpenAction::Deny
+    /// });
+    /// # }
+    /// ```
+    pub fn set_window_open_handler(
+        &self,
+        handler: impl Fn(&WindowOpenRequest) -> WindowOpenAction + Send + Sync + 'static,
+    ) {
+        self.hooks.set_window_open(Arc::new(handler));
+    }
+
+    /// Decides permission requests: camera, microphone, geolocation, notifications
+    /// and the rest (Electron's `setPermissionRequestHandler`). Return `true` to
+    /// grant. Without a handler every request is denied and logged.
+    pub fn set_permission_handler(
+        &self,
+        handler: impl Fn(&PermissionRequest) -> bool + Send + Sync + 'static,
+    ) {
+        self.hooks.set_permission(Arc::new(handler));
     }
 
     /// Opens a window while the app runs, from any thread (a handler, a timer): the

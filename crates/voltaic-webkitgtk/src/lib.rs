@@ -11,12 +11,22 @@
 #![warn(missing_docs)]
 
 mod app;
+mod app_scheme;
 mod error;
+mod hooks;
 mod options;
+mod sandbox;
+mod security;
 mod transport;
 mod window;
 
 pub use app::{App, AppHandle};
 pub use error::Error;
-pub use options::{BrowserWindowOptions, WebPreferences};
+pub use hooks::{
+    NavigationRequest, PermissionKind, PermissionRequest, WindowOpenAction, WindowOpenRequest,
+};
+pub use options::{BrowserWindowOptions, WebPreferences, DEFAULT_CSP};
+pub use sandbox::SandboxState;
+pub use security::{Check, CheckState, SecurityReport, WindowReport};
+pub use voltaic_core::{AllowedOrigins, ChannelGrants, ChannelSchema};
 pub use window::BrowserWindow;

@@ -1,15 +1,28 @@
 use std::path::PathBuf;
 
+use voltaic_core::{AllowedOrigins, ChannelGrants};
+
+/// The Content-Security-Policy sent with every page and resource Voltaic serves from
+/// `app://` (see [`WebPreferences::content_security_policy`]): scripts, styles and
+/// everything else from the app itself only, no plugins, no framing, and no form
+/// posts or `<base>` tricks elsewhere. Electron's security checklist asks for this.
+pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; object-src 'none'; \
+base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
 /// Options for [`crate::BrowserWindow::new`] (Electron's `BrowserWindowConstructorOptions`).
 ///
 /// ```
-/// use voltaic_webkitgtk::{BrowserWindowOptions, WebPreferences};
+/// use voltaic_webkitgtk::{BrowserWindowOptions, ChannelGrants, WebPreferences};
 ///
 /// let options = BrowserWindowOptions {
 ///     width: 800,
 ///     height: 600,
 ///     web_preferences: WebPreferences {
 ///         preload: Some("preload.js".into()),
+///         grants: ChannelGrants::new()
+///             .invoke("get-data")
+///             .send("message-channel")
+///             .receive("update-channel"),
 ///         ..Default::default()
 ///     },
 ///     ..Default::default()
@@ -61,6 +74,18 @@ pub struct WebPreferences {
     /// Allow the web inspector (right click, Inspect Element). Default: on in debug
     /// builds, off in release builds.
     pub dev_tools: bool,
+    /// The IPC channels this window's renderer may use, per direction. Default:
+    /// none, so a window must be granted every channel it uses; anything else is
+    /// refused by the main process (and earlier by the preload) with
+    /// `channel '<name>' is not allowed for this window`.
+    pub grants: ChannelGrants,
+    /// The origins this window's IPC messages are accepted from. Default: the app's
+    /// own content (`app://localhost`), which is what `load_file` and `load_html`
+    /// show. After a navigation elsewhere the window's IPC is refused.
+    pub allowed_origins: AllowedOrigins,
+    /// The Content-Security-Policy header of everything served from `app://`.
+    /// Default [`DEFAULT_CSP`]; an empty string sends none.
+    pub content_security_policy: String,
 }
 
 impl Default for WebPreferences {
@@ -71,6 +96,9 @@ impl Default for WebPreferences {
             sandbox: true,
             node_integration: false,
             dev_tools: cfg!(debug_assertions),
+            grants: ChannelGrants::default(),
+            allowed_origins: AllowedOrigins::default(),
+            content_security_policy: DEFAULT_CSP.to_owned(),
         }
     }
 }
@@ -86,6 +114,10 @@ mod tests {
         assert!(prefs.sandbox);
         assert!(!prefs.node_integration);
         assert_eq!(prefs.preload, None);
+        assert_eq!(prefs.grants, ChannelGrants::new());
+        assert!(prefs.allowed_origins.allows("app://localhost"));
+        assert!(!prefs.allowed_origins.allows("file://"));
+        assert!(prefs.content_security_policy.contains("script-src 'self'"));
         let window = BrowserWindowOptions::default();
         assert_eq!((window.width, window.height), (800, 600));
     }

@@ -24,10 +24,9 @@ use crate::Error;
 
 /// What a window's renderer gets injected.
 pub(crate) struct RendererSetup {
-    pub(crate) context_isolation: bool,
-    pub(crate) max_message_bytes: usize,
-    /// Name for error reports and the source of the user's preload, if any.
-    pub(crate) preload: Option<(String, String)>,
+    pub(crate) runtime: voltaic_preload::RuntimeConfig,
+    /// The source of the user's preload, if any.
+    pub(crate) preload: Option<String>,
 }
 
 /// The JS world the preload lives in: `None` is the page's own world.
@@ -101,7 +100,7 @@ pub(crate) fn install(
     let manager = view
         .user_content_manager()
         .ok_or_else(|| Error::WebView("the webview has no user content manager".into()))?;
-    let world = preload_world(setup.context_isolation);
+    let world = preload_world(setup.runtime.context_isolation);
     let script = |source: &str| match world {
         // Only the top frame: sub-frames (iframes) get no bridge.
         Some(world) => UserScript::for_world(
@@ -120,20 +119,9 @@ pub(crate) fn install(
             &[],
         ),
     };
-    let config = voltaic_preload::RuntimeConfig {
-        context_isolation: setup.context_isolation,
-        max_message_bytes: setup.max_message_bytes,
-        preload_name: setup
-            .preload
-            .as_ref()
-            .map_or_else(|| "(none)".to_owned(), |(name, _)| name.clone()),
-    };
-    manager.add_script(&script(&voltaic_preload::runtime_script(&config)));
+    manager.add_script(&script(&voltaic_preload::runtime_script(&setup.runtime)));
     // Added even without a preload: the wrapper is what reports the renderer ready.
-    let source = setup
-        .preload
-        .as_ref()
-        .map_or("", |(_, source)| source.as_str());
+    let source = setup.preload.as_deref().unwrap_or("");
     manager.add_script(&script(&voltaic_preload::preload_script(source)));
 
     let navigating = outbox.clone();

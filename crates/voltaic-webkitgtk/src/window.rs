@@ -1,11 +1,11 @@
 //! `BrowserWindow`: a native window holding one webview.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use tao::dpi::LogicalSize;
 use tao::event_loop::{EventLoopProxy, EventLoopWindowTarget};
@@ -13,11 +13,21 @@ use tao::platform::unix::WindowExtUnix;
 use tao::window::WindowBuilder;
 use tokio::sync::oneshot;
 use url::Url;
-use voltaic_core::WebContents;
+use voltaic_core::{
+    AllowedOrigins, ChannelPattern, Direction, SenderFrame, WebContents, WindowPolicy,
+};
+use webkit2gtk::glib::prelude::*;
+use webkit2gtk::{PermissionRequestExt, UserMediaPermissionRequestExt, WebContextExt, WebViewExt};
 use wry::WebViewBuilderExtUnix;
 use wry::WebViewExtUnix;
 
 use crate::app::{Command, LoadTarget, WindowEntry, Windows};
+use crate::app_scheme::{self, AppContent};
+use crate::hooks::{
+    Hooks, NavigationRequest, PermissionKind, PermissionRequest, WindowOpenAction,
+    WindowOpenRequest,
+};
+use crate::security::WindowFacts;
 use crate::transport::{self, Inbox, Outbox, RendererSetup, WebKitLink};
 use crate::{App, AppHandle, BrowserWindowOptions, Error};
 
@@ -56,6 +66,8 @@ impl BrowserWindow {
         }
         let preload = prefs.preload.as_deref().map(read_preload).transpose()?;
         let id = NEXT_WINDOW_ID.fetch_add(1, Ordering::Relaxed);
+        let main_load = Rc::new(Cell::new(false));
+        let content = Arc::new(AppContent::new(prefs.content_security_policy.clone()));
         if !prefs.context_isolation {
             tracing::warn!(
                 window = id,
@@ -78,11 +90,49 @@ impl BrowserWindow {
         let container = native
             .default_vbox()
             .ok_or_else(|| Error::Window("the window has no GTK container".into()))?;
+        let serve = content.clone();
+        let navigation = NavigationPolicy {
+            window: id,
+            main_load: main_load.clone(),
+            origins: prefs.allowed_origins.clone(),
+            hooks: app.hooks.clone(),
+        };
+        let opener = app.clone();
         let webview = wry::WebViewBuilder::new()
             .with_devtools(prefs.dev_tools)
+            .with_custom_protocol(app_scheme::SCHEME.into(), move |_, request| {
+                serve.respond(&request)
+            })
+            .with_navigation_handler(move |url| navigation.allows(&url))
+            .with_new_window_req_handler(move |url, _| {
+                window_open(&opener, id, url);
+                wry::NewWindowResponse::Deny
+            })
             .build_gtk(container)
             .map_err(|e| Error::WebView(e.to_string()))?;
         let view = webview.webview();
+        let hooks = app.hooks.clone();
+        view.connect_permission_request(move |_, request| {
+            let asked = PermissionRequest {
+                window: id,
+                kind: permission_kind(request),
+            };
+            if hooks.allow_permission(&asked) {
+                tracing::info!(
+                    window = id,
+                    "permission granted by the app: {:?}",
+                    asked.kind
+                );
+                request.allow();
+            } else {
+                tracing::warn!(window = id, "permission denied: {:?}", asked.kind);
+                request.deny();
+            }
+            true
+        });
+        let process_sandboxed = view
+            .context()
+            .is_some_and(|context| context.is_sandbox_enabled());
 
         let open = Arc::new(AtomicBool::new(true));
         let proxy = app.proxy.clone();
@@ -92,16 +142,61 @@ impl BrowserWindow {
             open: open.clone(),
         });
         let handle_open = open.clone();
-        let connection = app.ipc_main().connect(id, link);
+        let policy = WindowPolicy {
+            grants: prefs.grants.clone(),
+            origins: prefs.allowed_origins.clone(),
+        };
+        let connection = app.ipc_main().connect(id, link, policy);
         let web_contents = connection.web_contents().clone();
         let inbox: Inbox = Rc::new(RefCell::new(Some(connection)));
+        let limits = app.ipc_main().limits();
+        let grant_list = |direction| {
+            prefs
+                .grants
+                .list(direction)
+                .iter()
+                .map(|p: &ChannelPattern| p.as_str().to_owned())
+                .collect()
+        };
+        let (preload_name, preload_source) = match preload {
+            Some((name, source)) => (name, Some(source)),
+            None => ("(none)".to_owned(), None),
+        };
         let setup = RendererSetup {
-            context_isolation: prefs.context_isolation,
-            max_message_bytes: app.ipc_main().limits().max_message_bytes,
-            preload,
+            runtime: voltaic_preload::RuntimeConfig {
+                context_isolation: prefs.context_isolation,
+                max_message_bytes: limits.max_message_bytes,
+                max_depth: limits.max_depth,
+                messages_per_second: limits.messages_per_second,
+                burst: limits.burst,
+                preload_name,
+                grants: voltaic_preload::Grants {
+                    send: grant_list(Direction::Send),
+                    invoke: grant_list(Direction::Invoke),
+                    receive: grant_list(Direction::Receive),
+                },
+                schemas: app.ipc_main().schemas_json(),
+            },
+            preload: preload_source,
         };
         let outbox = Outbox::new(id, transport::preload_world(prefs.context_isolation));
         transport::install(&view, &setup, inbox.clone(), outbox.clone())?;
+        app.security
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                id,
+                WindowFacts {
+                    title: options.title.clone(),
+                    context_isolation: prefs.context_isolation,
+                    sandbox_requested: prefs.sandbox,
+                    process_sandboxed,
+                    dev_tools: prefs.dev_tools,
+                    grants: prefs.grants.clone(),
+                    origins: prefs.allowed_origins.clone(),
+                    csp: prefs.content_security_policy.clone(),
+                },
+            );
         windows.borrow_mut().insert(
             id,
             WindowEntry {
@@ -111,6 +206,8 @@ impl BrowserWindow {
                 outbox,
                 inbox,
                 open,
+                content,
+                main_load,
             },
         );
         tracing::debug!(window = id, "window created");
@@ -132,7 +229,10 @@ impl BrowserWindow {
         &self.web_contents
     }
 
-    /// Loads an absolute URL (`https:`, `file:`, `data:`, …).
+    /// Loads an absolute URL (`https:`, `file:`, `data:`, …). The load itself is not
+    /// subject to the navigation policy (the main process asked for it), but the
+    /// window's IPC works only while its document's origin is one of
+    /// [`crate::WebPreferences::allowed_origins`].
     pub fn load_url(&self, url: &str) -> Result<(), Error> {
         let parsed = Url::parse(url).map_err(|e| Error::InvalidUrl {
             url: url.to_owned(),
@@ -144,8 +244,11 @@ impl BrowserWindow {
         })
     }
 
-    /// Loads a local file, like Electron's `loadFile`. Relative paths are taken from
-    /// the current directory; the file must exist.
+    /// Loads a local file, like Electron's `loadFile`, served from `app://localhost/`:
+    /// the file's directory becomes the window's app root, so the page's relative
+    /// links, scripts and styles load from there (and nothing outside it can be
+    /// read), each with the window's Content-Security-Policy. Relative paths are
+    /// taken from the current directory; the file must exist.
     pub fn load_file(&self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         let absolute = std::fs::canonicalize(path).map_err(|e| Error::LoadFile {
@@ -158,17 +261,24 @@ impl BrowserWindow {
                 reason: "not a file".into(),
             });
         }
-        let url = Url::from_file_path(&absolute).map_err(|()| Error::LoadFile {
-            path: path.to_owned(),
-            reason: "cannot be expressed as a file: URL".into(),
-        })?;
+        let (Some(dir), Some(url)) = (absolute.parent(), app_scheme::url_for(&absolute)) else {
+            return Err(Error::LoadFile {
+                path: path.to_owned(),
+                reason: "its name cannot be served as a URL".into(),
+            });
+        };
         self.command(Command::Load {
             window: self.id,
-            target: LoadTarget::Url(url.into()),
+            target: LoadTarget::File {
+                root: dir.to_owned(),
+                url,
+            },
         })
     }
 
-    /// Loads an HTML string as the page.
+    /// Loads an HTML string as the page, with the app's origin (`app://localhost`),
+    /// so its IPC is allowed by default. No CSP header comes with it: give the string
+    /// a `<meta http-equiv="Content-Security-Policy">` of its own.
     pub fn load_html(&self, html: &str) -> Result<(), Error> {
         self.command(Command::Load {
             window: self.id,
@@ -232,6 +342,83 @@ impl std::fmt::Debug for BrowserWindow {
             .field("id", &self.id)
             .finish()
     }
+}
+
+/// Which navigations a window's page may make by itself.
+struct NavigationPolicy {
+    window: u32,
+    /// Set when the main process starts a load: that navigation is its own.
+    main_load: Rc<Cell<bool>>,
+    origins: AllowedOrigins,
+    hooks: Arc<Hooks>,
+}
+
+impl NavigationPolicy {
+    fn allows(&self, url: &str) -> bool {
+        if self.main_load.replace(false) {
+            return true;
+        }
+        // about:blank and about:srcdoc bring no content from anywhere.
+        if url.starts_with("about:") {
+            return true;
+        }
+        let origin = SenderFrame::from_url(url);
+        if origin.origin() != "null" && self.origins.allows(origin.origin()) {
+            return true;
+        }
+        let request = NavigationRequest {
+            window: self.window,
+            url: url.to_owned(),
+        };
+        if self.hooks.allow_navigation(&request) {
+            tracing::info!(window = self.window, url, "navigation allowed by the app");
+            return true;
+        }
+        tracing::warn!(
+            window = self.window,
+            url,
+            "navigation denied: not an allowed origin"
+        );
+        false
+    }
+}
+
+fn window_open(app: &AppHandle, window: u32, url: String) {
+    let request = WindowOpenRequest { window, url };
+    match app.hooks.window_open(&request) {
+        WindowOpenAction::Deny => {
+            tracing::warn!(window, url = request.url, "window.open denied");
+        }
+        WindowOpenAction::Allow(options) => {
+            tracing::info!(window, url = request.url, "window.open allowed by the app");
+            let handle = app.clone();
+            app.spawn(async move {
+                let opened = match handle.create_window(*options).await {
+                    Ok(child) => child.load_url(&request.url),
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = opened {
+                    tracing::error!(window, "window.open of {} failed: {error}", request.url);
+                }
+            });
+        }
+    }
+}
+
+fn permission_kind(request: &webkit2gtk::PermissionRequest) -> PermissionKind {
+    if let Some(media) = request.downcast_ref::<webkit2gtk::UserMediaPermissionRequest>() {
+        return PermissionKind::Media {
+            audio: media.is_for_audio_device(),
+            video: media.is_for_video_device(),
+        };
+    }
+    if request.is::<webkit2gtk::GeolocationPermissionRequest>() {
+        return PermissionKind::Geolocation;
+    }
+    if request.is::<webkit2gtk::NotificationPermissionRequest>() {
+        return PermissionKind::Notifications;
+    }
+    PermissionKind::Other(request.type_().name().to_owned())
 }
 
 fn read_preload(path: &Path) -> Result<(String, String), Error> {

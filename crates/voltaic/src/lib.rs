@@ -46,9 +46,13 @@
 
 pub use serde_json::{json, Value};
 pub use voltaic_core::{
-    handler, protocol, ConsoleLevel, ConsoleMessage, ConsoleSource, Handler, IntoReply, IpcError,
-    IpcEvent, IpcMain, Json, Limits, ListenerId, RendererLink, SenderFrame, WebContents,
+    handler, protocol, schemars, AllowedOrigins, ChannelGrants, ChannelPattern, ChannelSchema,
+    ConsoleLevel, ConsoleMessage, ConsoleSource, Direction, Handler, IntoReply, IpcError, IpcEvent,
+    IpcMain, Json, Limits, ListenerId, RendererLink, SenderFrame, WebContents, WindowPolicy,
+    APP_ORIGIN,
 };
 pub use voltaic_webkitgtk::{
-    App, AppHandle, BrowserWindow, BrowserWindowOptions, Error, WebPreferences,
+    App, AppHandle, BrowserWindow, BrowserWindowOptions, Check, CheckState, Error,
+    NavigationRequest, PermissionKind, PermissionRequest, SandboxState, SecurityReport,
+    WebPreferences, WindowOpenAction, WindowOpenRequest, WindowReport, DEFAULT_CSP,
 };

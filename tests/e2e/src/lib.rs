@@ -23,7 +23,9 @@ use std::time::{Duration, Instant};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 use tokio::sync::Notify;
-use voltaic::{App, BrowserWindow, BrowserWindowOptions, ConsoleSource, WebPreferences};
+use voltaic::{
+    App, BrowserWindow, BrowserWindowOptions, ChannelGrants, ConsoleSource, WebPreferences,
+};
 
 const SCENARIO_ENV: &str = "VOLTAIC_E2E_SCENARIO";
 const DEFAULT_WAIT: Duration = Duration::from_secs(10);
@@ -306,6 +308,17 @@ fn run_child(scenarios: &[Scenario], name: &str) {
     std::process::exit(code);
 }
 
+/// Preferences for scenarios about the IPC API rather than its security: every
+/// channel granted, and inline scripts allowed so that a test page fits in one
+/// string. The security scenarios start from `WebPreferences::default()` instead.
+pub fn api_prefs() -> WebPreferences {
+    WebPreferences {
+        grants: ChannelGrants::all(),
+        content_security_policy: "default-src 'self'; script-src 'self' 'unsafe-inline'".into(),
+        ..Default::default()
+    }
+}
+
 /// What a scenario's setup gets: the app, a probe, and a scratch directory.
 pub struct Harness {
     app: App,
@@ -342,7 +355,7 @@ impl Harness {
             preload: preload
                 .map(|source| self.file(&format!("{tag}-preload.js"), source))
                 .transpose()?,
-            ..Default::default()
+            ..api_prefs()
         };
         self.window_with(tag, prefs, html)
     }

@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use voltaic::{BrowserWindow, BrowserWindowOptions, Error, IpcEvent, WebPreferences};
-use voltaic_e2e::{ensure, ensure_eq, Driver, Harness, Scenario, REPORT_JS};
+use voltaic::{
+    AllowedOrigins, BrowserWindow, BrowserWindowOptions, Error, IpcEvent, WebPreferences,
+};
+use voltaic_e2e::{api_prefs, ensure, ensure_eq, Driver, Harness, Scenario, REPORT_JS};
 
 fn main() {
     voltaic_e2e::main(&[
@@ -431,11 +433,10 @@ const settle = (p) => p.then((ok) => ({ ok }), (e) => ({ err: e.message }));
             json!([{"ok": "still here"}, {"ok": true}, remote("removable", "No handler registered for 'removable'")])
         );
         ensure_eq!(out["whoami"]["ok"]["id"], json!(window.id()));
-        ensure_eq!(out["whoami"]["ok"]["origin"], json!("file://"));
-        let url = out["whoami"]["ok"]["url"].as_str().unwrap_or_default();
-        ensure!(
-            url.starts_with("file:///") && url.ends_with("/main-api.html"),
-            "sender url {url}"
+        ensure_eq!(out["whoami"]["ok"]["origin"], json!("app://localhost"));
+        ensure_eq!(
+            out["whoami"]["ok"]["url"],
+            json!("app://localhost/main-api.html")
         );
         ensure_eq!(out["counts"], json!({"ok": [3, 3, 1, 0]}));
         ensure_eq!(out["countsAfterClear"], json!({"ok": [3, 3, 1, 0]}));
@@ -689,7 +690,7 @@ fn loading(h: &Harness) -> Result<Driver, String> {
     let preload = h.file("whoami.js", WHOAMI_PRELOAD)?;
     let prefs = WebPreferences {
         preload: Some(preload.clone()),
-        ..Default::default()
+        ..api_prefs()
     };
     let open = |prefs: WebPreferences| {
         BrowserWindow::new(
@@ -716,7 +717,12 @@ fn loading(h: &Harness) -> Result<Driver, String> {
             "window.api.whoami().then((r) => report('html', { ...r, size: [innerWidth, innerHeight] }));",
         ))
         .map_err(err)?;
-    let url_window = open(prefs.clone()).map_err(err)?;
+    // data: documents have an opaque origin, which IPC must be allowed from explicitly.
+    let url_window = open(WebPreferences {
+        allowed_origins: AllowedOrigins::default().with("null"),
+        ..prefs.clone()
+    })
+    .map_err(err)?;
     url_window
         .load_url("data:text/html,<script>window.api.whoami().then((r)=>console.log('RESULT%20url%20'+JSON.stringify(r)))</script>")
         .map_err(err)?;
@@ -745,7 +751,7 @@ fn loading(h: &Harness) -> Result<Driver, String> {
     );
     let no_preload = open(WebPreferences {
         preload: Some(h.dir().join("missing-preload.js")),
-        ..Default::default()
+        ..api_prefs()
     });
     ensure!(
         matches!(no_preload, Err(Error::Preload { .. })),
@@ -755,7 +761,8 @@ fn loading(h: &Harness) -> Result<Driver, String> {
     Ok(Box::pin(async move {
         let html = probe.result("html").await?;
         ensure_eq!(html["id"], json!(html_window.id()));
-        ensure_eq!(html["origin"], json!("null"));
+        ensure_eq!(html["origin"], json!("app://localhost"));
+        ensure_eq!(html["url"], json!("app://localhost/"));
         ensure_eq!(html["size"], json!([530, 310]));
         ensure_eq!(html_window.get_title().await.map_err(err)?, "Sized");
         let url = probe.result("url").await?;
@@ -865,7 +872,7 @@ ipcRenderer.invoke('echo', 'same world').then((value) => report('no-isolation', 
         WebPreferences {
             preload: Some(preload),
             context_isolation: false,
-            ..Default::default()
+            ..api_prefs()
         },
         &page(""),
     )?;
@@ -942,7 +949,7 @@ ipcRenderer.send('child-ready');
                     title: "child".into(),
                     web_preferences: WebPreferences {
                         preload: Some(preload),
-                        ..Default::default()
+                        ..api_prefs()
                     },
                     ..Default::default()
                 };

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::web_contents::tests::RecordingLink;
+use crate::{AllowedOrigins, ChannelGrants, ChannelSchema};
 
 struct Fixture {
     ipc: IpcMain,
@@ -15,7 +16,7 @@ struct Fixture {
 fn fixture() -> Fixture {
     let ipc = IpcMain::with_limits(Handle::current(), Limits::default().max_message_bytes(4096));
     let link = Arc::new(RecordingLink::default());
-    let conn = ipc.connect(7, link.clone());
+    let conn = ipc.connect(7, link.clone(), WindowPolicy::permissive());
     Fixture { ipc, conn, link }
 }
 
@@ -280,4 +281,176 @@ async fn console_messages_reach_hooks_with_the_window_id() {
             text: "careful".into()
         }
     );
+}
+
+fn guarded_fixture(policy: WindowPolicy, limits: Limits) -> Fixture {
+    let ipc = IpcMain::with_limits(Handle::current(), limits);
+    let link = Arc::new(RecordingLink::default());
+    let conn = ipc.connect(9, link.clone(), policy);
+    Fixture { ipc, conn, link }
+}
+
+/// Counts how often a handler or listener ran.
+fn counter() -> (Arc<AtomicUsize>, impl Fn() + Clone + Send + Sync + 'static) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let bump = count.clone();
+    (count, move || {
+        bump.fetch_add(1, Ordering::SeqCst);
+    })
+}
+
+#[tokio::test]
+async fn channels_not_granted_are_refused_before_any_handler_runs() {
+    let policy = WindowPolicy {
+        grants: ChannelGrants::new()
+            .invoke("ok")
+            .send("note")
+            .receive("push:*"),
+        origins: AllowedOrigins::any(),
+    };
+    let f = guarded_fixture(policy, Limits::default());
+    let (ran, bump) = counter();
+    for channel in ["ok", "secret"] {
+        let bump = bump.clone();
+        f.ipc
+            .handle(channel, move |_: IpcEvent| {
+                bump();
+                1
+            })
+            .unwrap();
+    }
+    let bump_listener = bump.clone();
+    f.ipc.on("secret", move |_: IpcEvent| bump_listener());
+    f.send(r#"{"t":"invoke","id":1,"ch":"secret"}"#);
+    f.send(r#"{"t":"send","ch":"secret","args":[]}"#);
+    f.send(r#"{"t":"invoke","id":2,"ch":"note"}"#);
+    f.send(r#"{"t":"invoke","id":3,"ch":"ok"}"#);
+    let posted = f.posted(3).await;
+    assert_eq!(
+        posted[0]["error"],
+        "Error invoking remote method 'secret': channel 'secret' is not allowed for this window"
+    );
+    // Granted for send only: invoking it is refused too.
+    assert_eq!(
+        posted[1]["error"],
+        "Error invoking remote method 'note': channel 'note' is not allowed for this window"
+    );
+    assert_eq!(posted[2], json!({"t":"resolve","id":3,"value":1}));
+    assert_eq!(ran.load(Ordering::SeqCst), 1, "only 'ok' may have run");
+
+    let contents = f.conn.web_contents();
+    assert!(contents.send("push:progress", (1,)).is_ok());
+    assert!(matches!(
+        contents.send("other", ()),
+        Err(IpcError::ChannelNotAllowed {
+            direction: Direction::Receive,
+            ..
+        })
+    ));
+}
+
+#[tokio::test]
+async fn messages_from_origins_not_allowed_are_refused() {
+    let policy = WindowPolicy {
+        grants: ChannelGrants::all(),
+        origins: AllowedOrigins::default(),
+    };
+    let f = guarded_fixture(policy, Limits::default());
+    let (ran, bump) = counter();
+    f.ipc
+        .handle("x", move |_: IpcEvent| {
+            bump();
+        })
+        .unwrap();
+    // The fixture's frame is file:///app/index.html, which the default refuses.
+    f.send(r#"{"t":"invoke","id":1,"ch":"x"}"#);
+    f.conn.dispatch(
+        SenderFrame::from_url("app://localhost/index.html"),
+        r#"{"t":"invoke","id":2,"ch":"x"}"#.into(),
+    );
+    let posted = f.posted(2).await;
+    assert_eq!(
+        posted[0]["error"],
+        "Error invoking remote method 'x': IPC is not allowed from origin 'file://'"
+    );
+    assert_eq!(posted[1], json!({"t":"resolve","id":2,"value":null}));
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn schemas_check_arguments_results_and_main_to_renderer_messages() {
+    let f = guarded_fixture(WindowPolicy::permissive(), Limits::default());
+    let (ran, bump) = counter();
+    f.ipc
+        .set_schema(
+            "add",
+            ChannelSchema::new()
+                .args::<(i32, i32)>()
+                .result_json(json!({"type": "integer", "maximum": 100})),
+        )
+        .unwrap();
+    f.ipc
+        .handle("add", move |_: IpcEvent, a: i32, b: i32| {
+            bump();
+            a + b
+        })
+        .unwrap();
+    f.send(r#"{"t":"invoke","id":1,"ch":"add","args":[1,"2"]}"#);
+    f.send(r#"{"t":"invoke","id":2,"ch":"add","args":[1,2]}"#);
+    f.send(r#"{"t":"invoke","id":3,"ch":"add","args":[100,2]}"#);
+    let posted = f.posted(3).await;
+    let first = posted[0]["error"].as_str().unwrap();
+    assert!(
+        first.starts_with(
+            "Error invoking remote method 'add': invalid arguments for channel 'add' at /1:"
+        ),
+        "{first}"
+    );
+    assert_eq!(posted[1], json!({"t":"resolve","id":2,"value":3}));
+    let third = posted[2]["error"].as_str().unwrap();
+    assert!(
+        third.contains("invalid result for channel 'add' at (root)"),
+        "{third}"
+    );
+    assert_eq!(ran.load(Ordering::SeqCst), 2, "the bad call never ran");
+
+    f.ipc
+        .set_schema("push", ChannelSchema::new().args::<(String,)>())
+        .unwrap();
+    let contents = f.conn.web_contents();
+    assert!(contents.send("push", ("ok",)).is_ok());
+    assert!(matches!(
+        contents.send("push", (5,)),
+        Err(IpcError::Validation { .. })
+    ));
+}
+
+#[tokio::test]
+async fn deep_nesting_and_floods_are_refused_with_errors() {
+    let limits = Limits::default().max_depth(8).rate(1, 3);
+    let f = guarded_fixture(WindowPolicy::permissive(), limits);
+    f.ipc.handle("x", |_: IpcEvent| 1).unwrap();
+    let deep = format!("{}{}", "[".repeat(9), "]".repeat(9));
+    f.send(&format!(
+        r#"{{"t":"invoke","id":1,"ch":"x","args":[{deep}]}}"#
+    ));
+    f.send(r#"{"t":"invoke","id":2,"ch":"x","args":[[[[1]]]]}"#);
+    f.send(r#"{"t":"invoke","id":3,"ch":"x"}"#);
+    // The burst of 3 is spent: these are refused by the rate limit.
+    f.send(r#"{"t":"invoke","id":4,"ch":"x"}"#);
+    f.send(r#"{"t":"send","ch":"x","args":[]}"#);
+    f.send(r#"{"t":"invoke","id":5,"ch":"x"}"#);
+    let posted = f.posted(5).await;
+    assert_eq!(
+        posted[0]["error"],
+        "Error invoking remote method 'x': IPC message nested deeper than the limit of 8"
+    );
+    assert_eq!(posted[1]["t"], "resolve");
+    assert_eq!(posted[2]["t"], "resolve");
+    for refused in &posted[3..] {
+        assert_eq!(
+            refused["error"],
+            "Error invoking remote method '<rate limited>': IPC rate limit exceeded: more than 1 messages a second"
+        );
+    }
 }

@@ -1,0 +1,218 @@
+//! The `app://` scheme: the app's own files, served to its windows with a strict
+//! Content-Security-Policy, instead of `file://`. Documents get the real origin
+//! `app://localhost` (a `file:` page's origin is opaque, which hides its error
+//! details and makes it impossible to tell apart from any other local file).
+
+use std::borrow::Cow;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use percent_encoding::percent_decode_str;
+use wry::http::{header, Request, Response, StatusCode};
+
+/// The scheme app content is served from.
+pub(crate) const SCHEME: &str = "app";
+/// The URL the app's own content lives under.
+pub(crate) const BASE_URL: &str = "app://localhost/";
+
+/// What one window serves under `app://localhost/`: the directory of the file it
+/// last loaded with `load_file`.
+pub(crate) struct AppContent {
+    root: Mutex<Option<PathBuf>>,
+    csp: String,
+}
+
+impl AppContent {
+    pub(crate) fn new(csp: String) -> Self {
+        Self {
+            root: Mutex::new(None),
+            csp,
+        }
+    }
+
+    /// Serves `dir` from now on.
+    pub(crate) fn set_root(&self, dir: PathBuf) {
+        *self.root.lock().unwrap_or_else(PoisonError::into_inner) = Some(dir);
+    }
+
+    /// Answers one request of the page. Never panics: the URL comes from the page.
+    pub(crate) fn respond(&self, request: &Request<Vec<u8>>) -> Response<Cow<'static, [u8]>> {
+        if request.method() != "GET" && request.method() != "HEAD" {
+            return error(StatusCode::METHOD_NOT_ALLOWED);
+        }
+        let uri = request.uri();
+        if uri.host() != Some("localhost") {
+            return error(StatusCode::NOT_FOUND);
+        }
+        let root = self
+            .root
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let Some(root) = root else {
+            return error(StatusCode::NOT_FOUND);
+        };
+        let Some(path) = resolve(&root, uri.path()) else {
+            tracing::warn!("app:// refused a path outside the app: {}", uri.path());
+            return error(StatusCode::FORBIDDEN);
+        };
+        match std::fs::read(&path) {
+            Ok(body) => {
+                let mut response = Response::builder()
+                    .status(StatusCode::OK)
+                    .header(header::CONTENT_TYPE, mime_type(&path))
+                    .header("X-Content-Type-Options", "nosniff");
+                if !self.csp.is_empty() {
+                    response = response.header(header::CONTENT_SECURITY_POLICY, &self.csp);
+                }
+                response
+                    .body(Cow::Owned(body))
+                    .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR))
+            }
+            Err(_) => error(StatusCode::NOT_FOUND),
+        }
+    }
+}
+
+/// The file `url_path` names under `root`, or `None` when it would leave `root`
+/// (`..`, symlinks out of it) or cannot be decoded.
+pub(crate) fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode_str(url_path).decode_utf8().ok()?;
+    let mut relative = PathBuf::new();
+    for part in decoded.split('/').filter(|p| !p.is_empty()) {
+        let mut components = Path::new(part).components();
+        match (components.next(), components.next()) {
+            (Some(Component::Normal(name)), None) => relative.push(name),
+            _ => return None,
+        }
+    }
+    if decoded.ends_with('/') || relative.as_os_str().is_empty() {
+        relative.push("index.html");
+    }
+    let root = root.canonicalize().ok()?;
+    let full = root.join(relative).canonicalize().ok()?;
+    (full.starts_with(&root) && full.is_file()).then_some(full)
+}
+
+/// The URL under which `file` is served once its directory is the root.
+pub(crate) fn url_for(file: &Path) -> Option<String> {
+    let name = file.file_name()?.to_str()?;
+    let encoded: String = percent_encoding::utf8_percent_encode(name, PATH_SEGMENT).collect();
+    Some(format!("{BASE_URL}{encoded}"))
+}
+
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+fn mime_type(path: &Path) -> &'static str {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json" | "map") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("ico") => "image/x-icon",
+        Some("wasm") => "application/wasm",
+        Some("woff2") => "font/woff2",
+        Some("woff") => "font/woff",
+        Some("ttf") => "font/ttf",
+        Some("txt") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn error(status: StatusCode) -> Response<Cow<'static, [u8]>> {
+    let mut response = Response::new(Cow::Borrowed(
+        status.canonical_reason().unwrap_or("error").as_bytes(),
+    ));
+    *response.status_mut() = status;
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serves_files_under_the_root_only() {
+        let dir = std::env::temp_dir().join(format!("voltaic-scheme-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("index.html"), "<p>hi</p>").unwrap();
+        std::fs::write(dir.join("sub/a b.js"), "1").unwrap();
+        let secret = dir.parent().unwrap().join("voltaic-secret.txt");
+        std::fs::write(&secret, "secret").unwrap();
+
+        assert_eq!(
+            resolve(&dir, "/"),
+            Some(dir.canonicalize().unwrap().join("index.html"))
+        );
+        assert!(resolve(&dir, "/sub/a%20b.js").is_some());
+        for hostile in [
+            "/../voltaic-secret.txt",
+            "/sub/../../voltaic-secret.txt",
+            "/%2e%2e/voltaic-secret.txt",
+            "/sub/%2F..%2F..%2Fvoltaic-secret.txt",
+            "/missing.html",
+            "/%ff",
+        ] {
+            assert_eq!(resolve(&dir, hostile), None, "{hostile}");
+        }
+
+        let content = AppContent::new("default-src 'self'".into());
+        let request = |uri: &str| Request::builder().uri(uri).body(Vec::new()).unwrap();
+        assert_eq!(
+            content
+                .respond(&request("app://localhost/index.html"))
+                .status(),
+            StatusCode::NOT_FOUND,
+            "nothing is served before a root is set"
+        );
+        content.set_root(dir.clone());
+        let ok = content.respond(&request("app://localhost/index.html"));
+        assert_eq!(ok.status(), StatusCode::OK);
+        assert_eq!(
+            ok.headers()[header::CONTENT_SECURITY_POLICY],
+            "default-src 'self'"
+        );
+        assert_eq!(
+            ok.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(
+            content
+                .respond(&request("app://localhost/../voltaic-secret.txt"))
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            content
+                .respond(&request("app://elsewhere/index.html"))
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            url_for(Path::new("/x/my page.html")).as_deref(),
+            Some("app://localhost/my%20page.html")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_file(&secret);
+    }
+}
