@@ -35,9 +35,11 @@ impl ChannelSchema {
         Self::default()
     }
 
-    /// Arguments must match `T`'s schema (derived with `schemars`); usually a tuple.
+    /// Arguments must match `T`'s schema (derived with `schemars`): a tuple lists
+    /// them (`(String, u32)`), `()` means none, and any other type means exactly one
+    /// argument of that type. A `Vec<T>` means any number of `T`s.
     pub fn args<T: JsonSchema>(mut self) -> Self {
-        self.args = Some(derive::<T>());
+        self.args = Some(argument_list(derive::<T>()));
         self
     }
 
@@ -72,6 +74,27 @@ impl ChannelSchema {
 
 fn derive<T: JsonSchema>() -> Value {
     schemars::schema_for!(T).to_value()
+}
+
+/// Turns the schema of a Rust type into the schema of an argument list.
+fn argument_list(mut schema: Value) -> Value {
+    match schema.get("type").and_then(Value::as_str) {
+        Some("array") => schema,
+        Some("null") => serde_json::json!({ "type": "array", "maxItems": 0 }),
+        _ => {
+            // One argument: the type's schema becomes the only item, with its
+            // definitions kept at the root where its `$ref`s point.
+            let mut list = serde_json::json!({ "type": "array", "minItems": 1, "maxItems": 1 });
+            if let Value::Object(inner) = &mut schema {
+                inner.remove("$schema");
+                if let Some(defs) = inner.remove("$defs") {
+                    list["$defs"] = defs;
+                }
+            }
+            list["prefixItems"] = Value::Array(vec![schema]);
+            list
+        }
+    }
 }
 
 /// Which value of a message is checked, for error texts.
@@ -227,6 +250,31 @@ mod tests {
         );
         assert!(schemas.check("move", Part::Args, &json!([])).is_err());
         assert!(schemas.check("free", Part::Args, &json!([1, 2])).is_ok());
+    }
+
+    #[test]
+    fn unit_and_single_types_describe_argument_lists() {
+        let schemas = Schemas::default();
+        schemas
+            .set("none", ChannelSchema::new().args::<()>())
+            .unwrap();
+        schemas
+            .set("one", ChannelSchema::new().args::<Point>())
+            .unwrap();
+        schemas
+            .set("many", ChannelSchema::new().args::<Vec<u8>>())
+            .unwrap();
+        assert!(schemas.check("none", Part::Args, &json!([])).is_ok());
+        assert!(schemas.check("none", Part::Args, &json!([1])).is_err());
+        assert!(schemas
+            .check("one", Part::Args, &json!([{"x": 1, "y": 2}]))
+            .is_ok());
+        assert!(schemas
+            .check("one", Part::Args, &json!([{"x": 1}]))
+            .is_err());
+        assert!(schemas.check("one", Part::Args, &json!([])).is_err());
+        assert!(schemas.check("many", Part::Args, &json!([1, 2, 3])).is_ok());
+        assert!(schemas.check("many", Part::Args, &json!([300])).is_err());
     }
 
     #[test]

@@ -11,7 +11,26 @@
 // run, so a page that later replaces JSON, Map, Promise or EventTarget methods
 // cannot redirect or read the bridge.
 
-/* exported voltaicBridgeEndpoint, voltaicFormatConsole */
+/* exported voltaicBridgeEndpoint, voltaicFormatConsole, voltaicTakeBridgeNode */
+
+// The DOM node both halves of the bridge share. Each world's half calls this at
+// document start, in whichever order WebKit runs them: the first creates the node
+// and puts it in the document, the second finds it and takes it out again, all
+// before the page's first script. `found` says which of the two this was.
+function voltaicTakeBridgeNode() {
+  'use strict';
+  const MARK = 'data-voltaic-bridge';
+  const found = document.querySelector('[' + MARK + ']');
+  if (found !== null) {
+    found.remove();
+    found.removeAttribute(MARK);
+    return { node: found, found: true };
+  }
+  const node = document.createElement('voltaic-bridge');
+  node.setAttribute(MARK, '');
+  (document.documentElement || document).appendChild(node);
+  return { node, found: false };
+}
 
 function voltaicBridgeEndpoint(node, outType, inType) {
   'use strict';

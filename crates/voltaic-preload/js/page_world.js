@@ -1,11 +1,12 @@
-// The page-world half of contextBridge. It arrives as an inline <script> element
-// that the preload inserts at document start, before any page script, and it takes
-// that element as its end of the bridge. The element is detached at once, so the
-// page can never find it: the page world gets the exposed APIs and nothing else.
+// The page-world half of contextBridge: a user script of the page's own world, run
+// at document start before any page script (and exempt from the page's CSP). It
+// shares one DOM node with the preload world's half (see voltaicTakeBridgeNode);
+// the node is detached before any page script runs, so the page can never find it:
+// the page world gets the exposed APIs and nothing else.
 
 /* exported voltaicPageWorld */
 
-function voltaicPageWorld(createEndpoint, formatConsole, node) {
+function voltaicPageWorld(createEndpoint, formatConsole, taken) {
   'use strict';
   const apply = Reflect.apply;
   const defineProperty = Object.defineProperty;
@@ -18,8 +19,7 @@ function voltaicPageWorld(createEndpoint, formatConsole, node) {
   const pageWindow = window;
   const pageConsole = console;
 
-  apply(Element.prototype.remove, node, []);
-  const bridge = createEndpoint(node, 'voltaic:to-preload', 'voltaic:to-page');
+  const bridge = createEndpoint(taken.node, 'voltaic:to-preload', 'voltaic:to-page');
 
   function deepFreeze(value) {
     if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
@@ -49,6 +49,11 @@ function voltaicPageWorld(createEndpoint, formatConsole, node) {
     });
     return null;
   });
+
+  if (taken.found) {
+    // The preload world ran first: tell it that exposeInMainWorld can go through.
+    bridge.request({ op: 'hello' });
+  }
 
   function forward(level, args) {
     try {

@@ -5,7 +5,7 @@
 
 /* exported voltaicPreloadWorld */
 
-function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatConsole, validate) {
+function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConsole, validate) {
   'use strict';
   const apply = Reflect.apply;
   const stringify = JSON.stringify;
@@ -301,19 +301,39 @@ function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatCons
     };
   }
 
+  // The page-world half is a user script of the page's world, so no CSP can stop
+  // it. WebKit runs the two worlds' document-start scripts in no promised order:
+  // until the page half has answered, exposeInMainWorld calls wait here, in order.
   let pageBridge = null;
+  let pageConnected = false;
+  const pendingExposes = [];
+  const pendingKeys = [];
+  function expose(key, encoded) {
+    pageBridge.request({ op: 'expose', key, value: encoded });
+  }
   if (config.contextIsolation) {
-    const script = document.createElement('script');
-    script.textContent = pageWorldSource;
-    pageBridge = createEndpoint(script, 'voltaic:to-page', 'voltaic:to-preload');
+    const taken = takeBridgeNode();
+    pageConnected = taken.found;
+    pageBridge = createEndpoint(taken.node, 'voltaic:to-page', 'voltaic:to-preload');
     pageBridge.onRequest((message) => {
+      if (message.op === 'hello') {
+        pageConnected = true;
+        for (let i = 0; i < pendingExposes.length; i++) {
+          try {
+            expose(pendingExposes[i][0], pendingExposes[i][1]);
+          } catch (error) {
+            reportPreloadError(error);
+          }
+        }
+        pendingExposes.length = 0;
+        return null;
+      }
       if (message.op !== 'console') {
         throw new ErrorCtor('Unknown context bridge request');
       }
       report(consoleLevel[message.level] || 'info', [String(message.text)], 'page');
       return null;
     });
-    (document.documentElement || document).appendChild(script);
   }
 
   const contextBridge = freeze({
@@ -324,7 +344,18 @@ function voltaicPreloadWorld(config, pageWorldSource, createEndpoint, formatCons
       if (typeof apiKey !== 'string' || apiKey.length === 0) {
         throw new TypeErrorCtor('contextBridge.exposeInMainWorld: the API key must be a non-empty string');
       }
-      pageBridge.request({ op: 'expose', key: apiKey, value: pageBridge.encode(api) });
+      const encoded = pageBridge.encode(api);
+      if (pageConnected) {
+        expose(apiKey, encoded);
+        return;
+      }
+      // Still before any page script: the page's window has only the standard
+      // globals, the same names this world's window has, plus what was exposed.
+      if (apiKey in globalThis || pendingKeys.indexOf(apiKey) !== -1) {
+        throw new ErrorCtor('Cannot bind an API on top of an existing property on the window object');
+      }
+      pendingKeys.push(apiKey);
+      pendingExposes.push([apiKey, encoded]);
     },
   });
 

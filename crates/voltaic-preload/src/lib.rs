@@ -6,7 +6,8 @@
 //!
 //! 1. [`runtime_script`] runs first in the preload's world (an isolated script world
 //!    when context isolation is on). It wires `ipcRenderer` to the message handler
-//!    named [`MESSAGE_HANDLER`] and plants the page-world half of `contextBridge`.
+//!    named [`MESSAGE_HANDLER`]; [`page_world_script`] is the page-world half of
+//!    `contextBridge`, a document-start script of the page's own world.
 //! 2. [`preload_script`] wraps the user's preload so that it runs in that same world
 //!    with `require`, `module` and `exports`, keeping its own line numbers.
 //! 3. [`receive_call`] is what the main process evaluates in that world to deliver a
@@ -71,10 +72,6 @@ pub struct Grants {
 /// The runtime, to be injected at document start in the preload's world, before
 /// [`preload_script`].
 pub fn runtime_script(config: &RuntimeConfig) -> String {
-    let page_world = format!(
-        "(function () {{\n{ENDPOINT_JS}\n{PAGE_WORLD_JS}\n\
-         voltaicPageWorld(voltaicBridgeEndpoint, voltaicFormatConsole, document.currentScript);\n}})();"
-    );
     let settings = json!({
         "handler": MESSAGE_HANDLER,
         "receiver": RECEIVER,
@@ -90,9 +87,17 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
     });
     format!(
         "(function () {{\n{ENDPOINT_JS}\n{SCHEMA_JS}\n{PRELOAD_WORLD_JS}\n\
-         voltaicPreloadWorld({settings}, {page_world}, voltaicBridgeEndpoint, voltaicFormatConsole, \
-         voltaicSchemaChecker());\n}})();",
-        page_world = json!(page_world),
+         voltaicPreloadWorld({settings}, voltaicTakeBridgeNode, voltaicBridgeEndpoint, \
+         voltaicFormatConsole, voltaicSchemaChecker());\n}})();"
+    )
+}
+
+/// The page-world half of `contextBridge`, to be injected at document start in the
+/// page's own world (top frame only) when context isolation is on.
+pub fn page_world_script() -> String {
+    format!(
+        "(function () {{\n{ENDPOINT_JS}\n{PAGE_WORLD_JS}\n\
+         voltaicPageWorld(voltaicBridgeEndpoint, voltaicFormatConsole, voltaicTakeBridgeNode());\n}})();"
     )
 }
 
@@ -136,12 +141,15 @@ mod tests {
     }
 
     #[test]
-    fn runtime_embeds_both_worlds_and_the_settings() {
+    fn each_world_gets_its_half_and_the_settings() {
         let script = runtime_script(&config());
         assert!(script.contains("function voltaicPreloadWorld("));
+        assert!(!script.contains("function voltaicPageWorld("));
         assert!(script.contains(r#""maxMessageBytes":1024"#));
-        // The page half travels as a string literal, to be inserted as a <script>.
-        assert!(script.contains(r#""(function () {\n// One end of the synchronous bridge"#));
+        assert!(script.contains(r#""invoke":["b:*"]"#));
+        let page = page_world_script();
+        assert!(page.contains("function voltaicPageWorld("));
+        assert!(!page.contains("function voltaicPreloadWorld("));
     }
 
     #[test]
@@ -234,6 +242,7 @@ process.stdout.write(JSON.stringify(results));
                 use std::io::Write;
                 let mut stdin = child.stdin.take().expect("piped stdin");
                 stdin.write_all(runtime_script(&config()).as_bytes())?;
+                stdin.write_all(page_world_script().as_bytes())?;
                 stdin.write_all(preload_script("require('electron');").as_bytes())?;
                 drop(stdin);
                 child.wait_with_output()

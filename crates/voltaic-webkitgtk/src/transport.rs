@@ -119,6 +119,17 @@ pub(crate) fn install(
             &[],
         ),
     };
+    if setup.runtime.context_isolation {
+        // The page half of contextBridge: a user script, so the page's CSP cannot
+        // block it; top frame only, like the preload.
+        manager.add_script(&UserScript::new(
+            &voltaic_preload::page_world_script(),
+            UserContentInjectedFrames::TopFrame,
+            UserScriptInjectionTime::Start,
+            &[],
+            &[],
+        ));
+    }
     manager.add_script(&script(&voltaic_preload::runtime_script(&setup.runtime)));
     // Added even without a preload: the wrapper is what reports the renderer ready.
     let source = setup.preload.as_deref().unwrap_or("");

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use voltaic::{
-    AllowedOrigins, BrowserWindow, BrowserWindowOptions, Error, IpcEvent, WebPreferences,
+    AllowedOrigins, BrowserWindow, BrowserWindowOptions, ChannelGrants, ChannelSchema, Error,
+    IpcEvent, WebPreferences,
 };
 use voltaic_e2e::{api_prefs, ensure, ensure_eq, Driver, Harness, Scenario, REPORT_JS};
 
@@ -102,11 +103,37 @@ fn acceptance(h: &Harness) -> Result<Driver, String> {
     ipc.on("message-channel", move |_: IpcEvent, message: String| {
         probe.record(format!("main:Message received: {message}"));
     });
-    let window = h.window(
+    // The quickstart's secure defaults: exactly its three channels, each with a
+    // schema, the default CSP header on app:// content, and the sandbox.
+    ipc.set_schema("message-channel", ChannelSchema::new().args::<(String,)>())
+        .map_err(err)?;
+    ipc.set_schema("update-channel", ChannelSchema::new().args::<(String,)>())
+        .map_err(err)?;
+    ipc.set_schema(
+        "get-data",
+        ChannelSchema::new()
+            .args::<()>()
+            .result_json(json!({"type": "object", "required": ["result"]})),
+    )
+    .map_err(err)?;
+    let preload = h.file(
+        "acceptance-preload.js",
+        include_str!("../../../examples/quickstart/preload.js"),
+    )?;
+    let window = h.window_with(
         "acceptance",
-        Some(include_str!("../../../examples/quickstart/preload.js")),
+        WebPreferences {
+            preload: Some(preload),
+            grants: ChannelGrants::new()
+                .invoke("get-data")
+                .send("message-channel")
+                .receive("update-channel"),
+            ..Default::default()
+        },
         html,
     )?;
+    let report = h.app().security_report();
+    ensure!(report.all_ok(), "weakened defaults:\n{report}");
     let (probe, app) = (h.probe(), h.app().handle());
     let screenshot = h.dir().join("acceptance.png");
     Ok(Box::pin(async move {
