@@ -76,9 +76,36 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   }
 
+  // JSON text of the bridge's own messages, which hold only what encode() made:
+  // written by hand rather than with JSON.stringify, which would call a toJSON that
+  // a page may have put on Object.prototype or Array.prototype.
+  function toJson(value) {
+    if (value === null || typeof value !== 'object') {
+      return value === undefined ? 'null' : stringify(value);
+    }
+    let text;
+    if (isArray(value)) {
+      text = '[';
+      for (let i = 0; i < value.length; i++) {
+        text += (i === 0 ? '' : ',') + toJson(value[i]);
+      }
+      return text + ']';
+    }
+    text = '{';
+    const keys = keysOf(value);
+    let first = true;
+    for (let i = 0; i < keys.length; i++) {
+      if (value[keys[i]] !== undefined) {
+        text += (first ? '' : ',') + stringify(keys[i]) + ':' + toJson(value[keys[i]]);
+        first = false;
+      }
+    }
+    return text + '}';
+  }
+
   function post(message) {
     apply(removeAttribute, node, [REPLY]);
-    apply(dispatchEvent, node, [new CustomEventCtor(outType, { detail: stringify(message) })]);
+    apply(dispatchEvent, node, [new CustomEventCtor(outType, { detail: toJson(message) })]);
     const reply = apply(getAttribute, node, [REPLY]);
     apply(removeAttribute, node, [REPLY]);
     return reply === null ? undefined : parse(reply);
@@ -284,7 +311,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     } catch (error) {
       reply = { err: encodeError(error) };
     }
-    apply(setAttribute, node, [REPLY, stringify(reply)]);
+    apply(setAttribute, node, [REPLY, toJson(reply)]);
   }]);
 
   return {
@@ -303,27 +330,40 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   };
 }
 
-// Formats console arguments the way a log line shows them.
-function voltaicFormatConsole(args) {
+// Makes the function that formats console arguments the way a log line shows
+// them. Built-ins are captured when it is made, at document start: the page world's
+// copy must keep working after the page replaces JSON, String or Array methods.
+function voltaicFormatConsole() {
   'use strict';
-  const parts = [];
-  for (let i = 0; i < args.length; i++) {
-    const value = args[i];
-    if (typeof value === 'string') {
-      parts[i] = value;
-    } else if (value instanceof Error) {
-      parts[i] = value.name + ': ' + value.message;
-    } else if (typeof value === 'function') {
-      parts[i] = '[Function ' + (value.name || 'anonymous') + ']';
-    } else if (typeof value === 'object' && value !== null) {
-      try {
-        parts[i] = JSON.stringify(value);
-      } catch (_) {
-        parts[i] = String(value);
+  const stringify = JSON.stringify;
+  const StringCtor = String;
+  const ErrorCtor = Error;
+  return function format(args) {
+    let line = '';
+    for (let i = 0; i < args.length; i++) {
+      const value = args[i];
+      let part;
+      if (typeof value === 'string') {
+        part = value;
+      } else if (value instanceof ErrorCtor) {
+        part = StringCtor(value.name) + ': ' + StringCtor(value.message);
+      } else if (typeof value === 'function') {
+        part = '[Function ' + (value.name || 'anonymous') + ']';
+      } else if (typeof value === 'object' && value !== null) {
+        try {
+          part = stringify(value);
+        } catch (_) {
+          part = '[object]';
+        }
+      } else {
+        try {
+          part = StringCtor(value);
+        } catch (_) {
+          part = typeof value;
+        }
       }
-    } else {
-      parts[i] = String(value);
+      line = i === 0 ? line + part : line + ' ' + part;
     }
-  }
-  return parts.join(' ');
+    return line;
+  };
 }

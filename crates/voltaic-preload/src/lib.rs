@@ -88,7 +88,7 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
     format!(
         "(function () {{\n{ENDPOINT_JS}\n{SCHEMA_JS}\n{PRELOAD_WORLD_JS}\n\
          voltaicPreloadWorld({settings}, voltaicTakeBridgeNode, voltaicBridgeEndpoint, \
-         voltaicFormatConsole, voltaicSchemaChecker());\n}})();"
+         voltaicFormatConsole(), voltaicSchemaChecker());\n}})();"
     )
 }
 
@@ -97,7 +97,7 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
 pub fn page_world_script() -> String {
     format!(
         "(function () {{\n{ENDPOINT_JS}\n{PAGE_WORLD_JS}\n\
-         voltaicPageWorld(voltaicBridgeEndpoint, voltaicFormatConsole, voltaicTakeBridgeNode());\n}})();"
+         voltaicPageWorld(voltaicBridgeEndpoint, voltaicFormatConsole(), voltaicTakeBridgeNode());\n}})();"
     )
 }
 

@@ -73,7 +73,13 @@ macro_rules! ensure_eq {
 /// Entry point of the e2e test binary.
 pub fn main(scenarios: &[Scenario]) {
     match std::env::var(SCENARIO_ENV) {
-        Ok(name) => run_child(scenarios, &name),
+        Ok(name) => match scenarios.iter().find(|s| s.name == name) {
+            Some(scenario) => run_child(scenarios, scenario.name),
+            None => {
+                eprintln!("E2E FAIL: no scenario named {name}");
+                std::process::exit(2);
+            }
+        },
         Err(_) => run_parent(scenarios),
     }
 }
@@ -233,10 +239,18 @@ impl Drop for VirtualDisplay {
 
 // ---- child side --------------------------------------------------------------------
 
-fn run_child(scenarios: &[Scenario], name: &str) {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_ansi(false)
+fn run_child(scenarios: &[Scenario], name: &'static str) {
+    use tracing_subscriber::prelude::*;
+    let probe = Probe::default();
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_filter(tracing_subscriber::EnvFilter::from_default_env()),
+        )
+        .with(LogRecorder {
+            probe: probe.clone(),
+        })
         .init();
     let Some(scenario) = scenarios.iter().find(|s| s.name == name) else {
         eprintln!("E2E FAIL: no scenario named {name}");
@@ -249,7 +263,6 @@ fn run_child(scenarios: &[Scenario], name: &str) {
             std::process::exit(2);
         }
     };
-    let probe = Probe::default();
     let recorder = probe.clone();
     app.ipc_main().on_console_message(move |m| {
         let source = match m.source {
@@ -270,6 +283,7 @@ fn run_child(scenarios: &[Scenario], name: &str) {
         app,
         probe: probe.clone(),
         dir: dir.clone(),
+        name,
     };
     let driver = match (scenario.setup)(&harness) {
         Ok(driver) => driver,
@@ -319,14 +333,50 @@ pub fn api_prefs() -> WebPreferences {
     }
 }
 
+/// Records Voltaic's own warnings and errors (refusals, denials) in the probe as
+/// `log:<LEVEL>:<message> <fields>`, so that scenarios can check what the main
+/// process said about an attack.
+struct LogRecorder {
+    probe: Probe,
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for LogRecorder {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let meta = event.metadata();
+        if *meta.level() > tracing::Level::WARN || !meta.target().starts_with("voltaic") {
+            return;
+        }
+        struct Fields(String);
+        impl tracing::field::Visit for Fields {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0.insert_str(0, &format!("{value:?}"));
+                } else {
+                    self.0.push_str(&format!(" {}={value:?}", field.name()));
+                }
+            }
+        }
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        self.probe
+            .record(format!("log:{}:{}", meta.level(), fields.0));
+    }
+}
+
 /// What a scenario's setup gets: the app, a probe, and a scratch directory.
 pub struct Harness {
     app: App,
     probe: Probe,
     dir: PathBuf,
+    name: &'static str,
 }
 
 impl Harness {
+    /// The running scenario's name, for setups shared by several scenarios.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
     /// The app under test.
     pub fn app(&self) -> &App {
         &self.app
