@@ -785,6 +785,7 @@ contextBridge.exposeInMainWorld('api', {
     .map_err(err)?;
     window.load_file(page).map_err(err)?;
     let probe = h.probe();
+    let ipc = h.app().ipc_main().clone();
     Ok(Box::pin(async move {
         let id = window.id();
         probe
@@ -807,12 +808,110 @@ contextBridge.exposeInMainWorld('api', {
                 .starts_with("invalid arguments for channel 'safe:news' at /0")),
             "unclear error: {bad:?}"
         );
+        // With the schema gone from the main process, the preload's copy still
+        // stops a bad message before any page listener sees it.
+        ipc.remove_schema("safe:news");
+        contents.send("safe:news", (42,)).map_err(err)?;
+        probe
+            .expect(&format!(
+                "console:{id}:preload:Error:Refused a message from the main process: \
+                 invalid arguments for channel 'safe:news' at /0: 42 is not of type \"string\""
+            ))
+            .await?;
         contents.send("safe:news", ("first",)).map_err(err)?;
         contents.send("safe:news", ("last",)).map_err(err)?;
         let got = probe.result("got").await?;
         ensure_eq!(got, json!([["safe:news", "first"], ["safe:news", "last"]]));
         Ok(())
     }))
+}
+
+/// What is denied by default can be allowed by the app's handlers: a permission and
+/// a navigation, each asked of the handler with the window and what was requested.
+fn hooks_allow(h: &Harness) -> Result<Driver, String> {
+    let app = h.app().handle();
+    let probe = h.probe();
+    app.set_permission_handler(move |request| {
+        probe.record(format!("permission:{}:{:?}", request.window, request.kind));
+        request.kind == voltaic::PermissionKind::Geolocation
+    });
+    // Another origin to go to: a one-page HTTP server on loopback.
+    let origin = serve_once(
+        "<!DOCTYPE html><script>console.log('RESULT arrived ' + JSON.stringify(location.origin))</script>",
+    )?;
+    let probe = h.probe();
+    let allowed = origin.clone();
+    app.set_navigation_handler(move |request| {
+        probe.record(format!("navigate:{}", request.url));
+        request.url.starts_with(&allowed)
+    });
+    h.file(
+        "hooks.js",
+        &format!(
+            "{REPORT_JS}window.addEventListener('DOMContentLoaded', async () => {{\n\
+               const geolocation = await new Promise((resolve) => {{\n\
+                 navigator.geolocation.getCurrentPosition(() => resolve('position'), (e) => resolve('error ' + e.code));\n\
+                 setTimeout(() => resolve('no answer'), 3000);\n\
+               }});\n\
+               report('geolocation', geolocation);\n\
+               location.href = '{origin}/elsewhere.html';\n\
+             }});\n"
+        ),
+    )?;
+    let page = h.file(
+        "hooks.html",
+        "<!DOCTYPE html><html><head><script src=\"hooks.js\"></script></head></html>",
+    )?;
+    let window = BrowserWindow::new(h.app(), BrowserWindowOptions::default()).map_err(err)?;
+    window.load_file(page).map_err(err)?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        let id = window.id();
+        let geolocation = probe.result("geolocation").await?;
+        // Granted: WebKit goes on to look for a position (none here), not "denied" (1).
+        ensure!(
+            geolocation != json!("error 1"),
+            "geolocation was denied although the handler granted it"
+        );
+        probe
+            .expect(&format!("permission:{id}:Geolocation"))
+            .await?;
+        ensure_eq!(probe.result("arrived").await?, json!(origin));
+        probe
+            .expect(&format!("navigate:{origin}/elsewhere.html"))
+            .await?;
+        Ok(())
+    }))
+}
+
+/// Serves `html` to every request on a loopback port for 20 seconds; returns the
+/// origin, `http://127.0.0.1:<port>`.
+fn serve_once(html: &'static str) -> Result<String, String> {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(err)?;
+    let origin = format!("http://{}", listener.local_addr().map_err(err)?);
+    listener.set_nonblocking(true).map_err(err)?;
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    let _ = stream.set_nonblocking(false);
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                    let mut request = [0u8; 4096];
+                    let _ = stream.read(&mut request);
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\
+                         Connection: close\r\n\r\n{html}",
+                        html.len()
+                    );
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    });
+    Ok(origin)
 }
 
 /// The security report: the secure defaults are all "ok"; a window that weakens
@@ -957,6 +1056,10 @@ fn main() {
         Scenario {
             name: "security_report_flags_weakened_rules",
             setup: security_report,
+        },
+        Scenario {
+            name: "handlers_can_allow_what_is_denied_by_default",
+            setup: hooks_allow,
         },
     ]);
     voltaic_e2e::main(&scenarios);
