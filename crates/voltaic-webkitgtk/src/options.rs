@@ -66,7 +66,8 @@ pub struct WebPreferences {
     /// `contextBridge`, as in Electron.
     pub context_isolation: bool,
     /// Keep the renderer away from OS resources. Default `true`. Voltaic renderers never
-    /// get Node.js or OS access; `false` only logs a warning.
+    /// get Node.js or OS access, and WebKit's process sandbox is app-wide (see
+    /// [`crate::SandboxState`]), so `false` only logs a warning.
     pub sandbox: bool,
     /// Must stay `false`: there is no Node.js in a Voltaic renderer, and `true` is
     /// refused with [`crate::Error::NodeIntegrationUnsupported`].

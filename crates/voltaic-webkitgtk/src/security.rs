@@ -189,9 +189,9 @@ fn checks(w: &WindowFacts, app: &AppFacts<'_>) -> Vec<Check> {
         (SandboxState::Enabled, true) if w.sandbox_requested => {
             ok("process sandbox", "the web process runs inside bubblewrap")
         }
-        (_, true) => weakened(
+        (_, true) => ok(
             "process sandbox",
-            "sandbox: false was asked for, but the web process is sandboxed app-wide",
+            "inside bubblewrap (sandbox: false cannot lift the app-wide sandbox)",
         ),
         (SandboxState::Unavailable(reason), _) => {
             weakened("process sandbox", format!("unavailable: {reason}"))

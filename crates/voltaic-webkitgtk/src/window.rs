@@ -77,7 +77,7 @@ impl BrowserWindow {
         if !prefs.sandbox {
             tracing::warn!(
                 window = id,
-                "sandbox is off, which changes nothing: Voltaic renderers never get Node.js"
+                "sandbox: false changes nothing: the web process sandbox is app-wide and renderers never get Node.js"
             );
         }
 
