@@ -413,12 +413,9 @@ impl IpcMain {
         if args.iter().any(|arg| exceeds_depth(arg, max_depth)) {
             return Err(IpcError::TooDeep(max_depth));
         }
-        let args = Value::Array(args);
-        self.registry.schemas.check(ch, Part::Args, &args)?;
-        match args {
-            Value::Array(args) => Ok(args),
-            _ => unreachable!("built as an array just above"),
-        }
+        let mut args = args;
+        self.registry.schemas.check_args(ch, &mut args)?;
+        Ok(args)
     }
 
     async fn emit(&self, sender: &WebContents, frame: SenderFrame, ch: String, args: Vec<Value>) {

@@ -187,6 +187,20 @@ impl Schemas {
             })
     }
 
+    /// Checks an argument list against the channel's schema for arguments. The list
+    /// is lent to the validator as a JSON array and given back, without a copy.
+    pub(crate) fn check_args(&self, channel: &str, args: &mut Vec<Value>) -> Result<(), IpcError> {
+        if self.get(channel).is_none_or(|c| c.args.is_none()) {
+            return Ok(());
+        }
+        let list = Value::Array(std::mem::take(args));
+        let outcome = self.check(channel, Part::Args, &list);
+        if let Value::Array(items) = list {
+            *args = items;
+        }
+        outcome
+    }
+
     /// Every schema, as JSON for the preload runtime: `{channel: {args, result}}`.
     pub(crate) fn export(&self) -> Value {
         let map = self

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::policy::{Direction, WindowPolicy};
 use crate::protocol::MainMessage;
-use crate::schema::{Part, Schemas};
+use crate::schema::Schemas;
 use crate::IpcError;
 
 /// How the main process reaches one renderer's preload world. Implemented by each
@@ -77,11 +77,8 @@ impl WebContents {
     pub fn send(&self, channel: &str, args: impl Serialize) -> Result<(), IpcError> {
         validate_channel(channel)?;
         self.policy.grants.check(Direction::Receive, channel)?;
-        let args = Value::Array(into_args(args)?);
-        self.schemas.check(channel, Part::Args, &args)?;
-        let Value::Array(args) = args else {
-            unreachable!("built as an array just above")
-        };
+        let mut args = into_args(args)?;
+        self.schemas.check_args(channel, &mut args)?;
         self.post(&MainMessage::Message {
             ch: channel.to_owned(),
             args,

@@ -111,25 +111,7 @@ impl BrowserWindow {
             .build_gtk(container)
             .map_err(|e| Error::WebView(e.to_string()))?;
         let view = webview.webview();
-        let hooks = app.hooks.clone();
-        view.connect_permission_request(move |_, request| {
-            let asked = PermissionRequest {
-                window: id,
-                kind: permission_kind(request),
-            };
-            if hooks.allow_permission(&asked) {
-                tracing::info!(
-                    window = id,
-                    "permission granted by the app: {:?}",
-                    asked.kind
-                );
-                request.allow();
-            } else {
-                tracing::warn!(window = id, "permission denied: {:?}", asked.kind);
-                request.deny();
-            }
-            true
-        });
+        decide_permissions(&view, id, app.hooks.clone());
         let process_sandboxed = view
             .context()
             .is_some_and(|context| context.is_sandbox_enabled());
@@ -149,34 +131,12 @@ impl BrowserWindow {
         let connection = app.ipc_main().connect(id, link, policy);
         let web_contents = connection.web_contents().clone();
         let inbox: Inbox = Rc::new(RefCell::new(Some(connection)));
-        let limits = app.ipc_main().limits();
-        let grant_list = |direction| {
-            prefs
-                .grants
-                .list(direction)
-                .iter()
-                .map(|p: &ChannelPattern| p.as_str().to_owned())
-                .collect()
-        };
         let (preload_name, preload_source) = match preload {
             Some((name, source)) => (name, Some(source)),
             None => ("(none)".to_owned(), None),
         };
         let setup = RendererSetup {
-            runtime: voltaic_preload::RuntimeConfig {
-                context_isolation: prefs.context_isolation,
-                max_message_bytes: limits.max_message_bytes,
-                max_depth: limits.max_depth,
-                messages_per_second: limits.messages_per_second,
-                burst: limits.burst,
-                preload_name,
-                grants: voltaic_preload::Grants {
-                    send: grant_list(Direction::Send),
-                    invoke: grant_list(Direction::Invoke),
-                    receive: grant_list(Direction::Receive),
-                },
-                schemas: app.ipc_main().schemas_json(),
-            },
+            runtime: runtime_config(prefs, app.ipc_main(), preload_name),
             preload: preload_source,
         };
         let outbox = Outbox::new(id, transport::preload_world(prefs.context_isolation));
@@ -403,6 +363,56 @@ fn window_open(app: &AppHandle, window: u32, url: String) {
             });
         }
     }
+}
+
+/// The preload runtime's copy of the main process's rules for this window, so that
+/// it refuses early what the main process would refuse.
+fn runtime_config(
+    prefs: &crate::WebPreferences,
+    ipc_main: &voltaic_core::IpcMain,
+    preload_name: String,
+) -> voltaic_preload::RuntimeConfig {
+    let limits = ipc_main.limits();
+    let grant_list = |direction| {
+        prefs
+            .grants
+            .list(direction)
+            .iter()
+            .map(|p: &ChannelPattern| p.as_str().to_owned())
+            .collect()
+    };
+    voltaic_preload::RuntimeConfig {
+        context_isolation: prefs.context_isolation,
+        max_message_bytes: limits.max_message_bytes,
+        max_depth: limits.max_depth,
+        messages_per_second: limits.messages_per_second,
+        burst: limits.burst,
+        preload_name,
+        grants: voltaic_preload::Grants {
+            send: grant_list(Direction::Send),
+            invoke: grant_list(Direction::Invoke),
+            receive: grant_list(Direction::Receive),
+        },
+        schemas: ipc_main.schemas_json(),
+    }
+}
+
+/// Answers the page's permission requests: denied unless the app's handler allows.
+fn decide_permissions(view: &webkit2gtk::WebView, window: u32, hooks: Arc<Hooks>) {
+    view.connect_permission_request(move |_, request| {
+        let asked = PermissionRequest {
+            window,
+            kind: permission_kind(request),
+        };
+        if hooks.allow_permission(&asked) {
+            tracing::info!(window, "permission granted by the app: {:?}", asked.kind);
+            request.allow();
+        } else {
+            tracing::warn!(window, "permission denied: {:?}", asked.kind);
+            request.deny();
+        }
+        true
+    });
 }
 
 fn permission_kind(request: &webkit2gtk::PermissionRequest) -> PermissionKind {
