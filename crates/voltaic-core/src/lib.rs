@@ -3,14 +3,18 @@
 //! This crate holds everything about Electron-style IPC that does not depend on a
 //! window system: the main-process registry ([`IpcMain`]), handlers written as plain
 //! (async) functions ([`Handler`]), the event handed to them ([`IpcEvent`]), the
-//! handle to a renderer ([`WebContents`]) and the wire protocol spoken with the
-//! preload runtime ([`protocol`]).
+//! handle to a renderer ([`WebContents`]), the wire protocol spoken with the
+//! preload runtime ([`protocol`]), and what each window is allowed: channel grants
+//! and trusted origins ([`WindowPolicy`]), channel schemas ([`ChannelSchema`]) and
+//! [`Limits`].
 //!
-//! A platform backend connects a renderer by implementing [`RendererLink`] (how to
-//! deliver a message to the renderer's preload world) and by feeding every raw
-//! message it receives to [`IpcMain::dispatch`]. Everything arriving there is treated
-//! as untrusted input: it is size-checked, parsed without panicking, and errors are
-//! answered to the sender instead of reaching a handler.
+//! A platform backend connects a renderer with [`IpcMain::connect`], giving a
+//! [`RendererLink`] (how to deliver a message to the renderer's preload world) and the
+//! window's policy, and feeds every raw message it receives to
+//! [`Connection::dispatch`] with the sender frame it saw. Everything arriving there is
+//! treated as untrusted input: rate- and size-limited, parsed without panicking,
+//! checked against the window's grants and origins and the channel's schema, and
+//! refused with an error to the sender instead of reaching a handler.
 //!
 //! ```
 //! use voltaic_core::{IpcEvent, IpcMain};
