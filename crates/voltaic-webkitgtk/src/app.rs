@@ -122,6 +122,8 @@ impl App {
             return Err(Error::NoDisplay);
         }
         let sandbox = Arc::new(sandbox::enable());
+        // tao panics when GTK cannot start; asking first turns that into an error.
+        gtk::init().map_err(|e| Error::Gtk(e.to_string()))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("voltaic-ipc")

@@ -15,6 +15,9 @@ pub enum Error {
     /// Neither `DISPLAY` nor `WAYLAND_DISPLAY` is set, so GTK cannot start.
     #[error("no display: set DISPLAY or WAYLAND_DISPLAY, or run under `xvfb-run -a`")]
     NoDisplay,
+    /// GTK could not start, usually because the display cannot be reached.
+    #[error("could not start GTK: {0}; is the display reachable?")]
+    Gtk(String),
     /// The preload script could not be read.
     #[error("cannot read preload script {path}: {source}")]
     Preload {

@@ -202,6 +202,9 @@ impl VirtualDisplay {
                 "1280x1024x24",
                 "-nolisten",
                 "tcp",
+                // Without it Xvfb resets whenever its last client leaves, and a
+                // scenario connecting during the reset fails to start GTK.
+                "-noreset",
             ])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
