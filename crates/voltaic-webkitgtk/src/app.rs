@@ -21,7 +21,8 @@ use webkit2gtk::{SnapshotOptions, SnapshotRegion, WebViewExt};
 
 use crate::app_scheme::{self, AppContent};
 use crate::hooks::{
-    Hooks, NavigationRequest, PermissionRequest, WindowOpenAction, WindowOpenRequest,
+    Hooks, NavigationRequest, PermissionRequest, RenderProcessGone, WindowOpenAction,
+    WindowOpenRequest,
 };
 use crate::security::{self, SecurityReport};
 use crate::transport::{Inbox, SharedOutbox};
@@ -44,6 +45,12 @@ pub(crate) enum Command {
         done: oneshot::Sender<Result<(), Error>>,
     },
     Close {
+        window: u32,
+    },
+    Reload {
+        window: u32,
+    },
+    CrashRenderer {
         window: u32,
     },
     Title {
@@ -271,6 +278,18 @@ fn execute(
                 }
             }
         }
+        Command::Reload { window } => {
+            if let Some(entry) = windows.borrow().get(&window) {
+                entry.outbox.borrow_mut().navigation_started();
+                entry.main_load.set(true);
+                entry.view.reload();
+            }
+        }
+        Command::CrashRenderer { window } => {
+            if let Some(entry) = windows.borrow().get(&window) {
+                entry.view.terminate_web_process();
+            }
+        }
         Command::Capture { window, path, done } => match windows.borrow().get(&window) {
             Some(entry) => capture(&entry.view, path, done),
             None => {
@@ -420,6 +439,26 @@ impl AppHandle {
         handler: impl Fn(&PermissionRequest) -> bool + Send + Sync + 'static,
     ) {
         self.hooks.set_permission(Arc::new(handler));
+    }
+
+    /// Called when a window's renderer process crashes, runs out of memory or is
+    /// ended (Electron's `render-process-gone`). Always logged as an error too.
+    /// Messages sent to the window meanwhile are kept for its next renderer:
+    ///
+    /// ```no_run
+    /// # use voltaic_webkitgtk::{App, BrowserWindow};
+    /// # fn demo(app: &App, window: BrowserWindow) {
+    /// app.handle().set_render_process_gone_handler(move |gone| {
+    ///     tracing::error!("renderer of window {} gone: {:?}", gone.window, gone.reason);
+    ///     let _ = window.reload();
+    /// });
+    /// # }
+    /// ```
+    pub fn set_render_process_gone_handler(
+        &self,
+        handler: impl Fn(&RenderProcessGone) + Send + Sync + 'static,
+    ) {
+        self.hooks.set_render_process_gone(Arc::new(handler));
     }
 
     /// Opens a window while the app runs, from any thread (a handler, a timer): the

@@ -62,6 +62,29 @@ pub struct PermissionRequest {
     pub kind: PermissionKind,
 }
 
+/// Why a window's renderer process went away (Electron's `render-process-gone`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RenderProcessGoneReason {
+    /// The web process crashed.
+    Crashed,
+    /// It went over WebKit's memory limit.
+    Oom,
+    /// It was ended on purpose ([`crate::BrowserWindow::force_crash_renderer`]).
+    Killed,
+}
+
+/// A window's renderer process is gone. The window stays open, blank; messages sent
+/// to it wait until [`crate::BrowserWindow::reload`] (or another load) brings a new
+/// renderer and its preload has run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderProcessGone {
+    /// The window.
+    pub window: u32,
+    /// Why.
+    pub reason: RenderProcessGoneReason,
+}
+
 type Hook<Q, A> = Arc<dyn Fn(&Q) -> A + Send + Sync>;
 
 /// The handlers installed on an app.
@@ -70,6 +93,7 @@ pub(crate) struct Hooks {
     navigation: RwLock<Option<Hook<NavigationRequest, bool>>>,
     window_open: RwLock<Option<Hook<WindowOpenRequest, WindowOpenAction>>>,
     permission: RwLock<Option<Hook<PermissionRequest, bool>>>,
+    render_process_gone: RwLock<Option<Hook<RenderProcessGone, ()>>>,
 }
 
 fn get<T: Clone>(slot: &RwLock<Option<T>>) -> Option<T> {
@@ -91,6 +115,16 @@ impl Hooks {
 
     pub(crate) fn set_permission(&self, hook: Hook<PermissionRequest, bool>) {
         set(&self.permission, hook);
+    }
+
+    pub(crate) fn set_render_process_gone(&self, hook: Hook<RenderProcessGone, ()>) {
+        set(&self.render_process_gone, hook);
+    }
+
+    pub(crate) fn render_process_gone(&self, event: &RenderProcessGone) {
+        if let Some(hook) = get(&self.render_process_gone) {
+            hook(event);
+        }
     }
 
     /// Whether a navigation the default policy refuses is allowed after all.

@@ -23,7 +23,8 @@ mod window;
 pub use app::{App, AppHandle};
 pub use error::Error;
 pub use hooks::{
-    NavigationRequest, PermissionKind, PermissionRequest, WindowOpenAction, WindowOpenRequest,
+    NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
+    RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
 };
 pub use options::{BrowserWindowOptions, WebPreferences, DEFAULT_CSP};
 pub use sandbox::SandboxState;

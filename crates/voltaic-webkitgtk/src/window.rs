@@ -24,8 +24,8 @@ use wry::WebViewExtUnix;
 use crate::app::{Command, LoadTarget, WindowEntry, Windows};
 use crate::app_scheme::{self, AppContent};
 use crate::hooks::{
-    Hooks, NavigationRequest, PermissionKind, PermissionRequest, WindowOpenAction,
-    WindowOpenRequest,
+    Hooks, NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
+    RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
 };
 use crate::security::WindowFacts;
 use crate::transport::{self, Inbox, Outbox, RendererSetup, WebKitLink};
@@ -141,6 +141,23 @@ impl BrowserWindow {
         };
         let outbox = Outbox::new(id, transport::preload_world(prefs.context_isolation));
         transport::install(&view, &setup, inbox.clone(), outbox.clone())?;
+        let hooks = app.hooks.clone();
+        let waiting = outbox.clone();
+        view.connect_web_process_terminated(move |_, reason| {
+            // Keep what is sent from now on for the next renderer's preload.
+            waiting.borrow_mut().navigation_started();
+            let reason = match reason {
+                webkit2gtk::WebProcessTerminationReason::ExceededMemoryLimit => {
+                    RenderProcessGoneReason::Oom
+                }
+                webkit2gtk::WebProcessTerminationReason::TerminatedByApi => {
+                    RenderProcessGoneReason::Killed
+                }
+                _ => RenderProcessGoneReason::Crashed,
+            };
+            tracing::error!(window = id, "renderer process gone: {reason:?}");
+            hooks.render_process_gone(&RenderProcessGone { window: id, reason });
+        });
         app.security
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -250,6 +267,19 @@ impl BrowserWindow {
     /// a closed-window error. Closing the last window quits the app.
     pub fn close(&self) -> Result<(), Error> {
         self.command(Command::Close { window: self.id })
+    }
+
+    /// Loads the current page again, with a new renderer process if the old one is
+    /// gone (Electron's `reload`).
+    pub fn reload(&self) -> Result<(), Error> {
+        self.command(Command::Reload { window: self.id })
+    }
+
+    /// Ends the window's renderer process (Electron's `forcefullyCrashRenderer`), as
+    /// a crash would: the render-process-gone handler is called with
+    /// [`RenderProcessGoneReason::Killed`].
+    pub fn force_crash_renderer(&self) -> Result<(), Error> {
+        self.command(Command::CrashRenderer { window: self.id })
     }
 
     /// The native window's title (Electron's `getTitle`).

@@ -53,6 +53,7 @@ pub use voltaic_core::{
 };
 pub use voltaic_webkitgtk::{
     App, AppHandle, BrowserWindow, BrowserWindowOptions, Check, CheckState, Error,
-    NavigationRequest, PermissionKind, PermissionRequest, SandboxState, SecurityReport,
-    WebPreferences, WindowOpenAction, WindowOpenRequest, WindowReport, DEFAULT_CSP,
+    NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
+    RenderProcessGoneReason, SandboxState, SecurityReport, WebPreferences, WindowOpenAction,
+    WindowOpenRequest, WindowReport, DEFAULT_CSP,
 };

@@ -66,6 +66,10 @@ fn main() {
             setup: early_messages,
         },
         Scenario {
+            name: "render_process_gone_then_reload",
+            setup: render_process_gone,
+        },
+        Scenario {
             name: "window_opened_from_a_handler",
             setup: open_from_handler,
         },
@@ -1013,6 +1017,44 @@ ipcRenderer.send('child-ready');
             .send("hello", ("from main",))
             .map_err(err)?;
         ensure_eq!(probe.result("child-hello").await?, json!("from main"));
+        Ok(())
+    }))
+}
+
+/// A renderer process that goes away is reported (Electron's `render-process-gone`);
+/// what the main process sends meanwhile waits, and reaches the preload of the
+/// renderer that `reload` brings.
+fn render_process_gone(h: &Harness) -> Result<Driver, String> {
+    let preload = with_report(
+        r#"const { ipcRenderer } = require('electron');
+ipcRenderer.on('hello', (event, tag) => report(tag, location.href));
+"#,
+    );
+    let window = h.window("gone", Some(&preload), &page(""))?;
+    let probe = h.probe();
+    h.app()
+        .handle()
+        .set_render_process_gone_handler(move |gone| {
+            probe.record(format!("gone:{}:{:?}", gone.window, gone.reason));
+        });
+    window
+        .web_contents()
+        .send("hello", ("before",))
+        .map_err(err)?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        let url = probe.result("before").await?;
+        window.force_crash_renderer().map_err(err)?;
+        probe
+            .expect(&format!("gone:{}:Killed", window.id()))
+            .await?;
+        // Sent while there is no renderer at all: kept for the next one.
+        window
+            .web_contents()
+            .send("hello", ("after",))
+            .map_err(err)?;
+        window.reload().map_err(err)?;
+        ensure_eq!(probe.result("after").await?, url);
         Ok(())
     }))
 }
