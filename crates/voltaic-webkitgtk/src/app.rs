@@ -2,12 +2,12 @@
 //! runs IPC handlers, and the table of open windows.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tao::event::{Event, WindowEvent};
@@ -145,6 +145,7 @@ impl App {
             ipc_main,
             hooks: Arc::default(),
             security: Arc::default(),
+            open_windows: Arc::default(),
             sandbox,
         };
         Ok(Self {
@@ -163,6 +164,11 @@ impl App {
     /// A handle for other threads and handlers: quit, timers, tasks.
     pub fn handle(&self) -> AppHandle {
         self.handle.clone()
+    }
+
+    /// See [`AppHandle::get_all_windows`].
+    pub fn get_all_windows(&self) -> Vec<BrowserWindow> {
+        self.handle.get_all_windows()
     }
 
     /// See [`AppHandle::security_report`].
@@ -215,7 +221,7 @@ impl App {
                         .find(|(_, entry)| entry.native.id() == window_id)
                         .map(|(id, _)| *id);
                     if let Some(id) = id {
-                        if close(&loop_windows, &loop_handle.security, id) {
+                        if close(&loop_windows, &loop_handle, id) {
                             *control_flow = ControlFlow::ExitWithCode(0);
                         }
                     }
@@ -225,7 +231,7 @@ impl App {
         });
         let ids: Vec<u32> = windows.borrow().keys().copied().collect();
         for id in ids {
-            close(&windows, &handle.security, id);
+            close(&windows, &handle, id);
         }
         drop(handle);
         runtime.shutdown_timeout(Duration::from_secs(1));
@@ -305,7 +311,7 @@ fn execute(
             let _ = done.send(title);
         }
         Command::Close { window } => {
-            if close(windows, &app.security, window) {
+            if close(windows, app, window) {
                 return Some(0);
             }
         }
@@ -316,8 +322,12 @@ fn execute(
 
 /// Closes a window; returns whether it was the last one (the app then quits, as
 /// Electron apps do on Linux).
-fn close(windows: &Windows, security: &security::Registry, id: u32) -> bool {
-    security
+fn close(windows: &Windows, app: &AppHandle, id: u32) -> bool {
+    app.security
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove(&id);
+    app.open_windows
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .remove(&id);
@@ -361,6 +371,8 @@ pub struct AppHandle {
     ipc_main: IpcMain,
     pub(crate) hooks: Arc<Hooks>,
     pub(crate) security: security::Registry,
+    /// Handles of the open windows, by id, for lookups from any thread.
+    pub(crate) open_windows: Arc<Mutex<BTreeMap<u32, BrowserWindow>>>,
     sandbox: Arc<SandboxState>,
 }
 
@@ -379,6 +391,33 @@ impl AppHandle {
     /// The IPC registry (Electron's `ipcMain`).
     pub fn ipc_main(&self) -> &IpcMain {
         &self.ipc_main
+    }
+
+    /// Every open window, by id (Electron's `BrowserWindow.getAllWindows`).
+    pub fn get_all_windows(&self) -> Vec<BrowserWindow> {
+        self.open_windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// The open window with this id (Electron's `BrowserWindow.fromId`); also the
+    /// window of a [`voltaic_core::WebContents`], whose id is the window's
+    /// (`BrowserWindow.fromWebContents`).
+    pub fn window_from_id(&self, id: u32) -> Option<BrowserWindow> {
+        self.open_windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+            .cloned()
+    }
+
+    /// The web contents of the open window with this id (Electron's
+    /// `webContents.fromId`).
+    pub fn web_contents_from_id(&self, id: u32) -> Option<voltaic_core::WebContents> {
+        self.window_from_id(id).map(|w| w.web_contents().clone())
     }
 
     /// Whether renderers run in WebKit's bubblewrap sandbox, and if not, why.

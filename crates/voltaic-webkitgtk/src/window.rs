@@ -188,12 +188,17 @@ impl BrowserWindow {
             },
         );
         tracing::debug!(window = id, "window created");
-        Ok(Self {
+        let window = Self {
             id,
             web_contents,
             proxy,
             open: handle_open,
-        })
+        };
+        app.open_windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, window.clone());
+        Ok(window)
     }
 
     /// The window's id, the same as its web contents' id.

@@ -66,6 +66,10 @@ fn main() {
             setup: early_messages,
         },
         Scenario {
+            name: "windows_and_web_contents_by_id",
+            setup: windows_by_id,
+        },
+        Scenario {
             name: "render_process_gone_then_reload",
             setup: render_process_gone,
         },
@@ -1055,6 +1059,75 @@ ipcRenderer.on('hello', (event, tag) => report(tag, location.href));
             .map_err(err)?;
         window.reload().map_err(err)?;
         ensure_eq!(probe.result("after").await?, url);
+        Ok(())
+    }))
+}
+
+/// `get_all_windows`, `window_from_id` (also `fromWebContents`, as the ids are the
+/// same) and `web_contents_from_id`, from a handler, before and after a close.
+fn windows_by_id(h: &Harness) -> Result<Driver, String> {
+    let app = h.app().handle();
+    h.app()
+        .ipc_main()
+        .handle("who", move |e: IpcEvent| {
+            let app = app.clone();
+            async move {
+                let me = app
+                    .window_from_id(e.sender().id())
+                    .ok_or("the sender has no window")?;
+                let title = me.get_title().await.map_err(|e| e.to_string())?;
+                let mut all: Vec<u32> = app.get_all_windows().iter().map(|w| w.id()).collect();
+                all.sort_unstable();
+                // Poke every other window through its web contents, found by id.
+                for id in all.iter().filter(|id| **id != me.id()) {
+                    let contents = app.web_contents_from_id(*id).ok_or("no web contents")?;
+                    contents
+                        .send("poke", (me.id(),))
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok::<_, String>(json!({ "title": title, "all": all }))
+            }
+        })
+        .map_err(err)?;
+    let preload = with_report(
+        r#"const { ipcRenderer } = require('electron');
+ipcRenderer.on('poke', (event, from) => report('poked', from));
+ipcRenderer.on('ask', async () => report('who', await ipcRenderer.invoke('who')));
+"#,
+    );
+    let first = h.window("first", Some(&preload), &page(""))?;
+    let second = h.window("second", Some(&preload), &page(""))?;
+    first.web_contents().send("ask", ()).map_err(err)?;
+    let probe = h.probe();
+    let app = h.app().handle();
+    Ok(Box::pin(async move {
+        let mut ids = [first.id(), second.id()];
+        ids.sort_unstable();
+        ensure_eq!(
+            probe.result("who").await?,
+            json!({ "title": "e2e first", "all": ids })
+        );
+        ensure_eq!(probe.result("poked").await?, json!(first.id()));
+        second.close().map_err(err)?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while app.window_from_id(second.id()).is_some() {
+            ensure!(
+                Instant::now() < deadline,
+                "the closed window is still listed"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        ensure_eq!(
+            app.get_all_windows()
+                .iter()
+                .map(|w| w.id())
+                .collect::<Vec<_>>(),
+            vec![first.id()]
+        );
+        ensure!(
+            app.web_contents_from_id(second.id()).is_none(),
+            "web contents of a closed window"
+        );
         Ok(())
     }))
 }
