@@ -159,9 +159,10 @@ mod tests {
         assert!(wrapped.lines().next().unwrap().ends_with("{const a = 1;"));
     }
 
-    /// Runs `script` with node; `None` when node is not installed.
-    fn node(script: &str) -> Option<std::process::Output> {
+    /// Runs `script` with node and `args`; `None` when node is not installed.
+    fn node(args: &[&str], script: &str) -> Option<std::process::Output> {
         let mut child = std::process::Command::new("node")
+            .args(args)
             .arg("-")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
@@ -199,10 +200,13 @@ const results = [
 ];
 process.stdout.write(JSON.stringify(results));
 "##;
-        let Some(output) = node(&format!(
-            "{SCHEMA_JS}
+        let Some(output) = node(
+            &[],
+            &format!(
+                "{SCHEMA_JS}
 {cases}"
-        )) else {
+            ),
+        ) else {
             eprintln!("node not found: skipping the schema checker test");
             return;
         };
@@ -231,23 +235,13 @@ process.stdout.write(JSON.stringify(results));
     #[test]
     fn scripts_are_valid_javascript_when_node_is_available() {
         // The e2e suite runs these in WebKit; this only catches syntax slips early.
-        let Ok(output) = std::process::Command::new("node")
-            .arg("--check")
-            .arg("-")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                use std::io::Write;
-                let mut stdin = child.stdin.take().expect("piped stdin");
-                stdin.write_all(runtime_script(&config()).as_bytes())?;
-                stdin.write_all(page_world_script().as_bytes())?;
-                stdin.write_all(preload_script("require('electron');").as_bytes())?;
-                drop(stdin);
-                child.wait_with_output()
-            })
-        else {
+        let scripts = [
+            runtime_script(&config()),
+            page_world_script(),
+            preload_script("require('electron');"),
+        ]
+        .concat();
+        let Some(output) = node(&["--check"], &scripts) else {
             eprintln!("node not found: skipping the syntax check");
             return;
         };

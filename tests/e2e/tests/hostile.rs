@@ -568,24 +568,39 @@ fn register(h: &Harness, count: Arc<AtomicUsize>) -> Result<(), String> {
     Ok(())
 }
 
-/// Opens the bystander, which answers `safe:ping` with an invoke of `safe:pong`.
-fn bystander(h: &Harness) -> Result<BrowserWindow, String> {
-    let preload = h.file("bystander-preload.js", BYSTANDER_PRELOAD)?;
-    let window = BrowserWindow::new(
+/// Opens a window with the secure defaults but for a preload and grants.
+fn open_window(
+    h: &Harness,
+    title: &str,
+    preload: Option<std::path::PathBuf>,
+    grants: ChannelGrants,
+) -> Result<BrowserWindow, String> {
+    BrowserWindow::new(
         h.app(),
         BrowserWindowOptions {
-            title: "bystander".into(),
+            title: title.into(),
             web_preferences: WebPreferences {
-                preload: Some(preload),
-                grants: ChannelGrants::new()
-                    .receive("safe:ping")
-                    .invoke("safe:pong"),
+                preload,
+                grants,
                 ..Default::default()
             },
             ..Default::default()
         },
     )
-    .map_err(err)?;
+    .map_err(err)
+}
+
+/// Opens the bystander, which answers `safe:ping` with an invoke of `safe:pong`.
+fn bystander(h: &Harness) -> Result<BrowserWindow, String> {
+    let preload = h.file("bystander-preload.js", BYSTANDER_PRELOAD)?;
+    let window = open_window(
+        h,
+        "bystander",
+        Some(preload),
+        ChannelGrants::new()
+            .receive("safe:ping")
+            .invoke("safe:pong"),
+    )?;
     let page = h.file("bystander.html", "<!DOCTYPE html><p>bystander</p>")?;
     window.load_file(page).map_err(err)?;
     Ok(window)
@@ -642,19 +657,7 @@ fn attack_setup(h: &Harness) -> Result<Driver, String> {
         "hostile.html",
         "<!DOCTYPE html><html><head><script src=\"attack.js\"></script></head><body></body></html>",
     )?;
-    let hostile = BrowserWindow::new(
-        h.app(),
-        BrowserWindowOptions {
-            title: "hostile".into(),
-            web_preferences: WebPreferences {
-                preload: Some(preload),
-                grants: hostile_grants(),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    )
-    .map_err(err)?;
+    let hostile = open_window(h, "hostile", Some(preload), hostile_grants())?;
     hostile.load_file(page).map_err(err)?;
 
     let probe = h.probe();
@@ -718,18 +721,7 @@ fn other_origin_loaded_by_main(h: &Harness) -> Result<Driver, String> {
     register(h, Arc::default())?;
     let bystander = bystander(h)?;
     let preload = h.file("hostile-preload.js", HOSTILE_PRELOAD)?;
-    let window = BrowserWindow::new(
-        h.app(),
-        BrowserWindowOptions {
-            web_preferences: WebPreferences {
-                preload: Some(preload),
-                grants: hostile_grants(),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    )
-    .map_err(err)?;
+    let window = open_window(h, "window", Some(preload), hostile_grants())?;
     window
         .load_url(
             "data:text/html,<script>window.api.echo('from elsewhere').then(\
@@ -783,18 +775,12 @@ contextBridge.exposeInMainWorld('api', {
         "listener.html",
         "<!DOCTYPE html><html><head><script src=\"listener.js\"></script></head></html>",
     )?;
-    let window = BrowserWindow::new(
-        h.app(),
-        BrowserWindowOptions {
-            web_preferences: WebPreferences {
-                preload: Some(preload),
-                grants: ChannelGrants::new().receive("safe:news"),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    )
-    .map_err(err)?;
+    let window = open_window(
+        h,
+        "window",
+        Some(preload),
+        ChannelGrants::new().receive("safe:news"),
+    )?;
     window.load_file(page).map_err(err)?;
     let probe = h.probe();
     let ipc = h.app().ipc_main().clone();
@@ -874,7 +860,7 @@ fn hooks_allow(h: &Harness) -> Result<Driver, String> {
         "hooks.html",
         "<!DOCTYPE html><html><head><script src=\"hooks.js\"></script></head></html>",
     )?;
-    let window = BrowserWindow::new(h.app(), BrowserWindowOptions::default()).map_err(err)?;
+    let window = open_window(h, "hooks", None, ChannelGrants::new())?;
     window.load_file(page).map_err(err)?;
     let probe = h.probe();
     Ok(Box::pin(async move {
@@ -929,18 +915,7 @@ fn serve_once(html: &'static str) -> Result<String, String> {
 /// The security report: the secure defaults are all "ok"; a window that weakens
 /// them gets each weakened rule flagged. The web process really runs in bubblewrap.
 fn security_report(h: &Harness) -> Result<Driver, String> {
-    let secure = BrowserWindow::new(
-        h.app(),
-        BrowserWindowOptions {
-            title: "secure".into(),
-            web_preferences: WebPreferences {
-                grants: ChannelGrants::new().invoke("safe:echo"),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    )
-    .map_err(err)?;
+    let secure = open_window(h, "secure", None, ChannelGrants::new().invoke("safe:echo"))?;
     h.app()
         .ipc_main()
         .set_schema("safe:echo", ChannelSchema::new().args::<(String,)>())
