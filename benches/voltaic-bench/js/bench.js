@@ -1,0 +1,69 @@
+// The page-side benchmark, the same code for Voltaic and for the no-framework WebKit
+// baseline: each side hands it a transport with the same five operations.
+//
+// WebKit clamps performance.now() to 1 ms here, so latencies are means over batches
+// of sequential calls; p50 and p99 are taken over the batches.
+
+/* exported voltaicBench */
+
+async function voltaicBench(t) {
+  'use strict';
+  const now = () => performance.now();
+  const percentile = (values, p) => {
+    const sorted = values.slice().sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  };
+  const out = {};
+
+  for (let i = 0; i < 500; i++) await t.invoke('warm');
+  const batches = [];
+  for (let b = 0; b < 100; b++) {
+    const start = now();
+    for (let i = 0; i < 20; i++) await t.invoke('hello');
+    batches.push(((now() - start) / 20) * 1000);
+  }
+  out.invoke_p50_us = percentile(batches, 0.5);
+  out.invoke_p99_us = percentile(batches, 0.99);
+
+  let start = now();
+  const calls = [];
+  for (let i = 0; i < 10000; i++) calls.push(t.invoke('c'));
+  await Promise.all(calls);
+  out.concurrent_invokes_per_s = 10000 / ((now() - start) / 1000);
+
+  start = now();
+  for (let i = 0; i < 20000; i++) t.send(i);
+  const seen = await t.count();
+  out.sends_per_s = 20000 / ((now() - start) / 1000);
+  out.sends_seen = seen;
+
+  out.pushes_per_s = await new Promise((resolve) => {
+    let count = 0;
+    let first = 0;
+    t.onPush(() => {
+      if (count === 0) first = now();
+      count += 1;
+      if (count === 20000) resolve(19999 / ((now() - first) / 1000));
+    });
+    t.startPushes(20000);
+  });
+
+  if (t.bytes) {
+    for (const mb of [1, 10, 50]) {
+      const data = new Uint8Array(mb * 1024 * 1024);
+      for (let i = 0; i < data.length; i += 4096) data[i] = i & 255;
+      await t.bytes(data.subarray(0, 1024));
+      const runs = [];
+      for (let r = 0; r < 3; r++) {
+        const began = now();
+        const back = await t.bytes(data);
+        if (back.byteLength !== data.byteLength || back[4096] !== data[4096]) {
+          throw new Error('binary round trip of ' + mb + ' MB came back wrong');
+        }
+        runs.push(now() - began);
+      }
+      out['binary_' + mb + 'mb_ms'] = percentile(runs, 0.5);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,288 @@
+//! `voltaic-bench`: Voltaic's IPC, through its public API, against a no-framework
+//! WebKitGTK baseline, in one process and one run. Prints a table with the ratio
+//! Voltaic/baseline for each measure and the target, and writes the numbers
+//! as JSON (`artifacts/bench.json`, or the path in `VOLTAIC_BENCH_JSON`).
+//!
+//! Run it with `./scripts/bench` (release build; under Xvfb when there is no display).
+
+mod baseline;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+use voltaic::{
+    App, BrowserWindow, BrowserWindowOptions, ChannelGrants, IpcEvent, Limits, WebPreferences,
+};
+
+const BENCH_JS: &str = include_str!("../js/bench.js");
+const PRELOAD_JS: &str = include_str!("../js/voltaic_preload.js");
+const BRIDGE_PAGE_JS: &str = include_str!("../js/bridge_page.js");
+
+/// One row of the table: the measure, whether higher is better, and the target ratio.
+struct Row {
+    key: &'static str,
+    label: &'static str,
+    higher_is_better: bool,
+    target: Option<f64>,
+}
+
+const ROWS: &[Row] = &[
+    Row {
+        key: "invoke_p50_us",
+        label: "invoke p50 (µs)",
+        higher_is_better: false,
+        target: Some(1.15),
+    },
+    Row {
+        key: "invoke_p99_us",
+        label: "invoke p99 (µs)",
+        higher_is_better: false,
+        target: None,
+    },
+    Row {
+        key: "concurrent_invokes_per_s",
+        label: "concurrent invokes/s",
+        higher_is_better: true,
+        target: Some(0.8),
+    },
+    Row {
+        key: "sends_per_s",
+        label: "send/s",
+        higher_is_better: true,
+        target: Some(0.9),
+    },
+    Row {
+        key: "pushes_per_s",
+        label: "web_contents.send/s",
+        higher_is_better: true,
+        target: Some(0.8),
+    },
+    Row {
+        key: "bridge_call_us",
+        label: "contextBridge call (µs)",
+        higher_is_better: false,
+        target: None,
+    },
+    Row {
+        key: "binary_1mb_ms",
+        label: "binary 1 MB round trip (ms)",
+        higher_is_better: false,
+        target: None,
+    },
+    Row {
+        key: "binary_10mb_ms",
+        label: "binary 10 MB round trip (ms)",
+        higher_is_better: false,
+        target: Some(1.2),
+    },
+    Row {
+        key: "binary_50mb_ms",
+        label: "binary 50 MB round trip (ms)",
+        higher_is_better: false,
+        target: None,
+    },
+];
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("voltaic-bench: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    // The default rate limit (10,000 messages/s per window) would measure the limit,
+    // not the transport, and the RSS phase sends a million messages.
+    let app = App::with_limits(Limits::default().rate(10_000_000, 10_000_000))?;
+    let results: Arc<Mutex<Map<String, Value>>> = Arc::default();
+    register_handlers(&app);
+
+    let dir = std::env::temp_dir().join(format!("voltaic-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let preload = dir.join("preload.js");
+    std::fs::write(&preload, format!("{BENCH_JS}\n{PRELOAD_JS}"))?;
+    let window = BrowserWindow::new(
+        &app,
+        BrowserWindowOptions {
+            title: "voltaic".into(),
+            web_preferences: WebPreferences {
+                preload: Some(preload),
+                grants: ChannelGrants::new()
+                    .invoke("echo")
+                    .invoke("sink-count")
+                    .invoke("rss")
+                    .send("sink")
+                    .send("start-pushes")
+                    .receive("push"),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )?;
+
+    // Baseline first; when it is done, the Voltaic window loads its page.
+    let baseline_results = results.clone();
+    let voltaic_window = window.clone();
+    let _baseline = baseline::start(move |json| {
+        eprintln!("baseline done");
+        baseline_results
+            .lock()
+            .map(|mut r| r.insert("baseline".into(), parse(&json)))
+            .ok();
+        let page = format!("<!DOCTYPE html><p>voltaic</p><script>{BRIDGE_PAGE_JS}</script>");
+        if let Err(error) = voltaic_window.load_html(&page) {
+            eprintln!("could not load the Voltaic page: {error}");
+        }
+    });
+
+    let handle = app.handle();
+    let voltaic_results = results.clone();
+    app.ipc_main().on_console_message(move |message| {
+        if let Some(json) = message.text.strip_prefix("RESULT voltaic ") {
+            eprintln!("voltaic done");
+            voltaic_results
+                .lock()
+                .map(|mut r| r.insert("voltaic".into(), parse(json)))
+                .ok();
+            handle.quit();
+        }
+    });
+    let watchdog = app.handle();
+    app.set_timeout(Duration::from_secs(240), move || {
+        eprintln!("voltaic-bench: gave up after 240 s");
+        watchdog.exit(2);
+    });
+    let code = app.run();
+    let _ = std::fs::remove_dir_all(&dir);
+    if code != 0 {
+        return Err(format!("the run stopped with code {code}").into());
+    }
+    let results = results.lock().map_err(|_| "poisoned results")?.clone();
+    report(&results)
+}
+
+fn register_handlers(app: &App) {
+    let ipc = app.ipc_main();
+    let received = Arc::new(AtomicU64::new(0));
+    let _ = ipc.handle("echo", |_: IpcEvent, value: Value| value);
+    let count = received.clone();
+    ipc.on("sink", move |_: IpcEvent| {
+        count.fetch_add(1, Ordering::Relaxed);
+    });
+    let count = received.clone();
+    let _ = ipc.handle("sink-count", move |_: IpcEvent| {
+        count.load(Ordering::Relaxed)
+    });
+    let _ = ipc.handle("rss", |_: IpcEvent| rss_kb());
+    ipc.on("start-pushes", |event: IpcEvent, n: u32| {
+        for i in 0..n {
+            if event.sender().send("push", (i,)).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// This process's resident set size in KiB, from /proc.
+fn rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn parse(json: &str) -> Value {
+    serde_json::from_str(json).unwrap_or_else(|_| json!({ "error": json }))
+}
+
+fn report(results: &Map<String, Value>) -> Result<(), Box<dyn std::error::Error>> {
+    let voltaic = results.get("voltaic").cloned().unwrap_or(Value::Null);
+    let baseline = results.get("baseline").cloned().unwrap_or(Value::Null);
+    for (name, side) in [("voltaic", &voltaic), ("baseline", &baseline)] {
+        if let Some(error) = side.get("error") {
+            return Err(format!("the {name} run failed: {error}").into());
+        }
+    }
+    println!(
+        "{:<30} {:>12} {:>12} {:>8} {:>8}  ",
+        "measure", "voltaic", "baseline", "ratio", "target"
+    );
+    let mut rows = Vec::new();
+    for row in ROWS {
+        let ours = voltaic.get(row.key).and_then(Value::as_f64);
+        let theirs = baseline.get(row.key).and_then(Value::as_f64);
+        let ratio = ours.zip(theirs).map(|(a, b)| a / b);
+        let verdict = match (ratio, row.target) {
+            (Some(r), Some(t)) if row.higher_is_better => {
+                if r >= t {
+                    "met"
+                } else {
+                    "MISSED"
+                }
+            }
+            (Some(r), Some(t)) => {
+                if r <= t {
+                    "met"
+                } else {
+                    "MISSED"
+                }
+            }
+            (None, Some(_)) => "n/a",
+            _ => "",
+        };
+        let show = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.1}"));
+        let target = row.target.map_or_else(String::new, |t| {
+            format!("{}{t}x", if row.higher_is_better { ">=" } else { "<=" })
+        });
+        println!(
+            "{:<30} {:>12} {:>12} {:>8} {:>8}  {verdict}",
+            row.label,
+            show(ours),
+            show(theirs),
+            ratio.map_or_else(|| "n/a".to_owned(), |r| format!("{r:.2}x")),
+            target,
+        );
+        rows.push(json!({
+            "measure": row.key, "voltaic": ours, "baseline": theirs, "ratio": ratio,
+            "target": row.target, "higher_is_better": row.higher_is_better, "verdict": verdict,
+        }));
+    }
+    let before = voltaic.get("rss_before_kb").and_then(Value::as_f64);
+    let after = voltaic.get("rss_after_kb").and_then(Value::as_f64);
+    let growth_mb = before.zip(after).map(|(b, a)| (a - b) / 1024.0);
+    println!(
+        "{:<30} {:>12} {:>12} {:>8} {:>8}  {}",
+        "RSS growth, 1M messages (MB)",
+        growth_mb.map_or_else(|| "n/a".to_owned(), |g| format!("{g:.1}")),
+        "",
+        "",
+        "<10 MB",
+        match growth_mb {
+            Some(g) if g < 10.0 => "met",
+            Some(_) => "MISSED",
+            None => "n/a",
+        }
+    );
+    let path = std::env::var_os("VOLTAIC_BENCH_JSON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "artifacts/bench.json".into());
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let document = json!({
+        "rows": rows,
+        "rss": { "before_kb": before, "after_kb": after, "growth_mb": growth_mb, "messages": 1_000_000 },
+        "voltaic": voltaic,
+        "baseline": baseline,
+    });
+    std::fs::write(&path, serde_json::to_string_pretty(&document)?)?;
+    println!("JSON written to {}", path.display());
+    Ok(())
+}
