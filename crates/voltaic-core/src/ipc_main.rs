@@ -485,7 +485,7 @@ impl IpcMain {
                     }
                 }
             };
-            if let Err(error) = target.post(&message) {
+            if let Err(error) = target.answer(id, &message) {
                 tracing::debug!("reply to invoke of '{ch}' not delivered: {error}");
             }
         })
@@ -601,7 +601,10 @@ impl Connection {
     /// come from. Never blocks and never panics. Messages over the size limit or the
     /// rate limit are refused here, before they are parsed or queued; a small refused
     /// invoke is still rejected, so its promise settles.
-    pub fn dispatch(&self, frame: SenderFrame, raw: String) {
+    ///
+    /// Returns whether the message was queued: when it was not, an invoke in it gets
+    /// no answer, and a transport with its own reply channel should settle it.
+    pub fn dispatch(&self, frame: SenderFrame, raw: String) -> bool {
         let window = self.web_contents.id();
         if raw.len() > self.limits.max_message_bytes {
             tracing::warn!(
@@ -611,11 +614,11 @@ impl Connection {
                 raw.len(),
                 self.limits.max_message_bytes
             );
-            return;
+            return false;
         }
         let admitted = lock(&self.limiter).take(Instant::now());
         // The queue only closes when the runtime shuts down; nothing is left to answer then.
-        let _ = match admitted {
+        let queued = match admitted {
             Ok(()) => self.inbox.send(Incoming::Message { frame, raw }),
             Err(refused) => {
                 // One line for the first and then one per 10,000: a flood must not
@@ -630,10 +633,11 @@ impl Connection {
                 }
                 match RendererMessage::salvage_invoke_id(&raw, SALVAGE_LIMIT) {
                     Some(id) => self.inbox.send(Incoming::RateLimited { id }),
-                    None => return,
+                    None => return false,
                 }
             }
         };
+        queued.is_ok()
     }
 }
 
@@ -683,7 +687,7 @@ fn reject(sender: &WebContents, id: u64, channel: &str, reason: &str) {
         id,
         error: invoke_error(channel, reason),
     };
-    if let Err(error) = sender.post(&message) {
+    if let Err(error) = sender.answer(id, &message) {
         tracing::debug!("rejection of invoke {id} not delivered: {error}");
     }
 }

@@ -15,6 +15,14 @@ pub trait RendererLink: Send + Sync + 'static {
     /// Delivers one serialized [`MainMessage`]. Called from any thread; must not block
     /// for long. Returns [`IpcError::WindowClosed`] once the window is gone.
     fn post(&self, message: String) -> Result<(), IpcError>;
+
+    /// Delivers the answer (a [`MainMessage::Resolve`] or [`MainMessage::Reject`]) to
+    /// invoke `id`. A transport whose invokes carry their own reply channel answers
+    /// through it; by default the answer is posted like any other message.
+    fn answer(&self, id: u64, message: String) -> Result<(), IpcError> {
+        let _ = id;
+        self.post(message)
+    }
 }
 
 /// A handle to one window's web contents, usable from any thread (Electron's
@@ -87,6 +95,11 @@ impl WebContents {
 
     pub(crate) fn post(&self, message: &MainMessage) -> Result<(), IpcError> {
         self.link.post(message.to_json())
+    }
+
+    /// Answers invoke `id` (see [`RendererLink::answer`]).
+    pub(crate) fn answer(&self, id: u64, message: &MainMessage) -> Result<(), IpcError> {
+        self.link.answer(id, message.to_json())
     }
 }
 

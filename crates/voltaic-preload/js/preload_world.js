@@ -19,6 +19,12 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   const utf8 = new TextEncoder();
   const transport = window.webkit.messageHandlers[config.handler];
   const postToMain = transport.postMessage;
+  // Invokes go through a reply-capable handler: its postMessage returns a promise
+  // the main process settles with the answer's JSON.
+  const invokeTransport = window.webkit.messageHandlers[config.invokeHandler];
+  const postInvoke = invokeTransport.postMessage;
+  const parse = JSON.parse;
+  const promiseThen = PromiseCtor.prototype.then;
   const MAX_CHANNEL_LENGTH = 256;
   const READY = config.readyMessage;
   const grants = config.grants;
@@ -79,13 +85,26 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     return text.length * 3 <= config.maxMessageBytes ? text.length : apply(encodeUtf8, utf8, [text]).length;
   }
 
-  function postMessage(message) {
+  function serialize(message) {
     const text = stringify(message);
     const size = byteLength(text);
     if (size > config.maxMessageBytes) {
       throw new ErrorCtor('IPC message of ' + size + ' bytes exceeds the limit of ' + config.maxMessageBytes + ' bytes');
     }
-    apply(postToMain, transport, [text]);
+    return text;
+  }
+
+  function postMessage(message) {
+    apply(postToMain, transport, [serialize(message)]);
+  }
+
+  // Posts an invoke; its answer settles the pending entry through receive().
+  function postInvokeMessage(message) {
+    const answered = apply(postInvoke, invokeTransport, [[message.id, serialize(message)]]);
+    apply(promiseThen, answered, [
+      (text) => receive(parse(text)),
+      (error) => receive({ t: 'reject', id: message.id, error: 'IPC transport failed: ' + String(error && error.message) }),
+    ]);
   }
 
   function describe(value) {
@@ -185,7 +204,7 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
         const id = message.id;
         pendingInvokes.set(id, { resolve, reject });
         try {
-          postMessage(message);
+          postInvokeMessage(message);
         } catch (error) {
           pendingInvokes.delete(id);
           throw error;

@@ -28,6 +28,10 @@ pub const ISOLATED_WORLD: &str = "voltaic";
 /// Name of the WebKit script message handler the runtime posts to.
 pub const MESSAGE_HANDLER: &str = "voltaic";
 
+/// Name of the reply-capable script message handler invokes are posted to: its
+/// `postMessage` returns a promise that the main process settles with the answer.
+pub const INVOKE_HANDLER: &str = "voltaic-invoke";
+
 /// Global (in the preload's world only) through which the main process delivers messages.
 pub const RECEIVER: &str = "__voltaicReceive";
 
@@ -74,6 +78,7 @@ pub struct Grants {
 pub fn runtime_script(config: &RuntimeConfig) -> String {
     let settings = json!({
         "handler": MESSAGE_HANDLER,
+        "invokeHandler": INVOKE_HANDLER,
         "receiver": RECEIVER,
         "contextIsolation": config.context_isolation,
         "maxMessageBytes": config.max_message_bytes,

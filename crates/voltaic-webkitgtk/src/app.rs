@@ -25,7 +25,7 @@ use crate::hooks::{
     WindowOpenRequest,
 };
 use crate::security::{self, SecurityReport};
-use crate::transport::{Inbox, SharedOutbox};
+use crate::transport::{Inbox, Replies, SharedOutbox};
 use crate::{sandbox, SandboxState};
 use crate::{BrowserWindow, BrowserWindowOptions, Error};
 
@@ -33,6 +33,11 @@ use crate::{BrowserWindow, BrowserWindowOptions, Error};
 pub(crate) enum Command {
     Deliver {
         window: u32,
+        message: String,
+    },
+    Answer {
+        window: u32,
+        id: u64,
         message: String,
     },
     Load {
@@ -83,6 +88,7 @@ pub(crate) struct WindowEntry {
     pub(crate) view: webkit2gtk::WebView,
     pub(crate) outbox: SharedOutbox,
     pub(crate) inbox: Inbox,
+    pub(crate) replies: Replies,
     pub(crate) open: Arc<AtomicBool>,
     pub(crate) content: Arc<AppContent>,
     /// Tells the navigation policy that the next navigation is the main process's.
@@ -261,6 +267,21 @@ fn execute(
         Command::Deliver { window, message } => {
             if let Some(entry) = windows.borrow().get(&window) {
                 entry.outbox.borrow_mut().deliver(&entry.view, message);
+            }
+        }
+        Command::Answer {
+            window,
+            id,
+            message,
+        } => {
+            if let Some(entry) = windows.borrow().get(&window) {
+                // Straight to the waiting promise; else (an answer to an invoke that
+                // did not come through the reply handler) like any other message.
+                let pending = entry.replies.borrow_mut().remove(&id);
+                match pending {
+                    Some(pending) => pending.answer(&message),
+                    None => entry.outbox.borrow_mut().deliver(&entry.view, message),
+                }
             }
         }
         Command::Load { window, target } => {

@@ -15,6 +15,7 @@ mod app_scheme;
 mod error;
 mod hooks;
 mod options;
+mod reply;
 mod sandbox;
 mod security;
 mod transport;

@@ -4,15 +4,16 @@
 //! Main → renderer messages are evaluated in the same world.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use javascriptcore::ValueExt;
 use tao::event_loop::EventLoopProxy;
+use voltaic_core::protocol::MainMessage;
 use voltaic_core::{Connection, IpcError, RendererLink, SenderFrame};
-use voltaic_preload::{ISOLATED_WORLD, MESSAGE_HANDLER, READY_MESSAGE};
+use voltaic_preload::{INVOKE_HANDLER, ISOLATED_WORLD, MESSAGE_HANDLER, READY_MESSAGE};
 use webkit2gtk::glib::prelude::*;
 use webkit2gtk::{
     LoadEvent, UserContentInjectedFrames, UserContentManagerExt, UserScript,
@@ -20,6 +21,7 @@ use webkit2gtk::{
 };
 
 use crate::app::Command;
+use crate::reply::{self, PendingReply};
 use crate::Error;
 
 /// What a window's renderer gets injected.
@@ -36,6 +38,12 @@ pub(crate) fn preload_world(context_isolation: bool) -> Option<&'static str> {
 
 /// Where incoming messages go; emptied when the window closes.
 pub(crate) type Inbox = Rc<RefCell<Option<Connection>>>;
+
+/// Invokes waiting for their answer, by invoke id, each with WebKit's reply.
+pub(crate) type Replies = Rc<RefCell<HashMap<u64, PendingReply>>>;
+
+/// Most invokes one window may have waiting; past that, new ones are refused at once.
+const MAX_PENDING_INVOKES: usize = 100_000;
 
 /// Most messages kept for a renderer whose preload has not run yet.
 const MAX_QUEUED: usize = 10_000;
@@ -96,6 +104,7 @@ pub(crate) fn install(
     setup: &RendererSetup,
     inbox: Inbox,
     outbox: SharedOutbox,
+    replies: Replies,
 ) -> Result<(), Error> {
     let manager = view
         .user_content_manager()
@@ -136,12 +145,16 @@ pub(crate) fn install(
     manager.add_script(&script(&voltaic_preload::preload_script(source)));
 
     let navigating = outbox.clone();
+    let abandoned = replies.clone();
     view.connect_load_changed(move |_, event| {
         // Covers navigations the page starts itself; App's own loads mark it sooner.
         if event == LoadEvent::Started {
             navigating.borrow_mut().navigation_started();
+            // The old document's promises are gone with it.
+            abandoned.borrow_mut().clear();
         }
     });
+    register_invoke_handler(view, &manager, world, inbox.clone(), replies)?;
 
     let weak_view = view.downgrade();
     let window = outbox.borrow().window;
@@ -183,6 +196,69 @@ pub(crate) fn install(
     Ok(())
 }
 
+/// Invokes arrive as `[id, json]` on the reply-capable handler; the reply waits in
+/// `replies` until the main process answers (see `Command::Answer`).
+fn register_invoke_handler(
+    view: &webkit2gtk::WebView,
+    manager: &webkit2gtk::UserContentManager,
+    world: Option<&str>,
+    inbox: Inbox,
+    replies: Replies,
+) -> Result<(), Error> {
+    let weak_view = view.downgrade();
+    let registered = reply::register(manager, INVOKE_HANDLER, world, move |value, pending| {
+        let Some(view) = weak_view.upgrade() else {
+            return;
+        };
+        let id = value
+            .object_get_property_at_index(0)
+            .filter(|v| v.is_number())
+            .map(|v| v.to_double())
+            .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= 9_007_199_254_740_991.0);
+        let text = value
+            .object_get_property_at_index(1)
+            .filter(|v| v.is_string());
+        let (Some(id), Some(text)) = (id, text) else {
+            tracing::warn!("ignored an invoke that is not [id, text]");
+            return; // Dropping the reply rejects the page's promise.
+        };
+        let id = id as u64;
+        let mut waiting = replies.borrow_mut();
+        if waiting.contains_key(&id) || waiting.len() >= MAX_PENDING_INVOKES {
+            drop(waiting);
+            pending.answer(&refusal(id, "too many pending invokes, or a duplicate id"));
+            return;
+        }
+        let inbox = inbox.borrow();
+        let Some(connection) = inbox.as_ref() else {
+            return;
+        };
+        let frame = SenderFrame::from_url(view.uri().as_deref().unwrap_or("about:blank"));
+        waiting.insert(id, pending);
+        if !connection.dispatch(frame, text.to_str().into()) {
+            if let Some(pending) = waiting.remove(&id) {
+                pending.answer(&refusal(id, "the message was refused (size or rate limit)"));
+            }
+        }
+    });
+    if registered {
+        Ok(())
+    } else {
+        Err(Error::WebView(format!(
+            "could not register the script message handler '{INVOKE_HANDLER}'"
+        )))
+    }
+}
+
+/// The answer to an invoke the transport refused before the main process saw it.
+fn refusal(id: u64, reason: &str) -> String {
+    MainMessage::Reject {
+        id,
+        error: format!("Error invoking remote method: {reason}"),
+    }
+    .to_json()
+}
+
 /// Hands one serialized message to the renderer's preload world.
 fn deliver(view: &webkit2gtk::WebView, world: Option<&str>, message: &str) {
     view.evaluate_javascript(
@@ -206,16 +282,30 @@ pub(crate) struct WebKitLink {
     pub(crate) open: Arc<AtomicBool>,
 }
 
-impl RendererLink for WebKitLink {
-    fn post(&self, message: String) -> Result<(), IpcError> {
+impl WebKitLink {
+    fn send(&self, command: Command) -> Result<(), IpcError> {
         if !self.open.load(Ordering::Acquire) {
             return Err(IpcError::WindowClosed(self.window));
         }
         self.proxy
-            .send_event(Command::Deliver {
-                window: self.window,
-                message,
-            })
+            .send_event(command)
             .map_err(|_| IpcError::WindowClosed(self.window))
+    }
+}
+
+impl RendererLink for WebKitLink {
+    fn post(&self, message: String) -> Result<(), IpcError> {
+        self.send(Command::Deliver {
+            window: self.window,
+            message,
+        })
+    }
+
+    fn answer(&self, id: u64, message: String) -> Result<(), IpcError> {
+        self.send(Command::Answer {
+            window: self.window,
+            id,
+            message,
+        })
     }
 }

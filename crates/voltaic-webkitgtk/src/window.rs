@@ -28,7 +28,7 @@ use crate::hooks::{
     RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
 };
 use crate::security::WindowFacts;
-use crate::transport::{self, Inbox, Outbox, RendererSetup, WebKitLink};
+use crate::transport::{self, Inbox, Outbox, RendererSetup, Replies, WebKitLink};
 use crate::{App, AppHandle, BrowserWindowOptions, Error};
 
 static NEXT_WINDOW_ID: AtomicU32 = AtomicU32::new(1);
@@ -140,7 +140,14 @@ impl BrowserWindow {
             preload: preload_source,
         };
         let outbox = Outbox::new(id, transport::preload_world(prefs.context_isolation));
-        transport::install(&view, &setup, inbox.clone(), outbox.clone())?;
+        let replies: Replies = Rc::default();
+        transport::install(
+            &view,
+            &setup,
+            inbox.clone(),
+            outbox.clone(),
+            replies.clone(),
+        )?;
         let hooks = app.hooks.clone();
         let waiting = outbox.clone();
         view.connect_web_process_terminated(move |_, reason| {
@@ -182,6 +189,7 @@ impl BrowserWindow {
                 view,
                 outbox,
                 inbox,
+                replies,
                 open,
                 content,
                 main_load,
