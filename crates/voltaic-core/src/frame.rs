@@ -1,9 +1,15 @@
+use std::sync::Arc;
+
 use url::Url;
 
 /// The frame a message came from, as the main process knows it from the webview,
-/// never as the page claims it (Electron's `event.senderFrame`).
+/// never as the page claims it (Electron's `event.senderFrame`). Cheap to clone: a
+/// transport builds one per document and hands a clone with each message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SenderFrame {
+pub struct SenderFrame(Arc<Frame>);
+
+#[derive(Debug, PartialEq, Eq)]
+struct Frame {
     url: String,
     origin: String,
 }
@@ -11,21 +17,21 @@ pub struct SenderFrame {
 impl SenderFrame {
     /// Builds the frame description from the URL the webview reports for the sender.
     pub fn from_url(url: &str) -> Self {
-        Self {
+        Self(Arc::new(Frame {
             url: url.to_owned(),
             origin: origin_of(url),
-        }
+        }))
     }
 
     /// The frame's URL when the message arrived.
     pub fn url(&self) -> &str {
-        &self.url
+        &self.0.url
     }
 
     /// The frame's origin: `scheme://host[:port]`, `file://` for local files, `null`
     /// for opaque origins (`data:`, `about:blank`, unparsable URLs).
     pub fn origin(&self) -> &str {
-        &self.origin
+        &self.0.origin
     }
 }
 

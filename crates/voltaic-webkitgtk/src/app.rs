@@ -266,7 +266,7 @@ fn execute(
         }
         Command::Deliver { window, message } => {
             if let Some(entry) = windows.borrow().get(&window) {
-                entry.outbox.borrow_mut().deliver(&entry.view, message);
+                entry.outbox.borrow_mut().deliver(message);
             }
         }
         Command::Answer {
@@ -278,9 +278,14 @@ fn execute(
                 // Straight to the waiting promise; else (an answer to an invoke that
                 // did not come through the reply handler) like any other message.
                 let pending = entry.replies.borrow_mut().remove(&id);
+                let mut outbox = entry.outbox.borrow_mut();
                 match pending {
-                    Some(pending) => pending.answer(&message),
-                    None => entry.outbox.borrow_mut().deliver(&entry.view, message),
+                    Some(pending) => {
+                        // Messages sent before the answer arrive before it.
+                        outbox.flush();
+                        pending.answer(&message);
+                    }
+                    None => outbox.deliver(message),
                 }
             }
         }

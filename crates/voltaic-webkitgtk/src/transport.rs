@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -48,32 +48,53 @@ const MAX_PENDING_INVOKES: usize = 100_000;
 /// Most messages kept for a renderer whose preload has not run yet.
 const MAX_QUEUED: usize = 10_000;
 
+/// A batch is evaluated once it holds this much script, without waiting for idle.
+const MAX_BATCH_BYTES: usize = 1 << 20;
+
 /// Main → renderer messages of one window. They are delivered only while the current
 /// document's preload has run; before that (first load, or any navigation) they wait
 /// here, in order, so none is lost to a document that is not listening yet.
+///
+/// Messages that arrive in one turn of the main loop are evaluated as one script
+/// when the loop next goes idle: one script compile for a burst instead of one per
+/// message, and no later than the loop's next breath for a single one.
 pub(crate) struct Outbox {
     window: u32,
     world: Option<&'static str>,
+    view: webkit2gtk::glib::WeakRef<webkit2gtk::WebView>,
+    me: Weak<RefCell<Outbox>>,
     ready: bool,
     queued: VecDeque<String>,
+    batch: String,
+    flush_scheduled: bool,
 }
 
 pub(crate) type SharedOutbox = Rc<RefCell<Outbox>>;
 
 impl Outbox {
-    pub(crate) fn new(window: u32, world: Option<&'static str>) -> SharedOutbox {
-        Rc::new(RefCell::new(Self {
-            window,
-            world,
-            ready: false,
-            queued: VecDeque::new(),
-        }))
+    pub(crate) fn new(
+        window: u32,
+        world: Option<&'static str>,
+        view: &webkit2gtk::WebView,
+    ) -> SharedOutbox {
+        Rc::new_cyclic(|me| {
+            RefCell::new(Self {
+                window,
+                world,
+                view: view.downgrade(),
+                me: me.clone(),
+                ready: false,
+                queued: VecDeque::new(),
+                batch: String::new(),
+                flush_scheduled: false,
+            })
+        })
     }
 
-    /// Delivers now, or queues until the preload is ready.
-    pub(crate) fn deliver(&mut self, view: &webkit2gtk::WebView, message: String) {
+    /// Delivers (in the next batch), or queues until the preload is ready.
+    pub(crate) fn deliver(&mut self, message: String) {
         if self.ready {
-            deliver(view, self.world, &message);
+            self.push(&message);
         } else if self.queued.len() < MAX_QUEUED {
             self.queued.push_back(message);
         } else {
@@ -84,15 +105,47 @@ impl Outbox {
         }
     }
 
-    /// A new document is on its way: hold messages until its preload has run.
+    /// A new document is on its way: what was sent before goes to the old one, what
+    /// is sent from now on waits until the new one's preload has run.
     pub(crate) fn navigation_started(&mut self) {
+        self.flush();
         self.ready = false;
     }
 
-    fn preload_ready(&mut self, view: &webkit2gtk::WebView) {
+    fn preload_ready(&mut self) {
         self.ready = true;
-        for message in self.queued.drain(..) {
-            deliver(view, self.world, &message);
+        while let Some(message) = self.queued.pop_front() {
+            self.push(&message);
+        }
+    }
+
+    fn push(&mut self, message: &str) {
+        self.batch.push_str(&voltaic_preload::receive_call(message));
+        self.batch.push_str(";\n");
+        if self.batch.len() >= MAX_BATCH_BYTES {
+            self.flush();
+        } else if !self.flush_scheduled {
+            self.flush_scheduled = true;
+            let me = self.me.clone();
+            webkit2gtk::glib::idle_add_local_once(move || {
+                if let Some(outbox) = me.upgrade() {
+                    let mut outbox = outbox.borrow_mut();
+                    outbox.flush_scheduled = false;
+                    outbox.flush();
+                }
+            });
+        }
+    }
+
+    /// Evaluates the pending batch now, so that what comes next (an invoke's answer,
+    /// a navigation) stays behind it.
+    pub(crate) fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let script = std::mem::take(&mut self.batch);
+        if let Some(view) = self.view.upgrade() {
+            evaluate(&view, self.world, &script);
         }
     }
 }
@@ -154,7 +207,15 @@ pub(crate) fn install(
             abandoned.borrow_mut().clear();
         }
     });
-    register_invoke_handler(view, &manager, world, inbox.clone(), replies)?;
+    let frames = Frames::default();
+    register_invoke_handler(
+        view,
+        &manager,
+        world,
+        inbox.clone(),
+        replies,
+        frames.clone(),
+    )?;
 
     let weak_view = view.downgrade();
     let window = outbox.borrow().window;
@@ -173,7 +234,7 @@ pub(crate) fn install(
         // One copy out of JavaScriptCore per message: it can be megabytes.
         let raw = value.to_str();
         if raw == READY_MESSAGE {
-            outbox.borrow_mut().preload_ready(&view);
+            outbox.borrow_mut().preload_ready();
             return;
         }
         let inbox = inbox.borrow();
@@ -181,8 +242,7 @@ pub(crate) fn install(
             return;
         };
         // The sender's identity comes from the webview, never from the message.
-        let frame = SenderFrame::from_url(view.uri().as_deref().unwrap_or("about:blank"));
-        connection.dispatch(frame, raw.into());
+        connection.dispatch(frames.current(&view), raw.into());
     });
     let registered = match world {
         Some(world) => manager.register_script_message_handler_in_world(MESSAGE_HANDLER, world),
@@ -204,6 +264,7 @@ fn register_invoke_handler(
     world: Option<&str>,
     inbox: Inbox,
     replies: Replies,
+    frames: Frames,
 ) -> Result<(), Error> {
     let weak_view = view.downgrade();
     let registered = reply::register(manager, INVOKE_HANDLER, world, move |value, pending| {
@@ -233,7 +294,7 @@ fn register_invoke_handler(
         let Some(connection) = inbox.as_ref() else {
             return;
         };
-        let frame = SenderFrame::from_url(view.uri().as_deref().unwrap_or("about:blank"));
+        let frame = frames.current(&view);
         waiting.insert(id, pending);
         if !connection.dispatch(frame, text.to_str().into()) {
             if let Some(pending) = waiting.remove(&id) {
@@ -250,6 +311,28 @@ fn register_invoke_handler(
     }
 }
 
+/// The sender frame of the window's current document, built once per URL: the
+/// webview's URL is read for every message (it is the only trusted source), but
+/// parsed only when it changes.
+#[derive(Clone, Default)]
+struct Frames(Rc<RefCell<Option<SenderFrame>>>);
+
+impl Frames {
+    fn current(&self, view: &webkit2gtk::WebView) -> SenderFrame {
+        let uri = view.uri();
+        let url = uri.as_deref().unwrap_or("about:blank");
+        let mut cached = self.0.borrow_mut();
+        match cached.as_ref() {
+            Some(frame) if frame.url() == url => frame.clone(),
+            _ => {
+                let frame = SenderFrame::from_url(url);
+                *cached = Some(frame.clone());
+                frame
+            }
+        }
+    }
+}
+
 /// The answer to an invoke the transport refused before the main process saw it.
 fn refusal(id: u64, reason: &str) -> String {
     MainMessage::Reject {
@@ -259,10 +342,10 @@ fn refusal(id: u64, reason: &str) -> String {
     .to_json()
 }
 
-/// Hands one serialized message to the renderer's preload world.
-fn deliver(view: &webkit2gtk::WebView, world: Option<&str>, message: &str) {
+/// Runs a batch of deliveries in the renderer's preload world.
+fn evaluate(view: &webkit2gtk::WebView, world: Option<&str>, script: &str) {
     view.evaluate_javascript(
-        &voltaic_preload::receive_call(message),
+        script,
         world,
         None,
         None::<&webkit2gtk::gio::Cancellable>,

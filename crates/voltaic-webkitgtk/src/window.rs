@@ -139,7 +139,7 @@ impl BrowserWindow {
             runtime: runtime_config(prefs, app.ipc_main(), preload_name),
             preload: preload_source,
         };
-        let outbox = Outbox::new(id, transport::preload_world(prefs.context_isolation));
+        let outbox = Outbox::new(id, transport::preload_world(prefs.context_isolation), &view);
         let replies: Replies = Rc::default();
         transport::install(
             &view,

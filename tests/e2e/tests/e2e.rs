@@ -70,6 +70,10 @@ fn main() {
             setup: windows_by_id,
         },
         Scenario {
+            name: "messages_sent_before_an_answer_arrive_before_it",
+            setup: ordered_answers,
+        },
+        Scenario {
             name: "render_process_gone_then_reload",
             setup: render_process_gone,
         },
@@ -1127,6 +1131,64 @@ ipcRenderer.on('ask', async () => report('who', await ipcRenderer.invoke('who'))
         ensure!(
             app.web_contents_from_id(second.id()).is_none(),
             "web contents of a closed window"
+        );
+        Ok(())
+    }))
+}
+
+/// Main → renderer messages are batched per turn of the main loop and invoke answers
+/// take a shorter path; what a handler sends before it returns must still arrive
+/// first, in order.
+fn ordered_answers(h: &Harness) -> Result<Driver, String> {
+    // A slow navigation handler holds the main loop, so that the messages and the
+    // answer below all wait for the same turn of it: the case where an answer could
+    // overtake messages still waiting in the outbox.
+    h.app().handle().set_navigation_handler(|_| {
+        std::thread::sleep(Duration::from_millis(400));
+        false
+    });
+    h.app()
+        .ipc_main()
+        .handle("work", |e: IpcEvent, steps: u32, hold: bool| async move {
+            if hold {
+                e.sender().send("hold", ()).map_err(|e| e.to_string())?;
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+            for step in 0..steps {
+                e.sender()
+                    .send("progress", (step,))
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok::<_, String>(steps)
+        })
+        .map_err(err)?;
+    let preload = with_report(
+        r#"const { ipcRenderer } = require('electron');
+const seen = [];
+ipcRenderer.on('progress', (event, step) => seen.push(step));
+ipcRenderer.on('hold', () => { location.href = 'https://example.invalid/'; });
+window.addEventListener('DOMContentLoaded', async () => {
+  const runs = [];
+  for (const [steps, hold] of [[1, false], [5, false], [300, false], [300, true]]) {
+    seen.length = 0;
+    const answer = await ipcRenderer.invoke('work', steps, hold);
+    runs.push({ answer, seen: seen.length, inOrder: seen.every((s, i) => s === i) });
+  }
+  report('ordered', runs);
+});
+"#,
+    );
+    h.window("ordered", Some(&preload), &page(""))?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        ensure_eq!(
+            probe.result("ordered").await?,
+            json!([
+                { "answer": 1, "seen": 1, "inOrder": true },
+                { "answer": 5, "seen": 5, "inOrder": true },
+                { "answer": 300, "seen": 300, "inOrder": true },
+                { "answer": 300, "seen": 300, "inOrder": true },
+            ])
         );
         Ok(())
     }))
