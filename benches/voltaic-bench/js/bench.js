@@ -37,13 +37,14 @@ async function voltaicBench(t) {
   out.sends_per_s = 20000 / ((now() - start) / 1000);
   out.sends_seen = seen;
 
+  // From asking for the pushes to the last one received: batching on the way
+  // counts, but so does the trip of the request.
   out.pushes_per_s = await new Promise((resolve) => {
     let count = 0;
-    let first = 0;
+    const asked = now();
     t.onPush(() => {
-      if (count === 0) first = now();
       count += 1;
-      if (count === 20000) resolve(19999 / ((now() - first) / 1000));
+      if (count === 20000) resolve(20000 / ((now() - asked) / 1000));
     });
     t.startPushes(20000);
   });

@@ -114,6 +114,7 @@ pub struct App {
     runtime: tokio::runtime::Runtime,
     pub(crate) windows: Windows,
     pub(crate) handle: AppHandle,
+    ops_queue: async_channel::Receiver<Command>,
 }
 
 impl App {
@@ -145,8 +146,10 @@ impl App {
             .map_err(Error::Runtime)?;
         let event_loop = EventLoopBuilder::<Command>::with_user_event().build();
         let ipc_main = IpcMain::with_limits(runtime.handle().clone(), limits);
+        let (ops, ops_queue) = async_channel::unbounded();
         let handle = AppHandle {
             proxy: event_loop.create_proxy(),
+            ops,
             runtime: runtime.handle().clone(),
             ipc_main,
             hooks: Arc::default(),
@@ -159,6 +162,7 @@ impl App {
             runtime,
             windows: Rc::default(),
             handle,
+            ops_queue,
         })
     }
 
@@ -203,14 +207,26 @@ impl App {
             runtime,
             windows,
             handle,
+            ops_queue,
         } = self;
         let loop_windows = windows.clone();
         let loop_handle = handle.clone();
+        let mut ops_queue = Some(ops_queue);
         let code = event_loop.run_return(move |event, target, control_flow| {
             if !matches!(control_flow, ControlFlow::ExitWithCode(_)) {
                 *control_flow = ControlFlow::Wait;
             }
             match event {
+                // Started here, where tao holds the main context, as spawn_local needs.
+                Event::NewEvents(tao::event::StartCause::Init) => {
+                    if let Some(queue) = ops_queue.take() {
+                        webkit2gtk::glib::MainContext::default().spawn_local(drain_ops(
+                            loop_handle.clone(),
+                            loop_windows.clone(),
+                            queue,
+                        ));
+                    }
+                }
                 Event::UserEvent(command) => {
                     if let Some(code) = execute(target, &loop_handle, &loop_windows, command) {
                         *control_flow = ControlFlow::ExitWithCode(code);
@@ -254,6 +270,8 @@ impl std::fmt::Debug for App {
 }
 
 /// Carries out one command on the GTK thread; returns an exit code to stop the loop.
+/// Carries out a command that needs the event loop's window target (opening a
+/// window); passes the rest to [`execute_op`].
 fn execute(
     target: &EventLoopWindowTarget<Command>,
     app: &AppHandle,
@@ -263,6 +281,40 @@ fn execute(
     match command {
         Command::Open { options, done } => {
             let _ = done.send(BrowserWindow::open(target, app, windows, *options));
+            None
+        }
+        command => execute_op(app, windows, command),
+    }
+}
+
+/// Takes window commands off their queue on the GTK thread: everything that is
+/// waiting at once, then the outboxes are flushed, so a burst of messages becomes
+/// one script per window. (tao's own user events are taken one per main-loop
+/// iteration, which costs a whole iteration per message.)
+async fn drain_ops(app: AppHandle, windows: Windows, ops: async_channel::Receiver<Command>) {
+    while let Ok(first) = ops.recv().await {
+        let mut next = Some(first);
+        while let Some(command) = next {
+            if let Some(code) = execute_op(&app, &windows, command) {
+                app.exit(code);
+            }
+            next = ops.try_recv().ok();
+        }
+        for entry in windows.borrow().values() {
+            entry.outbox.borrow_mut().flush();
+        }
+    }
+}
+
+/// Carries out one window command on the GTK thread; returns an exit code to stop
+/// the loop.
+fn execute_op(app: &AppHandle, windows: &Windows, command: Command) -> Option<i32> {
+    match command {
+        Command::Open { done, .. } => {
+            // Only `AppHandle::create_window` sends this, through the event loop.
+            let _ = done.send(Err(Error::Window(
+                "a window can only be opened from the event loop".into(),
+            )));
         }
         Command::Deliver { window, message } => {
             if let Some(entry) = windows.borrow().get(&window) {
@@ -393,6 +445,8 @@ fn capture(view: &webkit2gtk::WebView, path: PathBuf, done: oneshot::Sender<Resu
 #[derive(Clone)]
 pub struct AppHandle {
     pub(crate) proxy: EventLoopProxy<Command>,
+    /// Window commands (messages, loads, closes...), taken in bursts on the GTK thread.
+    pub(crate) ops: async_channel::Sender<Command>,
     runtime: tokio::runtime::Handle,
     ipc_main: IpcMain,
     pub(crate) hooks: Arc<Hooks>,

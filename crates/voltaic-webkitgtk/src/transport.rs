@@ -5,12 +5,11 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use javascriptcore::ValueExt;
-use tao::event_loop::EventLoopProxy;
 use voltaic_core::protocol::MainMessage;
 use voltaic_core::{Connection, IpcError, RendererLink, SenderFrame};
 use voltaic_preload::{INVOKE_HANDLER, ISOLATED_WORLD, MESSAGE_HANDLER, READY_MESSAGE};
@@ -55,18 +54,16 @@ const MAX_BATCH_BYTES: usize = 1 << 20;
 /// document's preload has run; before that (first load, or any navigation) they wait
 /// here, in order, so none is lost to a document that is not listening yet.
 ///
-/// Messages that arrive in one turn of the main loop are evaluated as one script
-/// when the loop next goes idle: one script compile for a burst instead of one per
-/// message, and no later than the loop's next breath for a single one.
+/// Messages taken off the command queue together are evaluated as one script (the
+/// queue's drain flushes every outbox when it is empty): one script compile for a
+/// burst instead of one per message.
 pub(crate) struct Outbox {
     window: u32,
     world: Option<&'static str>,
     view: webkit2gtk::glib::WeakRef<webkit2gtk::WebView>,
-    me: Weak<RefCell<Outbox>>,
     ready: bool,
     queued: VecDeque<String>,
     batch: String,
-    flush_scheduled: bool,
 }
 
 pub(crate) type SharedOutbox = Rc<RefCell<Outbox>>;
@@ -77,18 +74,14 @@ impl Outbox {
         world: Option<&'static str>,
         view: &webkit2gtk::WebView,
     ) -> SharedOutbox {
-        Rc::new_cyclic(|me| {
-            RefCell::new(Self {
-                window,
-                world,
-                view: view.downgrade(),
-                me: me.clone(),
-                ready: false,
-                queued: VecDeque::new(),
-                batch: String::new(),
-                flush_scheduled: false,
-            })
-        })
+        Rc::new(RefCell::new(Self {
+            window,
+            world,
+            view: view.downgrade(),
+            ready: false,
+            queued: VecDeque::new(),
+            batch: String::new(),
+        }))
     }
 
     /// Delivers (in the next batch), or queues until the preload is ready.
@@ -117,6 +110,7 @@ impl Outbox {
         while let Some(message) = self.queued.pop_front() {
             self.push(&message);
         }
+        self.flush();
     }
 
     fn push(&mut self, message: &str) {
@@ -124,16 +118,6 @@ impl Outbox {
         self.batch.push_str(";\n");
         if self.batch.len() >= MAX_BATCH_BYTES {
             self.flush();
-        } else if !self.flush_scheduled {
-            self.flush_scheduled = true;
-            let me = self.me.clone();
-            webkit2gtk::glib::idle_add_local_once(move || {
-                if let Some(outbox) = me.upgrade() {
-                    let mut outbox = outbox.borrow_mut();
-                    outbox.flush_scheduled = false;
-                    outbox.flush();
-                }
-            });
         }
     }
 
@@ -361,7 +345,7 @@ fn evaluate(view: &webkit2gtk::WebView, world: Option<&str>, script: &str) {
 /// [`RendererLink`] of a WebKitGTK window: hops to the GTK thread through the event loop.
 pub(crate) struct WebKitLink {
     pub(crate) window: u32,
-    pub(crate) proxy: EventLoopProxy<Command>,
+    pub(crate) ops: async_channel::Sender<Command>,
     pub(crate) open: Arc<AtomicBool>,
 }
 
@@ -370,8 +354,8 @@ impl WebKitLink {
         if !self.open.load(Ordering::Acquire) {
             return Err(IpcError::WindowClosed(self.window));
         }
-        self.proxy
-            .send_event(command)
+        self.ops
+            .try_send(command)
             .map_err(|_| IpcError::WindowClosed(self.window))
     }
 }

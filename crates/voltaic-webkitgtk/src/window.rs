@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, PoisonError};
 
 use tao::dpi::LogicalSize;
-use tao::event_loop::{EventLoopProxy, EventLoopWindowTarget};
+use tao::event_loop::EventLoopWindowTarget;
 use tao::platform::unix::WindowExtUnix;
 use tao::window::WindowBuilder;
 use tokio::sync::oneshot;
@@ -41,7 +41,7 @@ static NEXT_WINDOW_ID: AtomicU32 = AtomicU32::new(1);
 pub struct BrowserWindow {
     id: u32,
     web_contents: WebContents,
-    proxy: EventLoopProxy<Command>,
+    ops: async_channel::Sender<Command>,
     open: Arc<AtomicBool>,
 }
 
@@ -117,10 +117,10 @@ impl BrowserWindow {
             .is_some_and(|context| context.is_sandbox_enabled());
 
         let open = Arc::new(AtomicBool::new(true));
-        let proxy = app.proxy.clone();
+        let ops = app.ops.clone();
         let link = Arc::new(WebKitLink {
             window: id,
-            proxy: proxy.clone(),
+            ops: ops.clone(),
             open: open.clone(),
         });
         let handle_open = open.clone();
@@ -199,7 +199,7 @@ impl BrowserWindow {
         let window = Self {
             id,
             web_contents,
-            proxy,
+            ops,
             open: handle_open,
         };
         app.open_windows
@@ -333,8 +333,8 @@ impl BrowserWindow {
         if !self.is_open() {
             return Err(Error::WindowClosed(self.id));
         }
-        self.proxy
-            .send_event(command)
+        self.ops
+            .try_send(command)
             .map_err(|_| Error::WindowClosed(self.id))
     }
 }
