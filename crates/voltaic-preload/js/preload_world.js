@@ -32,7 +32,21 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   const dateNow = Date.now;
 
   // Same rules as the main process's ChannelPattern: a name, or a prefix and '*'.
+  // Answers per direction and channel, as the grants never change for a document.
+  const grantCache = { send: new MapCtor(), invoke: new MapCtor(), receive: new MapCtor() };
   function granted(direction, channel) {
+    const cache = grantCache[direction];
+    let answer = cache.get(channel);
+    if (answer === undefined) {
+      answer = matchGrant(direction, channel);
+      if (cache.size < 10000) {
+        cache.set(channel, answer);
+      }
+    }
+    return answer;
+  }
+
+  function matchGrant(direction, channel) {
     const patterns = grants[direction];
     for (let i = 0; i < patterns.length; i++) {
       const pattern = patterns[i];
