@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::console::{ConsoleLevel, ConsoleMessage, ConsoleSource};
 use crate::handler::{Erased, ErasedHandler, HandlerFuture};
 use crate::policy::{Direction, WindowPolicy};
-use crate::protocol::{MainMessage, RendererMessage};
+use crate::protocol::{MainMessage, ProtocolError, RendererMessage};
 use crate::rate::RateLimiter;
 use crate::schema::{ChannelSchema, Part, Schemas};
 use crate::web_contents::validate_channel;
@@ -351,22 +351,36 @@ impl IpcMain {
     }
 
     async fn process(&self, sender: &WebContents, incoming: Incoming) {
-        let (frame, raw) = match incoming {
-            Incoming::Message { frame, raw } => (frame, raw),
+        let (frame, raw, envelope) = match incoming {
+            Incoming::Message {
+                frame,
+                raw,
+                envelope,
+            } => (frame, raw, envelope),
             Incoming::RateLimited { id } => {
                 let error = IpcError::RateLimited(self.registry.limits.messages_per_second);
                 return reject(sender, id, "<rate limited>", &error.to_string());
             }
         };
         let limit = self.registry.limits.max_message_bytes;
-        match RendererMessage::parse(&raw, limit) {
+        let parsed = RendererMessage::parse(&raw, limit).and_then(|message| match envelope {
+            // An invoke's own reply channel answers exactly the invoke it carried.
+            Some(outer) if !matches!(message, RendererMessage::Invoke { id, .. } if id == outer) => {
+                Err(ProtocolError::Malformed(
+                    "not the invoke its envelope announced".into(),
+                ))
+            }
+            _ => Ok(message),
+        });
+        match parsed {
             Err(error) => {
                 tracing::warn!(
                     window = sender.id(),
                     origin = frame.origin(),
                     "refused renderer message: {error}"
                 );
-                if let Some(id) = RendererMessage::salvage_invoke_id(&raw, limit) {
+                let id = envelope.or_else(|| RendererMessage::salvage_invoke_id(&raw, limit));
+                if let Some(id) = id {
                     reject(sender, id, "<malformed>", &error.to_string());
                 }
             }
@@ -571,11 +585,11 @@ enum Incoming {
     Message {
         frame: SenderFrame,
         raw: String,
+        /// The invoke id of a transport's reply channel, which must be answered.
+        envelope: Option<u64>,
     },
     /// An invoke refused by the rate limit, to be rejected in order with the rest.
-    RateLimited {
-        id: u64,
-    },
+    RateLimited { id: u64 },
 }
 
 /// Largest refused message whose invoke id is looked for, so that a flood costs a
@@ -605,6 +619,17 @@ impl Connection {
     /// Returns whether the message was queued: when it was not, an invoke in it gets
     /// no answer, and a transport with its own reply channel should settle it.
     pub fn dispatch(&self, frame: SenderFrame, raw: String) -> bool {
+        self.queue(frame, raw, None)
+    }
+
+    /// Like [`Connection::dispatch`], for an invoke that arrived with its own reply
+    /// channel under invoke id `id`: whatever the message turns out to be, invoke `id`
+    /// is answered (a message that is not that invoke is refused as malformed).
+    pub fn dispatch_invoke(&self, frame: SenderFrame, id: u64, raw: String) -> bool {
+        self.queue(frame, raw, Some(id))
+    }
+
+    fn queue(&self, frame: SenderFrame, raw: String, envelope: Option<u64>) -> bool {
         let window = self.web_contents.id();
         if raw.len() > self.limits.max_message_bytes {
             tracing::warn!(
@@ -619,7 +644,11 @@ impl Connection {
         let admitted = lock(&self.limiter).take(Instant::now());
         // The queue only closes when the runtime shuts down; nothing is left to answer then.
         let queued = match admitted {
-            Ok(()) => self.inbox.send(Incoming::Message { frame, raw }),
+            Ok(()) => self.inbox.send(Incoming::Message {
+                frame,
+                raw,
+                envelope,
+            }),
             Err(refused) => {
                 // One line for the first and then one per 10,000: a flood must not
                 // turn into a flood of log lines.
@@ -631,7 +660,7 @@ impl Connection {
                         self.limits.messages_per_second
                     );
                 }
-                match RendererMessage::salvage_invoke_id(&raw, SALVAGE_LIMIT) {
+                match envelope.or_else(|| RendererMessage::salvage_invoke_id(&raw, SALVAGE_LIMIT)) {
                     Some(id) => self.inbox.send(Incoming::RateLimited { id }),
                     None => return false,
                 }

@@ -28,6 +28,20 @@ impl PendingReply {
     }
 }
 
+impl PendingReply {
+    /// Rejects the page's promise with `message`.
+    pub(crate) fn refuse(self, message: &str) {
+        let text = CString::new(message).unwrap_or_default();
+        // SAFETY: as in `answer`.
+        unsafe {
+            webkit2gtk::ffi::webkit_script_message_reply_return_error_message(
+                self.reply,
+                text.as_ptr(),
+            );
+        }
+    }
+}
+
 impl Drop for PendingReply {
     fn drop(&mut self) {
         // SAFETY: releases the reference taken in `on_message`, exactly once.

@@ -265,7 +265,8 @@ fn register_invoke_handler(
             .filter(|v| v.is_string());
         let (Some(id), Some(text)) = (id, text) else {
             tracing::warn!("ignored an invoke that is not [id, text]");
-            return; // Dropping the reply rejects the page's promise.
+            pending.refuse("an invoke is posted as [id, text]");
+            return;
         };
         let id = id as u64;
         let mut waiting = replies.borrow_mut();
@@ -280,7 +281,7 @@ fn register_invoke_handler(
         };
         let frame = frames.current(&view);
         waiting.insert(id, pending);
-        if !connection.dispatch(frame, text.to_str().into()) {
+        if !connection.dispatch_invoke(frame, id, text.to_str().into()) {
             if let Some(pending) = waiting.remove(&id) {
                 pending.answer(&refusal(id, "the message was refused (size or rate limit)"));
             }

@@ -166,6 +166,34 @@ const ATTACKS: &[Attack] = &[
         ],
     },
     Attack {
+        name: "raw_invokes_on_the_reply_handler",
+        script: r#"
+            const good = (id) => JSON.stringify({ t: 'invoke', id, ch: 'safe:echo', args: ['raw'] });
+            const outcomes = [];
+            for (const message of [
+              'not an array', 42, null, [], ['1', good(1)], [-1, good(1)], [1.5, good(1)], [2 ** 60, good(1)],
+              [77, 5], [78, 'not json'], [79, JSON.stringify({ t: 'invoke', id: 79, ch: 'secret:wipe' })],
+              [76, good(75)], [77, good(77)],
+            ]) {
+              outcomes.push(await compromised.invoke(message));
+            }
+            // The same id twice at once: the second is refused, the first answered.
+            const twice = await Promise.all([compromised.invoke([80, good(80)]), compromised.invoke([80, good(80)])]);
+            return { outcomes, twice, works: await api.echo('still fine') };"#,
+        // The answers are JSON text inside the reported JSON, hence the escaped quotes.
+        expect: &[
+            "rejected Error: an invoke is posted as [id, text]",
+            "malformed message: expected ident",
+            "channel 'secret:wipe' is not allowed for this window",
+            "malformed message: not the invoke its envelope announced",
+            r#"answer {\"t\":\"resolve\",\"id\":77,\"value\":\"raw\"}"#,
+            r#"answer {\"t\":\"resolve\",\"id\":80,\"value\":\"raw\"}"#,
+            "too many pending invokes, or a duplicate id",
+            r#""works":"still fine""#,
+        ],
+        logs: &["ignored an invoke that is not [id, text]"],
+    },
+    Attack {
         name: "payload_of_100_mb_through_the_api",
         script: r#"
             const big = 'x'.repeat(100 * 1024 * 1024);
@@ -466,7 +494,10 @@ contextBridge.exposeInMainWorld('api', {
 // What taking over the renderer process would give an attacker: the raw transport,
 // with none of the preload's checks in front of it.
 const transport = window.webkit.messageHandlers.voltaic;
+const invokeTransport = window.webkit.messageHandlers['voltaic-invoke'];
 contextBridge.exposeInMainWorld('compromised', {
+  // The reply-capable invoke handler: settles with the main process's answer text.
+  invoke: (message) => invokeTransport.postMessage(message).then((answer) => 'answer ' + answer, (e) => 'rejected ' + e),
   post: (message) => { transport.postMessage(message); return true; },
   postBig: (head, size, tail) => { transport.postMessage(head + 'x'.repeat(size) + tail); return true; },
   flood: (message, count) => { for (let i = 0; i < count; i++) transport.postMessage(message); return count; },

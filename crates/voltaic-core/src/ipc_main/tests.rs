@@ -454,3 +454,31 @@ async fn deep_nesting_and_floods_are_refused_with_errors() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_enveloped_invoke_is_always_answered_under_its_envelope_id() {
+    let f = fixture();
+    f.ipc.handle("x", |_: IpcEvent| 1).unwrap();
+    let frame = || SenderFrame::from_url("file:///app/index.html");
+    assert!(f.conn.dispatch_invoke(frame(), 5, "not json".into()));
+    assert!(f
+        .conn
+        .dispatch_invoke(frame(), 6, r#"{"t":"invoke","id":7,"ch":"x"}"#.into()));
+    assert!(f
+        .conn
+        .dispatch_invoke(frame(), 8, r#"{"t":"send","ch":"x","args":[]}"#.into()));
+    assert!(f
+        .conn
+        .dispatch_invoke(frame(), 9, r#"{"t":"invoke","id":9,"ch":"x"}"#.into()));
+    let posted = f.posted(4).await;
+    let ids: Vec<u64> = posted.iter().filter_map(|m| m["id"].as_u64()).collect();
+    assert_eq!(ids, [5, 6, 8, 9]);
+    for refused in &posted[..3] {
+        assert_eq!(refused["t"], "reject");
+    }
+    assert_eq!(
+        posted[1]["error"],
+        "Error invoking remote method '<malformed>': malformed message: not the invoke its envelope announced"
+    );
+    assert_eq!(posted[3], json!({"t":"resolve","id":9,"value":1}));
+}
