@@ -1,8 +1,9 @@
 //! The main-process registry of handlers and listeners, and the per-window dispatcher.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Instant;
 
@@ -107,6 +108,7 @@ struct Registry {
     console_hooks: RwLock<Vec<ConsoleHook>>,
     next_listener: AtomicU64,
     schemas: Schemas,
+    inline: AtomicBool,
 }
 
 /// The main process's IPC registry (Electron's `ipcMain`). Cheap to clone; all clones
@@ -144,6 +146,7 @@ impl IpcMain {
                 console_hooks: RwLock::default(),
                 next_listener: AtomicU64::new(1),
                 schemas: Schemas::default(),
+                inline: AtomicBool::new(false),
             }),
         }
     }
@@ -151,6 +154,23 @@ impl IpcMain {
     /// The runtime handlers run on.
     pub fn runtime(&self) -> &Handle {
         &self.registry.runtime
+    }
+
+    /// Runs each renderer message's handling on the thread that receives it (the GTK
+    /// thread, for the WebKitGTK backend) instead of on the handler runtime: sync
+    /// handlers, and async ones up to their first await, run right there, as
+    /// Electron's `ipcMain` handlers run on its main thread. That saves two thread
+    /// hops per message (the bench's invoke latency and throughput), but a slow sync
+    /// handler then holds up every window: one that takes over 50 ms is logged.
+    /// Async handlers still go on on the runtime. Off by default; set it before
+    /// windows open.
+    pub fn set_inline_dispatch(&self, inline: bool) {
+        self.registry.inline.store(inline, Ordering::Relaxed);
+    }
+
+    /// Whether [`IpcMain::set_inline_dispatch`] is on.
+    pub fn inline_dispatch(&self) -> bool {
+        self.registry.inline.load(Ordering::Relaxed)
     }
 
     /// The limits applied to renderer messages.
@@ -343,6 +363,7 @@ impl IpcMain {
         });
         let limits = self.registry.limits;
         Connection {
+            ipc: self.clone(),
             web_contents,
             inbox,
             limits,
@@ -592,6 +613,9 @@ enum Incoming {
     RateLimited { id: u64 },
 }
 
+/// An inline handler that takes longer than this is logged.
+const INLINE_WARNING: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Largest refused message whose invoke id is looked for, so that a flood costs a
 /// small parse at most.
 const SALVAGE_LIMIT: usize = 4096;
@@ -599,6 +623,7 @@ const SALVAGE_LIMIT: usize = 4096;
 /// The transport's side of a connected renderer, from [`IpcMain::connect`]. Dropping
 /// it disconnects the renderer: messages already queued are still handled.
 pub struct Connection {
+    ipc: IpcMain,
     web_contents: WebContents,
     inbox: mpsc::UnboundedSender<Incoming>,
     limits: Limits,
@@ -642,9 +667,8 @@ impl Connection {
             return false;
         }
         let admitted = lock(&self.limiter).take(Instant::now());
-        // The queue only closes when the runtime shuts down; nothing is left to answer then.
         let queued = match admitted {
-            Ok(()) => self.inbox.send(Incoming::Message {
+            Ok(()) => self.handle(Incoming::Message {
                 frame,
                 raw,
                 envelope,
@@ -661,12 +685,47 @@ impl Connection {
                     );
                 }
                 match envelope.or_else(|| RendererMessage::salvage_invoke_id(&raw, SALVAGE_LIMIT)) {
-                    Some(id) => self.inbox.send(Incoming::RateLimited { id }),
+                    Some(id) => self.handle(Incoming::RateLimited { id }),
                     None => return false,
                 }
             }
         };
-        queued.is_ok()
+        queued
+    }
+
+    /// Hands a message to the window's ordered task, or handles it right here when
+    /// inline dispatch is on. Returns false only when the runtime has shut down.
+    fn handle(&self, incoming: Incoming) -> bool {
+        if !self.ipc.inline_dispatch() {
+            // The queue only closes when the runtime shuts down; nothing is left to
+            // answer then.
+            return self.inbox.send(incoming).is_ok();
+        }
+        let ipc = self.ipc.clone();
+        let sender = self.web_contents.clone();
+        let mut work = Box::pin(async move { ipc.process(&sender, incoming).await });
+        let _runtime = self.ipc.registry.runtime.enter();
+        let started = Instant::now();
+        // Handling completes in one poll (handlers still pending after their first
+        // poll are spawned by `run`); should that ever change, the rest goes on on
+        // the runtime rather than being lost.
+        let waker = futures_util::task::noop_waker();
+        let pending = work
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(&waker))
+            .is_pending();
+        if pending {
+            self.ipc.registry.runtime.spawn(work);
+        }
+        let held = started.elapsed();
+        if held > INLINE_WARNING {
+            tracing::warn!(
+                window = self.web_contents.id(),
+                "a handler held the main thread for {} ms: make it async, or move its work off the thread",
+                held.as_millis()
+            );
+        }
+        true
     }
 }
 

@@ -74,6 +74,10 @@ fn main() {
             setup: ordered_answers,
         },
         Scenario {
+            name: "inline_dispatch_runs_handlers_on_the_main_thread",
+            setup: inline_dispatch,
+        },
+        Scenario {
             name: "render_process_gone_then_reload",
             setup: render_process_gone,
         },
@@ -1189,6 +1193,38 @@ window.addEventListener('DOMContentLoaded', async () => {
                 { "answer": 300, "seen": 300, "inOrder": true },
                 { "answer": 300, "seen": 300, "inOrder": true },
             ])
+        );
+        Ok(())
+    }))
+}
+
+/// With inline dispatch, a handler's synchronous part runs on the GTK (main) thread,
+/// and what an async handler does after its first await on the handler runtime.
+fn inline_dispatch(h: &Harness) -> Result<Driver, String> {
+    let ipc = h.app().ipc_main();
+    ipc.set_inline_dispatch(true);
+    let thread = || std::thread::current().name().unwrap_or("?").to_owned();
+    ipc.handle("sync", move |_: IpcEvent| thread())
+        .map_err(err)?;
+    ipc.handle("async", move |_: IpcEvent| async move {
+        let first = thread();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        vec![first, thread()]
+    })
+    .map_err(err)?;
+    let preload = with_report(
+        r#"const { ipcRenderer } = require('electron');
+window.addEventListener('DOMContentLoaded', async () => {
+  report('threads', { sync: await ipcRenderer.invoke('sync'), async: await ipcRenderer.invoke('async') });
+});
+"#,
+    );
+    h.window("inline", Some(&preload), &page(""))?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        ensure_eq!(
+            probe.result("threads").await?,
+            json!({ "sync": "main", "async": ["main", "voltaic-ipc"] })
         );
         Ok(())
     }))

@@ -482,3 +482,37 @@ async fn an_enveloped_invoke_is_always_answered_under_its_envelope_id() {
     );
     assert_eq!(posted[3], json!({"t":"resolve","id":9,"value":1}));
 }
+
+#[tokio::test]
+async fn inline_dispatch_runs_the_sync_part_on_the_receiving_thread() {
+    let f = fixture();
+    f.ipc.set_inline_dispatch(true);
+    let here = std::thread::current().id();
+    let ran_on = Arc::new(Mutex::new(None));
+    let record = ran_on.clone();
+    f.ipc
+        .handle("where", move |_: IpcEvent| {
+            *record.lock().unwrap() = Some(std::thread::current().id());
+            "here"
+        })
+        .unwrap();
+    f.ipc
+        .handle("later", |_: IpcEvent| async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            "later"
+        })
+        .unwrap();
+    f.send(r#"{"t":"invoke","id":1,"ch":"later"}"#);
+    f.send(r#"{"t":"invoke","id":2,"ch":"where"}"#);
+    // The sync handler has run and answered before dispatch returned.
+    assert_eq!(*ran_on.lock().unwrap(), Some(here));
+    assert_eq!(
+        serde_json::from_str::<Value>(&f.link.posted.lock().unwrap()[0]).unwrap(),
+        json!({"t":"resolve","id":2,"value":"here"})
+    );
+    // The async one went on on the runtime and answers later.
+    assert_eq!(
+        f.posted(2).await[1],
+        json!({"t":"resolve","id":1,"value":"later"})
+    );
+}
