@@ -913,6 +913,50 @@ fn hooks_allow(h: &Harness) -> Result<Driver, String> {
     }))
 }
 
+/// Default-deny: a window given no grants can use no channel at all, in any
+/// direction, however its preload tries.
+fn no_grants(h: &Harness) -> Result<Driver, String> {
+    register(h, Arc::default())?;
+    let preload = h.file("hostile-preload.js", HOSTILE_PRELOAD)?;
+    h.file(
+        "nogrants.js",
+        &format!(
+            "{ATTACK_PRELUDE}window.addEventListener('DOMContentLoaded', async () => {{\n\
+               report('nogrants', [\n\
+                 await errorOf(() => api.echo('x')),\n\
+                 await errorOf(() => api.greet('x')),\n\
+                 await errorOf(() => api.invoke('safe:pong', 1)),\n\
+               ]);\n\
+             }});\n"
+        ),
+    )?;
+    let page = h.file(
+        "nogrants.html",
+        "<!DOCTYPE html><html><head><script src=\"nogrants.js\"></script></head></html>",
+    )?;
+    let window = open_window(h, "no grants", Some(preload), ChannelGrants::new())?;
+    window.load_file(page).map_err(err)?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        ensure_eq!(
+            probe.result("nogrants").await?,
+            json!([
+                "channel 'safe:echo' is not allowed for this window",
+                "channel 'safe:greet' is not allowed for this window",
+                "channel 'safe:pong' is not allowed for this window",
+            ])
+        );
+        let push = window.web_contents().send("safe:news", ("x",));
+        ensure!(
+            matches!(push, Err(IpcError::ChannelNotAllowed { .. })),
+            "main → renderer without a grant: {push:?}"
+        );
+        probe.ensure_none("any handler", |l| {
+            l.starts_with("echo:") || l.starts_with("greet:") || l.starts_with("pong:")
+        })
+    }))
+}
+
 /// Serves `html` to every request on a loopback port for 20 seconds; returns the
 /// origin, `http://127.0.0.1:<port>`.
 fn serve_once(html: &'static str) -> Result<String, String> {
@@ -1078,6 +1122,10 @@ fn main() {
         Scenario {
             name: "handlers_can_allow_what_is_denied_by_default",
             setup: hooks_allow,
+        },
+        Scenario {
+            name: "a_window_without_grants_can_use_no_channel",
+            setup: no_grants,
         },
     ]);
     voltaic_e2e::main(&scenarios);
