@@ -269,20 +269,23 @@ fn register_invoke_handler(
             return;
         };
         let id = id as u64;
-        let mut waiting = replies.borrow_mut();
-        if waiting.contains_key(&id) || waiting.len() >= MAX_PENDING_INVOKES {
-            drop(waiting);
-            pending.answer(&refusal(id, "too many pending invokes, or a duplicate id"));
-            return;
+        {
+            let mut waiting = replies.borrow_mut();
+            if waiting.contains_key(&id) || waiting.len() >= MAX_PENDING_INVOKES {
+                drop(waiting);
+                pending.answer(&refusal(id, "too many pending invokes, or a duplicate id"));
+                return;
+            }
+            waiting.insert(id, pending);
         }
-        let inbox = inbox.borrow();
-        let Some(connection) = inbox.as_ref() else {
-            return;
-        };
-        let frame = frames.current(&view);
-        waiting.insert(id, pending);
-        if !connection.dispatch_invoke(frame, id, text.to_str().into()) {
-            if let Some(pending) = waiting.remove(&id) {
+        // No borrow of `replies` is held while the message is handled: with inline
+        // dispatch, handlers run right here.
+        let dispatched = inbox.borrow().as_ref().is_some_and(|connection| {
+            connection.dispatch_invoke(frames.current(&view), id, text.to_str().into())
+        });
+        if !dispatched {
+            let refused = replies.borrow_mut().remove(&id);
+            if let Some(pending) = refused {
                 pending.answer(&refusal(id, "the message was refused (size or rate limit)"));
             }
         }
