@@ -266,6 +266,10 @@ fn run_child(scenarios: &[Scenario], name: &'static str) {
             std::process::exit(2);
         }
     };
+    // The whole suite can run with handlers on the GTK thread as well.
+    if std::env::var("VOLTAIC_E2E_INLINE").is_ok_and(|v| v == "1") {
+        app.ipc_main().set_inline_dispatch(true);
+    }
     let recorder = probe.clone();
     app.ipc_main().on_console_message(move |m| {
         let source = match m.source {

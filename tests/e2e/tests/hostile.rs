@@ -177,8 +177,10 @@ const ATTACKS: &[Attack] = &[
             ]) {
               outcomes.push(await compromised.invoke(message));
             }
-            // The same id twice at once: the second is refused, the first answered.
-            const twice = await Promise.all([compromised.invoke([80, good(80)]), compromised.invoke([80, good(80)])]);
+            // The same id twice while the first is still being handled: the second is
+            // refused, the first answered.
+            const slow = JSON.stringify({ t: 'invoke', id: 80, ch: 'safe:slow', args: [] });
+            const twice = await Promise.all([compromised.invoke([80, slow]), compromised.invoke([80, slow])]);
             return { outcomes, twice, works: await api.echo('still fine') };"#,
         // The answers are JSON text inside the reported JSON, hence the escaped quotes.
         expect: &[
@@ -187,7 +189,7 @@ const ATTACKS: &[Attack] = &[
             "channel 'secret:wipe' is not allowed for this window",
             "malformed message: not the invoke its envelope announced",
             r#"answer {\"t\":\"resolve\",\"id\":77,\"value\":\"raw\"}"#,
-            r#"answer {\"t\":\"resolve\",\"id\":80,\"value\":\"raw\"}"#,
+            r#"answer {\"t\":\"resolve\",\"id\":80,\"value\":\"slow\"}"#,
             "too many pending invokes, or a duplicate id",
             r#""works":"still fine""#,
         ],
@@ -571,6 +573,11 @@ fn register(h: &Harness, count: Arc<AtomicUsize>) -> Result<(), String> {
         let text = value.to_string();
         record.record(format!("echo:{}", &text[..text.len().min(200)]));
         value
+    })
+    .map_err(err)?;
+    ipc.handle("safe:slow", |_: IpcEvent| async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        "slow"
     })
     .map_err(err)?;
     let record = probe.clone();
