@@ -114,7 +114,8 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
 
   // Posts an invoke; its answer settles the pending entry through receive().
   function postInvokeMessage(message) {
-    const answered = apply(postInvoke, invokeTransport, [[message.id, serialize(message)]]);
+    // "<id> <json>": one string, so the main process reads one value per invoke.
+    const answered = apply(postInvoke, invokeTransport, [message.id + ' ' + serialize(message)]);
     apply(promiseThen, answered, [
       (text) => receive(parse(text)),
       (error) => receive({ t: 'reject', id: message.id, error: 'IPC transport failed: ' + String(error && error.message) }),

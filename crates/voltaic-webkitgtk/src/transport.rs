@@ -255,20 +255,21 @@ fn register_invoke_handler(
         let Some(view) = weak_view.upgrade() else {
             return;
         };
-        let id = value
-            .object_get_property_at_index(0)
-            .filter(|v| v.is_number())
-            .map(|v| v.to_double())
-            .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= 9_007_199_254_740_991.0);
-        let text = value
-            .object_get_property_at_index(1)
-            .filter(|v| v.is_string());
-        let (Some(id), Some(text)) = (id, text) else {
-            tracing::warn!("ignored an invoke that is not [id, text]");
-            pending.refuse("an invoke is posted as [id, text]");
+        // "<id> <json>", the id in decimal digits.
+        let mut json: String = if value.is_string() {
+            value.to_str().into()
+        } else {
+            String::new()
+        };
+        let id = json.split_once(' ').and_then(|(id, _)| {
+            let digits = !id.is_empty() && id.len() <= 16 && id.bytes().all(|b| b.is_ascii_digit());
+            digits.then(|| id.parse::<u64>().ok()).flatten()
+        });
+        let Some(id) = id else {
+            tracing::warn!("ignored an invoke that is not its id, a space and its JSON");
+            pending.refuse("an invoke is posted as its id, a space and its JSON");
             return;
         };
-        let id = id as u64;
         {
             let mut waiting = replies.borrow_mut();
             if waiting.contains_key(&id) || waiting.len() >= MAX_PENDING_INVOKES {
@@ -278,11 +279,15 @@ fn register_invoke_handler(
             }
             waiting.insert(id, pending);
         }
+        // Drop the "<id> " prefix in place: the text can be megabytes.
+        let prefix = json.find(' ').map_or(0, |at| at + 1);
+        json.drain(..prefix);
         // No borrow of `replies` is held while the message is handled: with inline
         // dispatch, handlers run right here.
-        let dispatched = inbox.borrow().as_ref().is_some_and(|connection| {
-            connection.dispatch_invoke(frames.current(&view), id, text.to_str().into())
-        });
+        let dispatched = inbox
+            .borrow()
+            .as_ref()
+            .is_some_and(|connection| connection.dispatch_invoke(frames.current(&view), id, json));
         if !dispatched {
             let refused = replies.borrow_mut().remove(&id);
             if let Some(pending) = refused {

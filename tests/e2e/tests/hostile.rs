@@ -171,20 +171,21 @@ const ATTACKS: &[Attack] = &[
             const good = (id) => JSON.stringify({ t: 'invoke', id, ch: 'safe:echo', args: ['raw'] });
             const outcomes = [];
             for (const message of [
-              'not an array', 42, null, [], ['1', good(1)], [-1, good(1)], [1.5, good(1)], [2 ** 60, good(1)],
-              [77, 5], [78, 'not json'], [79, JSON.stringify({ t: 'invoke', id: 79, ch: 'secret:wipe' })],
-              [76, good(75)], [77, good(77)],
+              ['77', good(77)], 42, null, [], 'x ' + good(1), '-1 ' + good(1), '1.5 ' + good(1),
+              '99999999999999999 ' + good(1), '1' + good(1), '',
+              '78 not json', '79 ' + JSON.stringify({ t: 'invoke', id: 79, ch: 'secret:wipe' }),
+              '76 ' + good(75), '77 ' + good(77),
             ]) {
               outcomes.push(await compromised.invoke(message));
             }
             // The same id twice while the first is still being handled: the second is
             // refused, the first answered.
             const slow = JSON.stringify({ t: 'invoke', id: 80, ch: 'safe:slow', args: [] });
-            const twice = await Promise.all([compromised.invoke([80, slow]), compromised.invoke([80, slow])]);
+            const twice = await Promise.all([compromised.invoke('80 ' + slow), compromised.invoke('80 ' + slow)]);
             return { outcomes, twice, works: await api.echo('still fine') };"#,
         // The answers are JSON text inside the reported JSON, hence the escaped quotes.
         expect: &[
-            "rejected Error: an invoke is posted as [id, text]",
+            "rejected Error: an invoke is posted as its id, a space and its JSON",
             "malformed message: expected ident",
             "channel 'secret:wipe' is not allowed for this window",
             "malformed message: not the invoke its envelope announced",
@@ -193,7 +194,7 @@ const ATTACKS: &[Attack] = &[
             "too many pending invokes, or a duplicate id",
             r#""works":"still fine""#,
         ],
-        logs: &["ignored an invoke that is not [id, text]"],
+        logs: &["ignored an invoke that is not its id, a space and its JSON"],
     },
     Attack {
         name: "payload_of_100_mb_through_the_api",
