@@ -17,7 +17,9 @@ use voltaic_core::{
     AllowedOrigins, ChannelPattern, Direction, SenderFrame, WebContents, WindowPolicy,
 };
 use webkit2gtk::glib::prelude::*;
-use webkit2gtk::{PermissionRequestExt, UserMediaPermissionRequestExt, WebContextExt, WebViewExt};
+use webkit2gtk::{
+    PermissionRequestExt, SettingsExt, UserMediaPermissionRequestExt, WebContextExt, WebViewExt,
+};
 use wry::WebViewBuilderExtUnix;
 use wry::WebViewExtUnix;
 
@@ -112,6 +114,12 @@ impl BrowserWindow {
             .map_err(|e| Error::WebView(e.to_string()))?;
         let view = webview.webview();
         decide_permissions(&view, id, app.hooks.clone());
+        // As in Electron, `window.open` from script reaches the app's window-open
+        // policy (deny unless the handler allows) instead of WebKit's popup
+        // blocker silently dropping the calls made without a user gesture.
+        if let Some(settings) = WebViewExt::settings(&view) {
+            settings.set_javascript_can_open_windows_automatically(true);
+        }
         let process_sandboxed = view
             .context()
             .is_some_and(|context| context.is_sandbox_enabled());

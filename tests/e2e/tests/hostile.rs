@@ -394,10 +394,8 @@ const ATTACKS: &[Attack] = &[
             const blank = window.open('about:blank');
             await sleep(300);
             return { remote: remote === null, local: local === null, blank: blank === null };"#,
-        // WebKit blocks popups without a user gesture before asking the app; the
-        // window-open policy behind it is covered by the report and the README.
         expect: &[r#""remote":true"#, r#""local":true"#, r#""blank":true"#],
-        logs: &[],
+        logs: &["window.open denied"],
     },
     Attack {
         name: "navigation_to_a_remote_origin_is_denied",
@@ -877,6 +875,19 @@ fn hooks_allow(h: &Harness) -> Result<Driver, String> {
         "<!DOCTYPE html><script>console.log('RESULT arrived ' + JSON.stringify(location.origin))</script>",
     )?;
     let probe = h.probe();
+    let popups = origin.clone();
+    app.set_window_open_handler(move |request| {
+        probe.record(format!("open:{}:{}", request.window, request.url));
+        if request.url.starts_with(&popups) {
+            voltaic::WindowOpenAction::Allow(Box::new(BrowserWindowOptions {
+                title: "popup".into(),
+                ..Default::default()
+            }))
+        } else {
+            voltaic::WindowOpenAction::Deny
+        }
+    });
+    let probe = h.probe();
     let allowed = origin.clone();
     app.set_navigation_handler(move |request| {
         probe.record(format!("navigate:{}", request.url));
@@ -891,6 +902,8 @@ fn hooks_allow(h: &Harness) -> Result<Driver, String> {
                  setTimeout(() => resolve('no answer'), 3000);\n\
                }});\n\
                report('geolocation', geolocation);\n\
+               window.open('{origin}/popup.html');\n\
+               window.open('https://example.invalid/');\n\
                location.href = '{origin}/elsewhere.html';\n\
              }});\n"
         ),
@@ -913,7 +926,25 @@ fn hooks_allow(h: &Harness) -> Result<Driver, String> {
         probe
             .expect(&format!("permission:{id}:Geolocation"))
             .await?;
-        ensure_eq!(probe.result("arrived").await?, json!(origin));
+        // The popup the handler allowed: a window of its own, which loaded the URL.
+        let popup = probe
+            .wait_for("the popup's page", |l| {
+                l.contains("RESULT arrived") && !l.starts_with(&format!("console:{id}:"))
+            })
+            .await?;
+        ensure!(popup.ends_with(&format!("\"{origin}\"")), "popup: {popup}");
+        probe
+            .expect(&format!("open:{id}:{origin}/popup.html"))
+            .await?;
+        probe
+            .expect(&format!("open:{id}:https://example.invalid/"))
+            .await?;
+        // The navigation the other handler allowed.
+        probe
+            .wait_for("the page after its navigation", |l| {
+                l.starts_with(&format!("console:{id}:")) && l.contains("RESULT arrived")
+            })
+            .await?;
         probe
             .expect(&format!("navigate:{origin}/elsewhere.html"))
             .await?;
