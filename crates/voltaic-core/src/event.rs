@@ -1,6 +1,22 @@
+use std::sync::{Arc, Mutex, PoisonError};
+
 use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::oneshot;
 
 use crate::{IpcError, SenderFrame, WebContents};
+
+/// Where a `sendSync` listener puts its answer; the renderer waits until one is set
+/// or every listener has let go of the event.
+#[derive(Debug)]
+pub(crate) struct ReturnSlot(Mutex<Option<oneshot::Sender<Value>>>);
+
+impl ReturnSlot {
+    pub(crate) fn new() -> (Arc<Self>, oneshot::Receiver<Value>) {
+        let (tx, rx) = oneshot::channel();
+        (Arc::new(Self(Mutex::new(Some(tx)))), rx)
+    }
+}
 
 /// What a handler learns about a message besides its arguments (Electron's
 /// `IpcMainEvent` / `IpcMainInvokeEvent`). Sender and frame come from the transport,
@@ -10,6 +26,7 @@ pub struct IpcEvent {
     channel: String,
     sender: WebContents,
     frame: SenderFrame,
+    return_slot: Option<Arc<ReturnSlot>>,
 }
 
 impl IpcEvent {
@@ -19,7 +36,13 @@ impl IpcEvent {
             channel,
             sender,
             frame,
+            return_slot: None,
         }
+    }
+
+    pub(crate) fn with_return_slot(mut self, slot: Arc<ReturnSlot>) -> Self {
+        self.return_slot = Some(slot);
+        self
     }
 
     /// The channel the message arrived on.
@@ -41,5 +64,33 @@ impl IpcEvent {
     /// [`WebContents::send`].
     pub fn reply(&self, channel: &str, args: impl Serialize) -> Result<(), IpcError> {
         self.sender.send(channel, args)
+    }
+
+    /// Answers an `ipcRenderer.sendSync` (Electron's `event.returnValue = value`).
+    /// The renderer is blocked until a listener sets it, now or later; the first value
+    /// set wins. Fails for messages sent with `send`, which nobody waits on.
+    ///
+    /// ```
+    /// # fn demo(ipc_main: &voltaic_core::IpcMain) {
+    /// use voltaic_core::IpcEvent;
+    ///
+    /// ipc_main.on("sync-add", |event: IpcEvent, a: i64, b: i64| {
+    ///     let _ = event.set_return_value(a + b);
+    /// });
+    /// # }
+    /// ```
+    pub fn set_return_value(&self, value: impl Serialize) -> Result<(), IpcError> {
+        let slot = self.return_slot.as_ref().ok_or_else(|| {
+            IpcError::Handler(format!(
+                "'{}' was sent with send, not sendSync: nothing waits for a return value",
+                self.channel
+            ))
+        })?;
+        let value = serde_json::to_value(value).map_err(|e| IpcError::Serialize(e.to_string()))?;
+        if let Some(tx) = slot.0.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            // The renderer may have given up (window closed); nothing else to do then.
+            let _ = tx.send(value);
+        }
+        Ok(())
     }
 }

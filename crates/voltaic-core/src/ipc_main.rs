@@ -19,6 +19,7 @@ use crate::protocol::{MainMessage, ProtocolError, RendererMessage};
 use crate::rate::RateLimiter;
 use crate::schema::{ChannelSchema, Part, Schemas};
 use crate::web_contents::validate_channel;
+use crate::event::ReturnSlot;
 use crate::{Handler, IpcError, IpcEvent, RendererLink, SenderFrame, WebContents};
 
 /// Bounds applied to everything a renderer sends. The preload runtime applies the
@@ -372,12 +373,13 @@ impl IpcMain {
     }
 
     async fn process(&self, sender: &WebContents, incoming: Incoming) {
-        let (frame, raw, envelope) = match incoming {
+        let (frame, raw, envelope, respond) = match incoming {
             Incoming::Message {
                 frame,
                 raw,
                 envelope,
-            } => (frame, raw, envelope),
+                respond,
+            } => (frame, raw, envelope, respond),
             Incoming::RateLimited { id } => {
                 let error = IpcError::RateLimited(self.registry.limits.messages_per_second);
                 return reject(sender, id, "<rate limited>", &error.to_string());
@@ -393,6 +395,9 @@ impl IpcMain {
             }
             _ => Ok(message),
         });
+        if let Some(respond) = respond {
+            return self.process_sync(sender, frame, parsed, respond).await;
+        }
         match parsed {
             Err(error) => {
                 tracing::warn!(
@@ -405,9 +410,13 @@ impl IpcMain {
                     reject(sender, id, "<malformed>", &error.to_string());
                 }
             }
+            Ok(RendererMessage::SendSync { ch, .. }) => {
+                let error = "sendSync arrived without its synchronous channel";
+                tracing::warn!(window = sender.id(), "refused renderer message on '{ch}': {error}");
+            }
             Ok(RendererMessage::Send { ch, args }) => {
                 match self.admit(sender, &frame, Direction::Send, &ch, args) {
-                    Ok(args) => self.emit(sender, frame, ch, args).await,
+                    Ok(args) => self.emit(sender, frame, ch, args, None).await,
                     Err(error) => refused(sender, &frame, &ch, &error),
                 }
             }
@@ -425,6 +434,62 @@ impl IpcMain {
                 source,
                 text,
             }) => self.console(sender.id(), level, source, text),
+        }
+    }
+
+    /// A message from a transport's synchronous channel: only `sendSync` travels
+    /// there, and whatever happens, the waiting renderer gets an answer.
+    async fn process_sync(
+        &self,
+        sender: &WebContents,
+        frame: SenderFrame,
+        parsed: Result<RendererMessage, ProtocolError>,
+        respond: SyncResponder,
+    ) {
+        match parsed {
+            Ok(RendererMessage::SendSync { ch, args }) => {
+                match self.admit(sender, &frame, Direction::Send, &ch, args) {
+                    Ok(args) => {
+                        let (slot, answer) = ReturnSlot::new();
+                        if self.listener_count(&ch) == 0 {
+                            return respond(Err(format!("No listener for '{ch}'")));
+                        }
+                        self.emit(sender, frame, ch.clone(), args, Some(slot)).await;
+                        // Answered when a listener sets the value, or refused once every
+                        // listener has let go of its event without setting one.
+                        self.registry.runtime.spawn(async move {
+                            let outcome = match tokio::time::timeout(SEND_SYNC_TIMEOUT, answer).await {
+                                Ok(Ok(value)) => Ok(value),
+                                Ok(Err(_)) => Err(format!(
+                                    "no listener of '{ch}' set event.return_value"
+                                )),
+                                Err(_) => Err(format!(
+                                    "no listener of '{ch}' set event.return_value within {} s",
+                                    SEND_SYNC_TIMEOUT.as_secs()
+                                )),
+                            };
+                            respond(outcome);
+                        });
+                    }
+                    Err(error) => {
+                        refused(sender, &frame, &ch, &error);
+                        respond(Err(error.to_string()));
+                    }
+                }
+            }
+            Ok(_) => {
+                let error = "only sendSync travels on the synchronous channel";
+                tracing::warn!(window = sender.id(), "refused renderer message: {error}");
+                respond(Err(error.to_owned()));
+            }
+            Err(error) => {
+                tracing::warn!(
+                    window = sender.id(),
+                    origin = frame.origin(),
+                    "refused renderer message: {error}"
+                );
+                respond(Err(error.to_string()));
+            }
         }
     }
 
@@ -453,7 +518,14 @@ impl IpcMain {
         Ok(args)
     }
 
-    async fn emit(&self, sender: &WebContents, frame: SenderFrame, ch: String, args: Vec<Value>) {
+    async fn emit(
+        &self,
+        sender: &WebContents,
+        frame: SenderFrame,
+        ch: String,
+        args: Vec<Value>,
+        slot: Option<Arc<ReturnSlot>>,
+    ) {
         let listeners: Vec<Arc<dyn ErasedHandler>> = {
             let mut registry = lock(&self.registry.listeners);
             let Some(list) = registry.get_mut(&ch) else {
@@ -468,7 +540,10 @@ impl IpcMain {
             handlers
         };
         for listener in listeners {
-            let event = IpcEvent::new(ch.clone(), sender.clone(), frame.clone());
+            let mut event = IpcEvent::new(ch.clone(), sender.clone(), frame.clone());
+            if let Some(slot) = &slot {
+                event = event.with_return_slot(slot.clone());
+            }
             let channel = ch.clone();
             let window = sender.id();
             self.run(&*listener, event, args.clone(), move |outcome| {
@@ -608,10 +683,19 @@ enum Incoming {
         raw: String,
         /// The invoke id of a transport's reply channel, which must be answered.
         envelope: Option<u64>,
+        /// How to answer a `sendSync` waiting on a transport's synchronous channel.
+        respond: Option<SyncResponder>,
     },
     /// An invoke refused by the rate limit, to be rejected in order with the rest.
     RateLimited { id: u64 },
 }
+
+/// Answers a renderer blocked in `ipcRenderer.sendSync`: the return value, or why
+/// there is none.
+pub type SyncResponder = Box<dyn FnOnce(Result<Value, String>) + Send>;
+
+/// How long a `sendSync` waits for a listener to set the return value.
+const SEND_SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// An inline handler that takes longer than this is logged.
 const INLINE_WARNING: std::time::Duration = std::time::Duration::from_millis(50);
@@ -647,6 +731,37 @@ impl Connection {
         self.queue(frame, raw, None)
     }
 
+    /// Takes a `sendSync` message from a transport's synchronous channel (the
+    /// renderer is blocked until `respond` is called). `respond` is always called:
+    /// with the first value a listener sets, or with why there is none.
+    pub fn dispatch_sync(&self, frame: SenderFrame, raw: String, respond: SyncResponder) {
+        if raw.len() > self.limits.max_message_bytes {
+            return respond(Err(format!(
+                "IPC message of {} bytes exceeds the limit of {} bytes",
+                raw.len(),
+                self.limits.max_message_bytes
+            )));
+        }
+        if lock(&self.limiter).take(Instant::now()).is_err() {
+            return respond(Err(
+                IpcError::RateLimited(self.limits.messages_per_second).to_string()
+            ));
+        }
+        let incoming = Incoming::Message {
+            frame,
+            raw,
+            envelope: None,
+            respond: Some(respond),
+        };
+        if let Err(Incoming::Message {
+            respond: Some(respond),
+            ..
+        }) = self.inbox_or_inline(incoming)
+        {
+            respond(Err("the app is shutting down".into()));
+        }
+    }
+
     /// Like [`Connection::dispatch`], for an invoke that arrived with its own reply
     /// channel under invoke id `id`: whatever the message turns out to be, invoke `id`
     /// is answered (a message that is not that invoke is refused as malformed).
@@ -672,6 +787,7 @@ impl Connection {
                 frame,
                 raw,
                 envelope,
+                respond: None,
             }),
             Err(refused) => {
                 // One line for the first and then one per 10,000: a flood must not
@@ -696,10 +812,14 @@ impl Connection {
     /// Hands a message to the window's ordered task, or handles it right here when
     /// inline dispatch is on. Returns false only when the runtime has shut down.
     fn handle(&self, incoming: Incoming) -> bool {
+        self.inbox_or_inline(incoming).is_ok()
+    }
+
+    /// Queues the message, or handles it inline; gives it back when the queue has
+    /// closed (the runtime is shutting down).
+    fn inbox_or_inline(&self, incoming: Incoming) -> Result<(), Incoming> {
         if !self.ipc.inline_dispatch() {
-            // The queue only closes when the runtime shuts down; nothing is left to
-            // answer then.
-            return self.inbox.send(incoming).is_ok();
+            return self.inbox.send(incoming).map_err(|error| error.0);
         }
         let ipc = self.ipc.clone();
         let sender = self.web_contents.clone();
@@ -725,7 +845,7 @@ impl Connection {
                 held.as_millis()
             );
         }
-        true
+        Ok(())
     }
 }
 

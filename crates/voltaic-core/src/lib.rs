@@ -51,7 +51,7 @@ pub use error::IpcError;
 pub use event::IpcEvent;
 pub use frame::SenderFrame;
 pub use handler::{Handler, IntoReply, Json};
-pub use ipc_main::{Connection, IpcMain, Limits, ListenerId};
+pub use ipc_main::{Connection, IpcMain, Limits, ListenerId, SyncResponder};
 pub use policy::{
     AllowedOrigins, ChannelGrants, ChannelPattern, Direction, WindowPolicy, APP_ORIGIN,
 };

@@ -33,6 +33,17 @@ pub enum RendererMessage {
         #[serde(default)]
         args: Vec<Value>,
     },
+    /// `ipcRenderer.sendSync(ch, ...args)`: like `send`, but the renderer waits for a
+    /// listener's `event.set_return_value`. Only accepted through a transport's
+    /// synchronous channel ([`crate::Connection::dispatch_sync`]).
+    #[serde(rename = "sendSync")]
+    SendSync {
+        /// Channel name.
+        ch: String,
+        /// Arguments, in order.
+        #[serde(default)]
+        args: Vec<Value>,
+    },
     /// A forwarded `console.*` call, an uncaught error, or a preload exception.
     Console {
         /// Severity.

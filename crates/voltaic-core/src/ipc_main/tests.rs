@@ -516,3 +516,69 @@ async fn inline_dispatch_runs_the_sync_part_on_the_receiving_thread() {
         json!({"t":"resolve","id":1,"value":"later"})
     );
 }
+
+#[tokio::test]
+async fn send_sync_answers_with_the_return_value_or_why_there_is_none() {
+    let f = fixture();
+    f.ipc.on("add", |e: IpcEvent, a: i64, b: i64| {
+        let _ = e.set_return_value(a + b);
+    });
+    f.ipc.on("later", |e: IpcEvent| async move {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let _ = e.set_return_value("later");
+    });
+    f.ipc.on("silent", |_: IpcEvent| {});
+    let plain_outcomes = Arc::new(Mutex::new(Vec::new()));
+    let record = plain_outcomes.clone();
+    f.ipc.on("plain", move |e: IpcEvent| {
+        record.lock().unwrap().push(e.set_return_value(1).is_ok());
+    });
+    let ask = |raw: &str| {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        f.conn.dispatch_sync(
+            SenderFrame::from_url("file:///app/index.html"),
+            raw.to_owned(),
+            Box::new(move |outcome| {
+                let _ = tx.send(outcome);
+            }),
+        );
+        rx
+    };
+    let wait = |rx: tokio::sync::oneshot::Receiver<Result<Value, String>>| async move {
+        tokio::time::timeout(Duration::from_secs(5), rx)
+            .await
+            .expect("an answer within 5 s")
+            .expect("the responder was called")
+    };
+    assert_eq!(
+        wait(ask(r#"{"t":"sendSync","ch":"add","args":[2,3]}"#)).await,
+        Ok(json!(5))
+    );
+    assert_eq!(
+        wait(ask(r#"{"t":"sendSync","ch":"later"}"#)).await,
+        Ok(json!("later"))
+    );
+    assert_eq!(
+        wait(ask(r#"{"t":"sendSync","ch":"silent"}"#)).await,
+        Err("no listener of 'silent' set event.return_value".into())
+    );
+    assert_eq!(
+        wait(ask(r#"{"t":"sendSync","ch":"nobody"}"#)).await,
+        Err("No listener for 'nobody'".into())
+    );
+    assert!(wait(ask(r#"{"t":"send","ch":"add","args":[1,2]}"#))
+        .await
+        .is_err_and(|e| e.contains("only sendSync")));
+    assert!(wait(ask("not json")).await.is_err());
+    // sendSync outside the synchronous channel is refused, not run.
+    f.send(r#"{"t":"sendSync","ch":"plain"}"#);
+    f.send(r#"{"t":"send","ch":"plain"}"#);
+    for _ in 0..100 {
+        if !plain_outcomes.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Only the plain send ran, and it has nobody waiting for a return value.
+    assert_eq!(*plain_outcomes.lock().unwrap(), [false]);
+}
