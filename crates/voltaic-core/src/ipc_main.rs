@@ -13,13 +13,13 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
 use crate::console::{ConsoleLevel, ConsoleMessage, ConsoleSource};
+use crate::event::ReturnSlot;
 use crate::handler::{Erased, ErasedHandler, HandlerFuture};
 use crate::policy::{Direction, WindowPolicy};
 use crate::protocol::{MainMessage, ProtocolError, RendererMessage};
 use crate::rate::RateLimiter;
 use crate::schema::{ChannelSchema, Part, Schemas};
 use crate::web_contents::validate_channel;
-use crate::event::ReturnSlot;
 use crate::{Handler, IpcError, IpcEvent, RendererLink, SenderFrame, WebContents};
 
 /// Bounds applied to everything a renderer sends. The preload runtime applies the
@@ -412,7 +412,10 @@ impl IpcMain {
             }
             Ok(RendererMessage::SendSync { ch, .. }) => {
                 let error = "sendSync arrived without its synchronous channel";
-                tracing::warn!(window = sender.id(), "refused renderer message on '{ch}': {error}");
+                tracing::warn!(
+                    window = sender.id(),
+                    "refused renderer message on '{ch}': {error}"
+                );
             }
             Ok(RendererMessage::Send { ch, args }) => {
                 match self.admit(sender, &frame, Direction::Send, &ch, args) {
@@ -458,16 +461,17 @@ impl IpcMain {
                         // Answered when a listener sets the value, or refused once every
                         // listener has let go of its event without setting one.
                         self.registry.runtime.spawn(async move {
-                            let outcome = match tokio::time::timeout(SEND_SYNC_TIMEOUT, answer).await {
-                                Ok(Ok(value)) => Ok(value),
-                                Ok(Err(_)) => Err(format!(
-                                    "no listener of '{ch}' set event.return_value"
-                                )),
-                                Err(_) => Err(format!(
-                                    "no listener of '{ch}' set event.return_value within {} s",
-                                    SEND_SYNC_TIMEOUT.as_secs()
-                                )),
-                            };
+                            let outcome =
+                                match tokio::time::timeout(SEND_SYNC_TIMEOUT, answer).await {
+                                    Ok(Ok(value)) => Ok(value),
+                                    Ok(Err(_)) => {
+                                        Err(format!("no listener of '{ch}' set event.return_value"))
+                                    }
+                                    Err(_) => Err(format!(
+                                        "no listener of '{ch}' set event.return_value within {} s",
+                                        SEND_SYNC_TIMEOUT.as_secs()
+                                    )),
+                                };
                             respond(outcome);
                         });
                     }

@@ -24,6 +24,10 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   const invokeTransport = window.webkit.messageHandlers[config.invokeHandler];
   const postInvoke = invokeTransport.postMessage;
   const parse = JSON.parse;
+  const XHRCtor = XMLHttpRequest;
+  const xhrOpen = XMLHttpRequest.prototype.open;
+  const xhrSetHeader = XMLHttpRequest.prototype.setRequestHeader;
+  const xhrSend = XMLHttpRequest.prototype.send;
   const promiseThen = PromiseCtor.prototype.then;
   const MAX_CHANNEL_LENGTH = 256;
   const READY = config.readyMessage;
@@ -212,6 +216,28 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   const ipcRenderer = {
     send(channel, ...args) {
       postMessage({ t: 'send', ch: channel, args: toWire('send', channel, args) });
+    },
+    // Discouraged, as in Electron: the renderer waits, synchronously, until a main
+    // process listener sets event.return_value.
+    sendSync(channel, ...args) {
+      const text = serialize({ t: 'sendSync', ch: channel, args: toWire('send', channel, args) });
+      const request = new XHRCtor();
+      try {
+        apply(xhrOpen, request, ['POST', config.syncUrl, false]);
+        apply(xhrSetHeader, request, ['X-Voltaic-Token', config.syncToken]);
+        apply(xhrSend, request, [text]);
+      } catch (error) {
+        throw new ErrorCtor('ipcRenderer.sendSync failed: ' + String(error && error.message) +
+          " (it works on the app's own pages, app://localhost)");
+      }
+      if (request.status !== 200) {
+        throw new ErrorCtor('ipcRenderer.sendSync was refused (HTTP ' + request.status + ')');
+      }
+      const answer = parse(request.responseText);
+      if (answer.err !== undefined) {
+        throw new ErrorCtor(answer.err);
+      }
+      return answer.ok;
     },
     invoke(channel, ...args) {
       return new PromiseCtor((resolve, reject) => {

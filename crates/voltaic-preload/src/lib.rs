@@ -32,6 +32,9 @@ pub const MESSAGE_HANDLER: &str = "voltaic";
 /// `postMessage` returns a promise that the main process settles with the answer.
 pub const INVOKE_HANDLER: &str = "voltaic-invoke";
 
+/// Where `ipcRenderer.sendSync` posts, synchronously, with the window's token.
+pub const SYNC_URL: &str = "app://localhost/__voltaic/send-sync";
+
 /// Global (in the preload's world only) through which the main process delivers messages.
 pub const RECEIVER: &str = "__voltaicReceive";
 
@@ -60,6 +63,9 @@ pub struct RuntimeConfig {
     pub grants: Grants,
     /// Channel schemas as `{channel: {"args": schema, "result": schema}}`.
     pub schemas: serde_json::Value,
+    /// The window's secret for `ipcRenderer.sendSync` requests, known only to the
+    /// preload's world.
+    pub sync_token: String,
 }
 
 /// The channel patterns a window was granted, for the runtime's early checks.
@@ -87,6 +93,8 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
         "burst": config.burst,
         "grants": config.grants,
         "schemas": config.schemas,
+        "syncToken": config.sync_token,
+        "syncUrl": SYNC_URL,
         "preloadName": config.preload_name,
         "readyMessage": READY_MESSAGE,
     });
@@ -142,6 +150,7 @@ mod tests {
                 receive: vec![],
             },
             schemas: json!({}),
+            sync_token: "0123".into(),
         }
     }
 

@@ -18,6 +18,7 @@ mod options;
 mod reply;
 mod sandbox;
 mod security;
+mod sync_channel;
 mod transport;
 mod window;
 

@@ -36,7 +36,7 @@ pub(crate) fn preload_world(context_isolation: bool) -> Option<&'static str> {
 }
 
 /// Where incoming messages go; emptied when the window closes.
-pub(crate) type Inbox = Rc<RefCell<Option<Connection>>>;
+pub(crate) type Inbox = Rc<RefCell<Option<Arc<Connection>>>>;
 
 /// Invokes waiting for their answer, by invoke id, each with WebKit's reply.
 pub(crate) type Replies = Rc<RefCell<HashMap<u64, PendingReply>>>;

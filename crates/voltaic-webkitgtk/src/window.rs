@@ -30,6 +30,7 @@ use crate::hooks::{
     RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
 };
 use crate::security::WindowFacts;
+use crate::sync_channel::{self, SyncChannel};
 use crate::transport::{self, Inbox, Outbox, RendererSetup, Replies, WebKitLink};
 use crate::{App, AppHandle, BrowserWindowOptions, Error};
 
@@ -70,6 +71,10 @@ impl BrowserWindow {
         let id = NEXT_WINDOW_ID.fetch_add(1, Ordering::Relaxed);
         let main_load = Rc::new(Cell::new(false));
         let content = Arc::new(AppContent::new(prefs.content_security_policy.clone()));
+        let sync =
+            Arc::new(SyncChannel::new().map_err(|e| {
+                Error::WebView(format!("no randomness for the sendSync token: {e}"))
+            })?);
         if !prefs.context_isolation {
             tracing::warn!(
                 window = id,
@@ -92,7 +97,7 @@ impl BrowserWindow {
         let container = native
             .default_vbox()
             .ok_or_else(|| Error::Window("the window has no GTK container".into()))?;
-        let serve = content.clone();
+        let (serve, sync_requests) = (content.clone(), sync.clone());
         let navigation = NavigationPolicy {
             window: id,
             main_load: main_load.clone(),
@@ -102,9 +107,16 @@ impl BrowserWindow {
         let opener = app.clone();
         let webview = wry::WebViewBuilder::new()
             .with_devtools(prefs.dev_tools)
-            .with_custom_protocol(app_scheme::SCHEME.into(), move |_, request| {
-                serve.respond(&request)
-            })
+            .with_asynchronous_custom_protocol(
+                app_scheme::SCHEME.into(),
+                move |_, request, responder| {
+                    if request.uri().path() == sync_channel::PATH {
+                        sync_requests.handle(request, responder);
+                    } else {
+                        responder.respond(serve.respond(&request));
+                    }
+                },
+            )
             .with_navigation_handler(move |url| navigation.allows(&url))
             .with_new_window_req_handler(move |url, _| {
                 window_open(&opener, id, url);
@@ -138,13 +150,15 @@ impl BrowserWindow {
         };
         let connection = app.ipc_main().connect(id, link, policy);
         let web_contents = connection.web_contents().clone();
+        let connection = Arc::new(connection);
+        sync.connect(&connection, &view);
         let inbox: Inbox = Rc::new(RefCell::new(Some(connection)));
         let (preload_name, preload_source) = match preload {
             Some((name, source)) => (name, Some(source)),
             None => ("(none)".to_owned(), None),
         };
         let setup = RendererSetup {
-            runtime: runtime_config(prefs, app.ipc_main(), preload_name),
+            runtime: runtime_config(prefs, app.ipc_main(), preload_name, sync.token()),
             preload: preload_source,
         };
         let outbox = Outbox::new(id, transport::preload_world(prefs.context_isolation), &view);
@@ -422,6 +436,7 @@ fn runtime_config(
     prefs: &crate::WebPreferences,
     ipc_main: &voltaic_core::IpcMain,
     preload_name: String,
+    sync_token: &str,
 ) -> voltaic_preload::RuntimeConfig {
     let limits = ipc_main.limits();
     let grant_list = |direction| {
@@ -445,6 +460,7 @@ fn runtime_config(
             receive: grant_list(Direction::Receive),
         },
         schemas: ipc_main.schemas_json(),
+        sync_token: sync_token.to_owned(),
     }
 }
 

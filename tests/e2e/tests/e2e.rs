@@ -78,6 +78,10 @@ fn main() {
             setup: inline_dispatch,
         },
         Scenario {
+            name: "send_sync_returns_what_a_listener_sets",
+            setup: send_sync,
+        },
+        Scenario {
             name: "render_process_gone_then_reload",
             setup: render_process_gone,
         },
@@ -1227,5 +1231,66 @@ window.addEventListener('DOMContentLoaded', async () => {
             json!({ "sync": "main", "async": ["main", "voltaic-ipc"] })
         );
         Ok(())
+    }))
+}
+
+/// `ipcRenderer.sendSync` blocks the preload until a listener sets
+/// `event.return_value`, now or after an await; without one it throws. The page's
+/// own world, which lacks the window's token, cannot use the synchronous channel.
+fn send_sync(h: &Harness) -> Result<Driver, String> {
+    let ipc = h.app().ipc_main();
+    ipc.on("sync-add", |e: IpcEvent, a: i64, b: i64| {
+        let _ = e.set_return_value(a + b);
+    });
+    ipc.on("sync-later", |e: IpcEvent| async move {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let _ = e.set_return_value(json!({ "later": true }));
+    });
+    ipc.on("sync-silent", |_: IpcEvent| {});
+    let probe = h.probe();
+    ipc.on("sync-record", move |e: IpcEvent| {
+        probe.record("RAN sync-record");
+        let _ = e.set_return_value("ran");
+    });
+    let preload = with_report(
+        r#"const { ipcRenderer } = require('electron');
+window.addEventListener('DOMContentLoaded', () => {
+  const out = {};
+  out.sum = ipcRenderer.sendSync('sync-add', 2, 3);
+  out.later = ipcRenderer.sendSync('sync-later');
+  for (const channel of ['sync-silent', 'sync-nobody']) {
+    try { ipcRenderer.sendSync(channel); out[channel] = 'no error'; } catch (e) { out[channel] = e.message; }
+  }
+  report('sync', out);
+});
+"#,
+    );
+    let forge = r#"window.addEventListener('DOMContentLoaded', () => {
+  const statuses = [];
+  for (const token of [null, 'guess']) {
+    const request = new XMLHttpRequest();
+    request.open('POST', '/__voltaic/send-sync', false);
+    if (token) request.setRequestHeader('X-Voltaic-Token', token);
+    request.send(JSON.stringify({ t: 'sendSync', ch: 'sync-record', args: [] }));
+    statuses.push(request.status);
+  }
+  report('forged', statuses);
+});"#;
+    h.window("sync", Some(&preload), &page(forge))?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        ensure_eq!(
+            probe.result("sync").await?,
+            json!({
+                "sum": 5,
+                "later": { "later": true },
+                "sync-silent": "no listener of 'sync-silent' set event.return_value",
+                "sync-nobody": "No listener for 'sync-nobody'",
+            })
+        );
+        ensure_eq!(probe.result("forged").await?, json!([403, 403]));
+        probe.ensure_none("a listener run by the page's forged request", |l| {
+            l == "RAN sync-record"
+        })
     }))
 }

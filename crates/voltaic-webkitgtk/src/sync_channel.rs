@@ -1,0 +1,105 @@
+//! The synchronous channel behind `ipcRenderer.sendSync`: a synchronous
+//! `XMLHttpRequest` from the preload to `app://localhost/__voltaic/send-sync`. The web
+//! process waits on it; the main process answers when a listener sets
+//! `event.set_return_value`, without blocking its own thread meanwhile.
+//!
+//! The page's world can reach that URL too, so each window has a random token that
+//! only its preload's world knows; a request without it is refused.
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::sync::{Arc, OnceLock, Weak};
+
+use serde_json::json;
+use voltaic_core::{Connection, SenderFrame};
+use webkit2gtk::glib::object::ObjectExt;
+use webkit2gtk::glib::SendWeakRef;
+use webkit2gtk::WebViewExt;
+use wry::http::{header, Request, Response, StatusCode};
+use wry::RequestAsyncResponder;
+
+/// Path of the synchronous channel under `app://localhost`.
+pub(crate) const PATH: &str = "/__voltaic/send-sync";
+/// Header carrying the window's token.
+const TOKEN_HEADER: &str = "x-voltaic-token";
+
+/// One window's synchronous channel.
+pub(crate) struct SyncChannel {
+    token: String,
+    target: OnceLock<(Weak<Connection>, SendWeakRef<webkit2gtk::WebView>)>,
+}
+
+impl SyncChannel {
+    /// A channel with a fresh random token.
+    pub(crate) fn new() -> std::io::Result<Self> {
+        let mut bytes = [0u8; 16];
+        std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+        Ok(Self {
+            token: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            target: OnceLock::new(),
+        })
+    }
+
+    /// The token the window's preload sends with each request.
+    pub(crate) fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Where requests go, once the window's connection and webview exist.
+    pub(crate) fn connect(&self, connection: &Arc<Connection>, view: &webkit2gtk::WebView) {
+        let _ = self
+            .target
+            .set((Arc::downgrade(connection), view.downgrade().into()));
+    }
+
+    /// Answers one request to [`PATH`]. Called on the GTK thread.
+    pub(crate) fn handle(&self, request: Request<Vec<u8>>, responder: RequestAsyncResponder) {
+        if request.method() != "POST" {
+            return responder.respond(status(StatusCode::METHOD_NOT_ALLOWED));
+        }
+        let token = request
+            .headers()
+            .get(TOKEN_HEADER)
+            .and_then(|v| v.to_str().ok());
+        if token != Some(self.token.as_str()) {
+            tracing::warn!("refused a sendSync request without the window's token");
+            return responder.respond(status(StatusCode::FORBIDDEN));
+        }
+        let Some((connection, view)) = self
+            .target
+            .get()
+            .and_then(|(connection, view)| Some((connection.upgrade()?, view.upgrade()?)))
+        else {
+            return responder.respond(answer(Err("the window is closed".into())));
+        };
+        let Ok(raw) = String::from_utf8(request.into_body()) else {
+            return responder.respond(answer(Err("the message is not UTF-8".into())));
+        };
+        // The sender's identity comes from the webview, never from the request.
+        let frame = SenderFrame::from_url(view.uri().as_deref().unwrap_or("about:blank"));
+        connection.dispatch_sync(
+            frame,
+            raw,
+            Box::new(move |outcome| responder.respond(answer(outcome))),
+        );
+    }
+}
+
+fn answer(outcome: Result<serde_json::Value, String>) -> Response<Cow<'static, [u8]>> {
+    let body = match outcome {
+        Ok(value) => json!({ "ok": value }),
+        Err(error) => json!({ "err": error }),
+    };
+    let mut response = Response::new(Cow::Owned(body.to_string().into_bytes()));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn status(code: StatusCode) -> Response<Cow<'static, [u8]>> {
+    let mut response = Response::new(Cow::Borrowed(&[][..]));
+    *response.status_mut() = code;
+    response
+}
