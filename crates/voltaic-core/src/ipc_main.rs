@@ -355,24 +355,29 @@ impl IpcMain {
         let web_contents =
             WebContents::guarded(id, link, Arc::new(policy), self.registry.schemas.clone());
         let (inbox, mut queue) = mpsc::unbounded_channel::<Incoming>();
+        let limits = self.registry.limits;
+        let limiter: SharedLimiter = Arc::new(Mutex::new(RateLimiter::new(
+            limits.messages_per_second,
+            limits.burst,
+        )));
         let ipc = self.clone();
         let sender = web_contents.clone();
+        let task_limiter = limiter.clone();
         self.registry.runtime.spawn(async move {
             while let Some(incoming) = queue.recv().await {
-                ipc.process(&sender, incoming).await;
+                ipc.process(&sender, &task_limiter, incoming).await;
             }
         });
-        let limits = self.registry.limits;
         Connection {
             ipc: self.clone(),
             web_contents,
             inbox,
             limits,
-            limiter: Mutex::new(RateLimiter::new(limits.messages_per_second, limits.burst)),
+            limiter,
         }
     }
 
-    async fn process(&self, sender: &WebContents, incoming: Incoming) {
+    async fn process(&self, sender: &WebContents, limiter: &SharedLimiter, incoming: Incoming) {
         let (frame, raw, envelope, respond) = match incoming {
             Incoming::Message {
                 frame,
@@ -410,20 +415,63 @@ impl IpcMain {
                     reject(sender, id, "<malformed>", &error.to_string());
                 }
             }
-            Ok(RendererMessage::SendSync { ch, .. }) => {
+            Ok(RendererMessage::Batch { m }) => self.process_batch(sender, limiter, frame, m).await,
+            Ok(message) => self.handle_message(sender, frame, message).await,
+        }
+    }
+
+    /// The messages of a batch, in order. The batch took one token when it arrived;
+    /// every further message takes its own, so batching does not get round the limit.
+    async fn process_batch(
+        &self,
+        sender: &WebContents,
+        limiter: &SharedLimiter,
+        frame: SenderFrame,
+        messages: Vec<RendererMessage>,
+    ) {
+        for (index, message) in messages.into_iter().enumerate() {
+            if index > 0 {
+                if let Err(refused) = lock(limiter).take(Instant::now()) {
+                    log_rate_refusal(sender.id(), &frame, refused, self.registry.limits);
+                    if let RendererMessage::Invoke { id, .. } = message {
+                        let error = IpcError::RateLimited(self.registry.limits.messages_per_second);
+                        reject(sender, id, "<rate limited>", &error.to_string());
+                    }
+                    continue;
+                }
+            }
+            self.handle_message(sender, frame.clone(), message).await;
+        }
+    }
+
+    /// Handles one parsed message from the renderer's ordinary channel.
+    async fn handle_message(
+        &self,
+        sender: &WebContents,
+        frame: SenderFrame,
+        message: RendererMessage,
+    ) {
+        match message {
+            RendererMessage::Batch { .. } => {
+                tracing::warn!(
+                    window = sender.id(),
+                    "refused renderer message: batches do not nest"
+                );
+            }
+            RendererMessage::SendSync { ch, .. } => {
                 let error = "sendSync arrived without its synchronous channel";
                 tracing::warn!(
                     window = sender.id(),
                     "refused renderer message on '{ch}': {error}"
                 );
             }
-            Ok(RendererMessage::Send { ch, args }) => {
+            RendererMessage::Send { ch, args } => {
                 match self.admit(sender, &frame, Direction::Send, &ch, args) {
                     Ok(args) => self.emit(sender, frame, ch, args, None).await,
                     Err(error) => refused(sender, &frame, &ch, &error),
                 }
             }
-            Ok(RendererMessage::Invoke { id, ch, args }) => {
+            RendererMessage::Invoke { id, ch, args } => {
                 match self.admit(sender, &frame, Direction::Invoke, &ch, args) {
                     Ok(args) => self.invoke(sender, frame, id, ch, args).await,
                     Err(error) => {
@@ -432,11 +480,11 @@ impl IpcMain {
                     }
                 }
             }
-            Ok(RendererMessage::Console {
+            RendererMessage::Console {
                 level,
                 source,
                 text,
-            }) => self.console(sender.id(), level, source, text),
+            } => self.console(sender.id(), level, source, text),
         }
     }
 
@@ -694,6 +742,22 @@ enum Incoming {
     RateLimited { id: u64 },
 }
 
+/// A window's token bucket, shared by its transport side and its message task.
+type SharedLimiter = Arc<Mutex<RateLimiter>>;
+
+/// Logs refusals by the rate limit: the first, then one line per 10,000, so that a
+/// flood does not turn into a flood of log lines.
+fn log_rate_refusal(window: u32, frame: &SenderFrame, refused: u64, limits: Limits) {
+    if refused == 1 || refused % 10_000 == 0 {
+        tracing::warn!(
+            window,
+            origin = frame.origin(),
+            "refused {refused} renderer message(s) over the rate limit of {}/s",
+            limits.messages_per_second
+        );
+    }
+}
+
 /// Answers a renderer blocked in `ipcRenderer.sendSync`: the return value, or why
 /// there is none.
 pub type SyncResponder = Box<dyn FnOnce(Result<Value, String>) + Send>;
@@ -715,7 +779,7 @@ pub struct Connection {
     web_contents: WebContents,
     inbox: mpsc::UnboundedSender<Incoming>,
     limits: Limits,
-    limiter: Mutex<RateLimiter>,
+    limiter: SharedLimiter,
 }
 
 impl Connection {
@@ -786,7 +850,7 @@ impl Connection {
             return false;
         }
         let admitted = lock(&self.limiter).take(Instant::now());
-        let queued = match admitted {
+        match admitted {
             Ok(()) => self.handle(Incoming::Message {
                 frame,
                 raw,
@@ -794,23 +858,13 @@ impl Connection {
                 respond: None,
             }),
             Err(refused) => {
-                // One line for the first and then one per 10,000: a flood must not
-                // turn into a flood of log lines.
-                if refused == 1 || refused % 10_000 == 0 {
-                    tracing::warn!(
-                        window,
-                        origin = frame.origin(),
-                        "refused {refused} renderer message(s) over the rate limit of {}/s",
-                        self.limits.messages_per_second
-                    );
-                }
+                log_rate_refusal(window, &frame, refused, self.limits);
                 match envelope.or_else(|| RendererMessage::salvage_invoke_id(&raw, SALVAGE_LIMIT)) {
                     Some(id) => self.handle(Incoming::RateLimited { id }),
-                    None => return false,
+                    None => false,
                 }
             }
-        };
-        queued
+        }
     }
 
     /// Hands a message to the window's ordered task, or handles it right here when
@@ -827,7 +881,8 @@ impl Connection {
         }
         let ipc = self.ipc.clone();
         let sender = self.web_contents.clone();
-        let mut work = Box::pin(async move { ipc.process(&sender, incoming).await });
+        let limiter = self.limiter.clone();
+        let mut work = Box::pin(async move { ipc.process(&sender, &limiter, incoming).await });
         let _runtime = self.ipc.registry.runtime.enter();
         let started = Instant::now();
         // Handling completes in one poll (handlers still pending after their first

@@ -44,6 +44,13 @@ pub enum RendererMessage {
         #[serde(default)]
         args: Vec<Value>,
     },
+    /// Several messages posted in one turn of the renderer's event loop, in order
+    /// (the preload batches `send`s and console lines). Each one counts against the
+    /// rate limit; batches do not nest.
+    Batch {
+        /// The messages, in the order they were posted.
+        m: Vec<RendererMessage>,
+    },
     /// A forwarded `console.*` call, an uncaught error, or a preload exception.
     Console {
         /// Severity.

@@ -112,12 +112,48 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     return text;
   }
 
+  // Sends and console lines posted in one turn of the event loop travel together:
+  // flushed at the end of the turn (a microtask, so no later than the page could
+  // notice), sooner once large, and always before anything that must not overtake
+  // them (an invoke, a sendSync, the ready signal).
+  const BATCH_BYTES = 65536;
+  const BATCH_COUNT = 512;
+  const scheduleMicrotask = queueMicrotask;
+  let batch = [];
+  let batchBytes = 0;
+  let flushScheduled = false;
+
+  function flushBatch() {
+    if (batch.length === 0) {
+      return;
+    }
+    const text = batch.length === 1 ? batch[0] : '{"t":"batch","m":[' + batch.join(',') + ']}';
+    batch = [];
+    batchBytes = 0;
+    apply(postToMain, transport, [text]);
+  }
+
   function postMessage(message) {
-    apply(postToMain, transport, [serialize(message)]);
+    const text = serialize(message);
+    if (batch.length > 0 && batchBytes + text.length > BATCH_BYTES) {
+      flushBatch();
+    }
+    batch.push(text);
+    batchBytes += text.length;
+    if (batch.length >= BATCH_COUNT || batchBytes >= BATCH_BYTES) {
+      flushBatch();
+    } else if (!flushScheduled) {
+      flushScheduled = true;
+      scheduleMicrotask(() => {
+        flushScheduled = false;
+        flushBatch();
+      });
+    }
   }
 
   // Posts an invoke; its answer settles the pending entry through receive().
   function postInvokeMessage(message) {
+    flushBatch();
     // "<id> <json>": one string, so the main process reads one value per invoke.
     const answered = apply(postInvoke, invokeTransport, [message.id + ' ' + serialize(message)]);
     apply(promiseThen, answered, [
@@ -221,6 +257,7 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     // process listener sets event.return_value.
     sendSync(channel, ...args) {
       const text = serialize({ t: 'sendSync', ch: channel, args: toWire('send', channel, args) });
+      flushBatch();
       const request = new XHRCtor();
       try {
         apply(xhrOpen, request, ['POST', config.syncUrl, false]);
@@ -441,7 +478,10 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
       filename: config.preloadName,
       // Tells the main process that messages can be delivered now: it queues them
       // until then, so none sent during a load is lost.
-      ready: () => apply(postToMain, transport, [READY]),
+      ready: () => {
+        flushBatch();
+        apply(postToMain, transport, [READY]);
+      },
     },
     configurable: true,
   });

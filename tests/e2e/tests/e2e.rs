@@ -1144,9 +1144,9 @@ ipcRenderer.on('ask', async () => report('who', await ipcRenderer.invoke('who'))
     }))
 }
 
-/// Main → renderer messages are batched per turn of the main loop and invoke answers
-/// take a shorter path; what a handler sends before it returns must still arrive
-/// first, in order.
+/// Both directions batch and invokes take a shorter path, yet order holds: what a
+/// handler sends before it returns arrives before its answer, and what the page
+/// sends before an invoke reaches the main process before the invoke.
 fn ordered_answers(h: &Harness) -> Result<Driver, String> {
     // A slow navigation handler holds the main loop, so that the messages and the
     // answer below all wait for the same turn of it: the case where an answer could
@@ -1155,6 +1155,22 @@ fn ordered_answers(h: &Harness) -> Result<Driver, String> {
         std::thread::sleep(Duration::from_millis(400));
         false
     });
+    // Renderer → main: sends are batched per turn of the page's event loop, and an
+    // invoke must not overtake the sends posted before it.
+    let marks = Arc::new(Mutex::new(Vec::<u32>::new()));
+    let record = marks.clone();
+    h.app().ipc_main().on("mark", move |_: IpcEvent, n: u32| {
+        record
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(n);
+    });
+    h.app()
+        .ipc_main()
+        .handle("marks", move |_: IpcEvent| {
+            marks.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        })
+        .map_err(err)?;
     h.app()
         .ipc_main()
         .handle("work", |e: IpcEvent, steps: u32, hold: bool| async move {
@@ -1176,6 +1192,12 @@ const seen = [];
 ipcRenderer.on('progress', (event, step) => seen.push(step));
 ipcRenderer.on('hold', () => { location.href = 'https://example.invalid/'; });
 window.addEventListener('DOMContentLoaded', async () => {
+  ipcRenderer.send('mark', 1);
+  const firstMarks = await ipcRenderer.invoke('marks');
+  ipcRenderer.send('mark', 2);
+  ipcRenderer.send('mark', 3);
+  const allMarks = await ipcRenderer.invoke('marks');
+  report('marks', [firstMarks, allMarks]);
   const runs = [];
   for (const [steps, hold] of [[1, false], [5, false], [300, false], [300, true]]) {
     seen.length = 0;
@@ -1189,6 +1211,7 @@ window.addEventListener('DOMContentLoaded', async () => {
     h.window("ordered", Some(&preload), &page(""))?;
     let probe = h.probe();
     Ok(Box::pin(async move {
+        ensure_eq!(probe.result("marks").await?, json!([[1], [1, 2, 3]]));
         ensure_eq!(
             probe.result("ordered").await?,
             json!([

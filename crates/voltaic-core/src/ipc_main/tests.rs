@@ -283,7 +283,7 @@ async fn console_messages_reach_hooks_with_the_window_id() {
     );
 }
 
-fn guarded_fixture(policy: WindowPolicy, limits: Limits) -> Fixture {
+pub(super) fn guarded_fixture(policy: WindowPolicy, limits: Limits) -> Fixture {
     let ipc = IpcMain::with_limits(Handle::current(), limits);
     let link = Arc::new(RecordingLink::default());
     let conn = ipc.connect(9, link.clone(), policy);
@@ -581,4 +581,43 @@ async fn send_sync_answers_with_the_return_value_or_why_there_is_none() {
     }
     // Only the plain send ran, and it has nobody waiting for a return value.
     assert_eq!(*plain_outcomes.lock().unwrap(), [false]);
+}
+
+#[tokio::test]
+async fn batches_run_in_order_and_count_each_message_against_the_rate_limit() {
+    let f = guarded_fixture(WindowPolicy::permissive(), Limits::default().rate(1, 3));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    f.ipc.on("n", move |_: IpcEvent, n: u32| {
+        record.lock().unwrap().push(n)
+    });
+    f.ipc.handle("x", |_: IpcEvent| 1).unwrap();
+    // One token for the batch, one more for each further message: with a burst of
+    // 3, the first three messages run and the rest are refused.
+    f.send(
+        r#"{"t":"batch","m":[
+            {"t":"send","ch":"n","args":[1]},
+            {"t":"send","ch":"n","args":[2]},
+            {"t":"invoke","id":1,"ch":"x"},
+            {"t":"send","ch":"n","args":[3]},
+            {"t":"invoke","id":2,"ch":"x"}
+        ]}"#,
+    );
+    let posted = f.posted(2).await;
+    assert_eq!(posted[0], json!({"t":"resolve","id":1,"value":1}));
+    assert_eq!(posted[1]["t"], "reject");
+    assert_eq!(*seen.lock().unwrap(), [1, 2]);
+
+    let f = fixture();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    f.ipc.on("n", move |_: IpcEvent, n: u32| {
+        record.lock().unwrap().push(n)
+    });
+    f.ipc.handle("done", |_: IpcEvent| 1).unwrap();
+    f.send(r#"{"t":"batch","m":[{"t":"batch","m":[{"t":"send","ch":"n","args":[9]}]},{"t":"send","ch":"n","args":[1]}]}"#);
+    f.send(r#"{"t":"invoke","id":3,"ch":"done"}"#);
+    f.posted(1).await;
+    // The nested batch is refused; the rest of the outer one runs.
+    assert_eq!(*seen.lock().unwrap(), [1]);
 }
