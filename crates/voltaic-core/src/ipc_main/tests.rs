@@ -283,7 +283,7 @@ async fn console_messages_reach_hooks_with_the_window_id() {
     );
 }
 
-pub(super) fn guarded_fixture(policy: WindowPolicy, limits: Limits) -> Fixture {
+fn guarded_fixture(policy: WindowPolicy, limits: Limits) -> Fixture {
     let ipc = IpcMain::with_limits(Handle::current(), limits);
     let link = Arc::new(RecordingLink::default());
     let conn = ipc.connect(9, link.clone(), policy);
