@@ -96,10 +96,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     // The default rate limit (10,000 messages/s per window) would measure the limit,
     // not the transport, and the RSS phase sends a million messages.
     let app = App::with_limits(Limits::default().rate(10_000_000, 10_000_000))?;
-    // The default configuration; VOLTAIC_BENCH_INLINE=1 runs handlers on the GTK
-    // thread instead (IpcMain::set_inline_dispatch), as Electron runs them on its
-    // main thread.
-    let inline = std::env::var("VOLTAIC_BENCH_INLINE").is_ok_and(|v| v == "1");
+    // The default configuration (handlers' sync parts on the GTK thread);
+    // VOLTAIC_BENCH_DISPATCH=runtime measures every handler on the tokio runtime.
+    let inline = std::env::var("VOLTAIC_BENCH_DISPATCH").map_or(true, |v| v != "runtime");
     app.ipc_main().set_inline_dispatch(inline);
     eprintln!("inline dispatch: {inline}");
     let results: Arc<Mutex<Map<String, Value>>> = Arc::default();

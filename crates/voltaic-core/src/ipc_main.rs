@@ -115,10 +115,14 @@ struct Registry {
 /// The main process's IPC registry (Electron's `ipcMain`). Cheap to clone; all clones
 /// share one registry.
 ///
-/// Handlers and listeners run on the tokio runtime given to [`IpcMain::new`]. Messages
-/// from one window are taken in the order they were sent: a synchronous handler has
-/// returned before the next message of that window is looked at, while async handlers
-/// then go on concurrently, as Electron's do.
+/// A handler's synchronous part (all of a sync handler, an async one up to its first
+/// await) runs where the transport receives the message, the GTK main thread for
+/// WebKitGTK, as Electron's `ipcMain` and Tauri's sync commands run on the main thread;
+/// async handlers then go on, concurrently, on the tokio runtime given to
+/// [`IpcMain::new`]. [`IpcMain::set_inline_dispatch`]`(false)` runs everything on
+/// that runtime instead. Either way, messages from one window are taken in the order
+/// they were sent: a synchronous handler has returned before the next message of that
+/// window is looked at.
 #[derive(Clone)]
 pub struct IpcMain {
     registry: Arc<Registry>,
@@ -147,7 +151,7 @@ impl IpcMain {
                 console_hooks: RwLock::default(),
                 next_listener: AtomicU64::new(1),
                 schemas: Schemas::default(),
-                inline: AtomicBool::new(false),
+                inline: AtomicBool::new(true),
             }),
         }
     }
@@ -157,14 +161,14 @@ impl IpcMain {
         &self.registry.runtime
     }
 
-    /// Runs each renderer message's handling on the thread that receives it (the GTK
-    /// thread, for the WebKitGTK backend) instead of on the handler runtime: sync
-    /// handlers, and async ones up to their first await, run right there, as
-    /// Electron's `ipcMain` handlers run on its main thread. That saves two thread
-    /// hops per message (the bench's invoke latency and throughput), but a slow sync
-    /// handler then holds up every window: one that takes over 50 ms is logged.
-    /// Async handlers still go on on the runtime. Off by default; set it before
-    /// windows open.
+    /// Whether each renderer message is handled on the thread that receives it (the
+    /// GTK thread, for the WebKitGTK backend): sync handlers, and async ones up to their
+    /// first await, run right there, as Electron's `ipcMain` handlers and Tauri's sync
+    /// commands run on the main thread. That saves two thread hops per message, but a
+    /// slow sync handler holds up every window meanwhile: one that takes over 50 ms is
+    /// logged; make it async, or move its work off the thread. On by default; `false`
+    /// runs every handler on the tokio runtime (a blocking sync handler then never
+    /// freezes a window, at the cost of the hops). Set it before windows open.
     pub fn set_inline_dispatch(&self, inline: bool) {
         self.registry.inline.store(inline, Ordering::Relaxed);
     }

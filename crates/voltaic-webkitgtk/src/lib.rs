@@ -4,7 +4,9 @@
 //! Most users depend on the `voltaic` crate, which re-exports this one.
 //!
 //! Threads: GTK lives on the main thread, where [`App`] and [`BrowserWindow::new`]
-//! must be called. IPC handlers run on a tokio runtime owned by the app. Everything
+//! must be called. IPC handlers' synchronous parts run on it too, as Electron's and
+//! Tauri's do (see [`voltaic_core::IpcMain::set_inline_dispatch`]); async handlers go
+//! on on a tokio runtime owned by the app. Everything
 //! that reaches a window from elsewhere ([`voltaic_core::WebContents::send`], the
 //! methods of [`BrowserWindow`]) is queued to the event loop.
 

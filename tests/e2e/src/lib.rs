@@ -266,9 +266,9 @@ fn run_child(scenarios: &[Scenario], name: &'static str) {
             std::process::exit(2);
         }
     };
-    // The whole suite can run with handlers on the GTK thread as well.
-    if std::env::var("VOLTAIC_E2E_INLINE").is_ok_and(|v| v == "1") {
-        app.ipc_main().set_inline_dispatch(true);
+    // The whole suite can also run with every handler on the tokio runtime.
+    if std::env::var("VOLTAIC_E2E_DISPATCH").is_ok_and(|v| v == "runtime") {
+        app.ipc_main().set_inline_dispatch(false);
     }
     let recorder = probe.clone();
     app.ipc_main().on_console_message(move |m| {
