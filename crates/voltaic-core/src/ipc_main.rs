@@ -746,6 +746,12 @@ enum Incoming {
     RateLimited { id: u64 },
 }
 
+/// Why a raw message was refused before it was queued.
+enum Refusal {
+    TooLarge,
+    RateLimited,
+}
+
 /// A window's token bucket, shared by its transport side and its message task.
 type SharedLimiter = Arc<Mutex<RateLimiter>>;
 
@@ -807,17 +813,19 @@ impl Connection {
     /// renderer is blocked until `respond` is called). `respond` is always called:
     /// with the first value a listener sets, or with why there is none.
     pub fn dispatch_sync(&self, frame: SenderFrame, raw: String, respond: SyncResponder) {
-        if raw.len() > self.limits.max_message_bytes {
-            return respond(Err(format!(
-                "IPC message of {} bytes exceeds the limit of {} bytes",
-                raw.len(),
-                self.limits.max_message_bytes
-            )));
-        }
-        if lock(&self.limiter).take(Instant::now()).is_err() {
-            return respond(Err(
-                IpcError::RateLimited(self.limits.messages_per_second).to_string()
-            ));
+        match self.check_raw(&frame, raw.len()) {
+            Ok(()) => {}
+            Err(Refusal::TooLarge) => {
+                let error = ProtocolError::TooLarge {
+                    size: raw.len(),
+                    limit: self.limits.max_message_bytes,
+                };
+                return respond(Err(error.to_string()));
+            }
+            Err(Refusal::RateLimited) => {
+                let error = IpcError::RateLimited(self.limits.messages_per_second);
+                return respond(Err(error.to_string()));
+            }
         }
         let incoming = Incoming::Message {
             frame,
@@ -842,33 +850,40 @@ impl Connection {
     }
 
     fn queue(&self, frame: SenderFrame, raw: String, envelope: Option<u64>) -> bool {
-        let window = self.web_contents.id();
-        if raw.len() > self.limits.max_message_bytes {
-            tracing::warn!(
-                window,
-                origin = frame.origin(),
-                "dropped a renderer message of {} bytes (limit {})",
-                raw.len(),
-                self.limits.max_message_bytes
-            );
-            return false;
-        }
-        let admitted = lock(&self.limiter).take(Instant::now());
-        match admitted {
+        match self.check_raw(&frame, raw.len()) {
             Ok(()) => self.handle(Incoming::Message {
                 frame,
                 raw,
                 envelope,
                 respond: None,
             }),
-            Err(refused) => {
-                log_rate_refusal(window, &frame, refused, self.limits);
+            Err(Refusal::TooLarge) => false,
+            Err(Refusal::RateLimited) => {
                 match envelope.or_else(|| RendererMessage::salvage_invoke_id(&raw, SALVAGE_LIMIT)) {
                     Some(id) => self.handle(Incoming::RateLimited { id }),
                     None => false,
                 }
             }
         }
+    }
+
+    /// What every raw message passes before it is queued, whatever its channel: the
+    /// size limit, then the rate limit. Refusals are logged here.
+    fn check_raw(&self, frame: &SenderFrame, size: usize) -> Result<(), Refusal> {
+        let window = self.web_contents.id();
+        if size > self.limits.max_message_bytes {
+            tracing::warn!(
+                window,
+                origin = frame.origin(),
+                "dropped a renderer message of {size} bytes (limit {})",
+                self.limits.max_message_bytes
+            );
+            return Err(Refusal::TooLarge);
+        }
+        lock(&self.limiter).take(Instant::now()).map_err(|refused| {
+            log_rate_refusal(window, frame, refused, self.limits);
+            Refusal::RateLimited
+        })
     }
 
     /// Hands a message to the window's ordered task, or handles it right here when

@@ -14,9 +14,10 @@ use serde_json::json;
 use voltaic_core::{Connection, SenderFrame};
 use webkit2gtk::glib::object::ObjectExt;
 use webkit2gtk::glib::SendWeakRef;
-use webkit2gtk::WebViewExt;
 use wry::http::{header, Request, Response, StatusCode};
 use wry::RequestAsyncResponder;
+
+use crate::transport;
 
 /// Path of the synchronous channel under `app://localhost`.
 pub(crate) const PATH: &str = "/__voltaic/send-sync";
@@ -76,7 +77,7 @@ impl SyncChannel {
             return responder.respond(answer(Err("the message is not UTF-8".into())));
         };
         // The sender's identity comes from the webview, never from the request.
-        let frame = SenderFrame::from_url(view.uri().as_deref().unwrap_or("about:blank"));
+        let frame = SenderFrame::from_url(&transport::document_url(&view));
         connection.dispatch_sync(
             frame,
             raw,

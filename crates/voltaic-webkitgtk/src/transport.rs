@@ -310,10 +310,17 @@ fn register_invoke_handler(
 #[derive(Clone, Default)]
 struct Frames(Rc<RefCell<Option<SenderFrame>>>);
 
+/// The URL of the view's current document, the one trusted source of a sender's
+/// identity; `about:blank` while there is none.
+pub(crate) fn document_url(view: &webkit2gtk::WebView) -> webkit2gtk::glib::GString {
+    view.uri()
+        .unwrap_or_else(|| webkit2gtk::glib::GString::from("about:blank"))
+}
+
 impl Frames {
     fn current(&self, view: &webkit2gtk::WebView) -> SenderFrame {
-        let uri = view.uri();
-        let url = uri.as_deref().unwrap_or("about:blank");
+        let uri = document_url(view);
+        let url = uri.as_str();
         let mut cached = self.0.borrow_mut();
         match cached.as_ref() {
             Some(frame) if frame.url() == url => frame.clone(),
