@@ -28,6 +28,15 @@ pub enum IpcError {
     /// A value could not be turned into JSON (for example a map with non-string keys).
     #[error("could not serialize value: {0}")]
     Serialize(String),
+    /// A renderer sent a value whose wire form does not decode (a compromised
+    /// renderer: the preload runtime never produces one).
+    #[error("invalid value on channel '{channel}': {reason}")]
+    InvalidValue {
+        /// The channel the message was sent on.
+        channel: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The handler returned an error or panicked; the text is what the renderer sees.
     #[error("{0}")]
     Handler(String),

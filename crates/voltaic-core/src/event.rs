@@ -1,7 +1,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::Value;
 use serde::Serialize;
-use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::{IpcError, SenderFrame, WebContents};
@@ -62,7 +62,7 @@ impl IpcEvent {
 
     /// Sends a message back to the sender (`event.reply`); `args` as in
     /// [`WebContents::send`].
-    pub fn reply(&self, channel: &str, args: impl Serialize) -> Result<(), IpcError> {
+    pub fn reply<T: Serialize + 'static>(&self, channel: &str, args: T) -> Result<(), IpcError> {
         self.sender.send(channel, args)
     }
 
@@ -79,14 +79,14 @@ impl IpcEvent {
     /// });
     /// # }
     /// ```
-    pub fn set_return_value(&self, value: impl Serialize) -> Result<(), IpcError> {
+    pub fn set_return_value<T: Serialize + 'static>(&self, value: T) -> Result<(), IpcError> {
         let slot = self.return_slot.as_ref().ok_or_else(|| {
             IpcError::Handler(format!(
                 "'{}' was sent with send, not sendSync: nothing waits for a return value",
                 self.channel
             ))
         })?;
-        let value = serde_json::to_value(value).map_err(|e| IpcError::Serialize(e.to_string()))?;
+        let value = crate::value::into_value(value)?;
         if let Some(tx) = slot.0.lock().unwrap_or_else(PoisonError::into_inner).take() {
             // The renderer may have given up (window closed); nothing else to do then.
             let _ = tx.send(value);

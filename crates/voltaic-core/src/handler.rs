@@ -6,11 +6,10 @@ use std::future::{ready, Future};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
+use crate::value::{from_value, into_value};
+use crate::{IpcError, IpcEvent, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
-
-use crate::{IpcError, IpcEvent};
 
 /// What a handler resolves to once type erasure is done.
 pub(crate) type HandlerFuture = Pin<Box<dyn Future<Output = Result<Value, IpcError>> + Send>>;
@@ -31,8 +30,9 @@ pub enum SyncMarker {}
 /// `Fn(IpcEvent, T1, .., Tn) -> impl Future<Output = R>` (async), for up to eight
 /// arguments, where each `Ti` is [`DeserializeOwned`] and `R` is [`IntoReply`]. The
 /// renderer's arguments are matched by position: argument `i` is deserialized into
-/// `Ti`, a missing one is read as `null` (so `Option<Ti>` makes it optional), extra ones
-/// are ignored, as JavaScript does. The marker `M` only tells the two families apart;
+/// `Ti` (see [`Value::deserialize_into`]; a [`Value`] or [`bytes::Bytes`] parameter
+/// takes it as it is), a missing one is read as `undefined` (so `Option<Ti>` makes it
+/// optional), extra ones are ignored, as JavaScript does. The marker `M` only tells the two families apart;
 /// it is always inferred.
 ///
 /// Closures need their parameter types written out, the event's included:
@@ -87,14 +87,14 @@ impl ArgReader {
         }
     }
 
-    fn next<T: DeserializeOwned>(&mut self) -> Result<T, IpcError> {
+    fn next<T: DeserializeOwned + 'static>(&mut self) -> Result<T, IpcError> {
         let index = self.index;
         self.index += 1;
-        let value = self.args.next().unwrap_or(Value::Null);
-        serde_json::from_value(value).map_err(|e| IpcError::InvalidArgument {
+        let value = self.args.next().unwrap_or(Value::Undefined);
+        from_value(value).map_err(|reason| IpcError::InvalidArgument {
             channel: self.channel.clone(),
             index,
-            reason: e.to_string(),
+            reason,
         })
     }
 }
@@ -157,6 +157,7 @@ impl_handler!(T1, T2, T3, T4, T5, T6, T7, T8);
 /// rejects with. For `on` listeners the value is dropped and an error is logged.
 ///
 /// Implemented for `Result<T, E>` (any `T: Serialize`, any `E: Display`), [`Json`],
+/// [`Value`] (sent exactly), [`bytes::Bytes`] (an `ArrayBuffer`),
 /// [`serde_json::Value`], `Vec<T>`, `Option<T>` (`None` resolves to `null`), `()`
 /// (resolves to `null`), strings, booleans and numbers.
 pub trait IntoReply {
@@ -164,14 +165,10 @@ pub trait IntoReply {
     fn into_reply(self) -> Result<Value, IpcError>;
 }
 
-fn to_json<T: Serialize>(value: T) -> Result<Value, IpcError> {
-    serde_json::to_value(value).map_err(|e| IpcError::Serialize(e.to_string()))
-}
-
-impl<T: Serialize, E: Display> IntoReply for Result<T, E> {
+impl<T: Serialize + 'static, E: Display> IntoReply for Result<T, E> {
     fn into_reply(self) -> Result<Value, IpcError> {
         match self {
-            Ok(value) => to_json(value),
+            Ok(value) => into_value(value),
             Err(error) => Err(IpcError::Handler(error.to_string())),
         }
     }
@@ -181,9 +178,9 @@ impl<T: Serialize, E: Display> IntoReply for Result<T, E> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Json<T>(pub T);
 
-impl<T: Serialize> IntoReply for Json<T> {
+impl<T: Serialize + 'static> IntoReply for Json<T> {
     fn into_reply(self) -> Result<Value, IpcError> {
-        to_json(self.0)
+        into_value(self.0)
     }
 }
 
@@ -191,26 +188,28 @@ macro_rules! impl_into_reply_via_serialize {
     ($($t:ty),*) => {$(
         impl IntoReply for $t {
             fn into_reply(self) -> Result<Value, IpcError> {
-                to_json(self)
+                into_value(self)
             }
         }
     )*};
 }
 
-impl<T: Serialize> IntoReply for Vec<T> {
+impl<T: Serialize + 'static> IntoReply for Vec<T> {
     fn into_reply(self) -> Result<Value, IpcError> {
-        to_json(self)
+        into_value(self)
     }
 }
 
-impl<T: Serialize> IntoReply for Option<T> {
+impl<T: Serialize + 'static> IntoReply for Option<T> {
     fn into_reply(self) -> Result<Value, IpcError> {
-        to_json(self)
+        into_value(self)
     }
 }
 
 impl_into_reply_via_serialize!(
     Value,
+    serde_json::Value,
+    bytes::Bytes,
     (),
     String,
     &'static str,
@@ -231,7 +230,10 @@ impl_into_reply_via_serialize!(
 mod tests {
     use super::*;
     use crate::web_contents::tests::test_contents;
-    use serde_json::json;
+
+    fn json(value: serde_json::Value) -> Value {
+        Value::from(value)
+    }
 
     fn event() -> IpcEvent {
         IpcEvent::new(
@@ -250,18 +252,18 @@ mod tests {
         assert_eq!(
             run(
                 |_: IpcEvent, a: i32, b: i32| a + b,
-                vec![json!(2), json!(3)]
+                vec![json(serde_json::json!(2)), json(serde_json::json!(3))]
             )
             .await,
-            Ok(json!(5))
+            Ok(json(serde_json::json!(5)))
         );
         assert_eq!(
             run(
                 |_: IpcEvent, s: String| async move { Ok::<_, String>(s.len()) },
-                vec![json!("four")]
+                vec![json(serde_json::json!("four"))]
             )
             .await,
-            Ok(json!(4))
+            Ok(json(serde_json::json!(4)))
         );
         assert_eq!(run(|_: IpcEvent| (), vec![]).await, Ok(Value::Null));
     }
@@ -270,11 +272,15 @@ mod tests {
     async fn missing_arguments_are_null_and_extra_ones_ignored() {
         assert_eq!(
             run(|_: IpcEvent, o: Option<u8>| o.is_none(), vec![]).await,
-            Ok(json!(true))
+            Ok(json(serde_json::json!(true)))
         );
         assert_eq!(
-            run(|_: IpcEvent, a: u8| a, vec![json!(1), json!(2)]).await,
-            Ok(json!(1))
+            run(
+                |_: IpcEvent, a: u8| a,
+                vec![json(serde_json::json!(1)), json(serde_json::json!(2))]
+            )
+            .await,
+            Ok(json(serde_json::json!(1)))
         );
     }
 
@@ -282,7 +288,7 @@ mod tests {
     async fn a_wrong_argument_type_names_channel_and_position() {
         let err = run(
             |_: IpcEvent, _a: u8, _b: String| (),
-            vec![json!(1), json!(2)],
+            vec![json(serde_json::json!(1)), json(serde_json::json!(2))],
         )
         .await
         .unwrap_err();

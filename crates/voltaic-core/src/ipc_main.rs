@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Instant;
 
+use bytes::Bytes;
 use futures_util::FutureExt;
-use serde_json::Value;
+use serde_json::Value as Json;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
@@ -20,7 +21,8 @@ use crate::protocol::{MainMessage, ProtocolError, RendererMessage};
 use crate::rate::RateLimiter;
 use crate::schema::{ChannelSchema, Part, Schemas};
 use crate::web_contents::validate_channel;
-use crate::{Handler, IpcError, IpcEvent, RendererLink, SenderFrame, WebContents};
+use crate::wire::{self, Packet};
+use crate::{Handler, IpcError, IpcEvent, RendererLink, SenderFrame, Value, WebContents};
 
 /// Bounds applied to everything a renderer sends. The preload runtime applies the
 /// same numbers, so an honest page gets its error before anything is sent; the main
@@ -247,7 +249,7 @@ impl IpcMain {
 
     /// Every registered schema as `{channel: {"args": .., "result": ..}}`, for a
     /// backend to hand to the preload runtime.
-    pub fn schemas_json(&self) -> Value {
+    pub fn schemas_json(&self) -> Json {
         self.registry.schemas.export()
     }
 
@@ -382,13 +384,13 @@ impl IpcMain {
     }
 
     async fn process(&self, sender: &WebContents, limiter: &SharedLimiter, incoming: Incoming) {
-        let (frame, raw, envelope, respond) = match incoming {
+        let (frame, Packet { text: raw, buffers }, envelope, respond) = match incoming {
             Incoming::Message {
                 frame,
-                raw,
+                packet,
                 envelope,
                 respond,
-            } => (frame, raw, envelope, respond),
+            } => (frame, packet, envelope, respond),
             Incoming::RateLimited { id } => {
                 let error = IpcError::RateLimited(self.registry.limits.messages_per_second);
                 return reject(sender, id, "<rate limited>", &error.to_string());
@@ -405,7 +407,9 @@ impl IpcMain {
             _ => Ok(message),
         });
         if let Some(respond) = respond {
-            return self.process_sync(sender, frame, parsed, respond).await;
+            return self
+                .process_sync(sender, frame, parsed, &buffers, respond)
+                .await;
         }
         match parsed {
             Err(error) => {
@@ -419,8 +423,11 @@ impl IpcMain {
                     reject(sender, id, "<malformed>", &error.to_string());
                 }
             }
-            Ok(RendererMessage::Batch { m }) => self.process_batch(sender, limiter, frame, m).await,
-            Ok(message) => self.handle_message(sender, frame, message).await,
+            Ok(RendererMessage::Batch { m }) => {
+                self.process_batch(sender, limiter, frame, m, &buffers)
+                    .await
+            }
+            Ok(message) => self.handle_message(sender, frame, message, &buffers).await,
         }
     }
 
@@ -432,6 +439,7 @@ impl IpcMain {
         limiter: &SharedLimiter,
         frame: SenderFrame,
         messages: Vec<RendererMessage>,
+        buffers: &[Bytes],
     ) {
         for (index, message) in messages.into_iter().enumerate() {
             if index > 0 {
@@ -444,7 +452,8 @@ impl IpcMain {
                     continue;
                 }
             }
-            self.handle_message(sender, frame.clone(), message).await;
+            self.handle_message(sender, frame.clone(), message, buffers)
+                .await;
         }
     }
 
@@ -454,6 +463,7 @@ impl IpcMain {
         sender: &WebContents,
         frame: SenderFrame,
         message: RendererMessage,
+        buffers: &[Bytes],
     ) {
         match message {
             RendererMessage::Batch { .. } => {
@@ -470,13 +480,13 @@ impl IpcMain {
                 );
             }
             RendererMessage::Send { ch, args } => {
-                match self.admit(sender, &frame, Direction::Send, &ch, args) {
+                match self.admit(sender, &frame, Direction::Send, &ch, args, buffers) {
                     Ok(args) => self.emit(sender, frame, ch, args, None).await,
                     Err(error) => refused(sender, &frame, &ch, &error),
                 }
             }
             RendererMessage::Invoke { id, ch, args } => {
-                match self.admit(sender, &frame, Direction::Invoke, &ch, args) {
+                match self.admit(sender, &frame, Direction::Invoke, &ch, args, buffers) {
                     Ok(args) => self.invoke(sender, frame, id, ch, args).await,
                     Err(error) => {
                         refused(sender, &frame, &ch, &error);
@@ -499,11 +509,12 @@ impl IpcMain {
         sender: &WebContents,
         frame: SenderFrame,
         parsed: Result<RendererMessage, ProtocolError>,
+        buffers: &[Bytes],
         respond: SyncResponder,
     ) {
         match parsed {
             Ok(RendererMessage::SendSync { ch, args }) => {
-                match self.admit(sender, &frame, Direction::Send, &ch, args) {
+                match self.admit(sender, &frame, Direction::Send, &ch, args, buffers) {
                     Ok(args) => {
                         let (slot, answer) = ReturnSlot::new();
                         if self.listener_count(&ch) == 0 {
@@ -550,14 +561,16 @@ impl IpcMain {
     }
 
     /// The checks every renderer message passes before a handler sees it, cheapest
-    /// first: the sender's origin, the channel's name and grant, nesting depth, schema.
+    /// first: the sender's origin, the channel's name and grant, nesting depth, schema;
+    /// then the arguments are decoded from their wire form.
     fn admit(
         &self,
         sender: &WebContents,
         frame: &SenderFrame,
         direction: Direction,
         ch: &str,
-        args: Vec<Value>,
+        args: Vec<Json>,
+        buffers: &[Bytes],
     ) -> Result<Vec<Value>, IpcError> {
         let policy = sender.policy();
         if !policy.origins.allows(frame.origin()) {
@@ -571,7 +584,10 @@ impl IpcMain {
         }
         let mut args = args;
         self.registry.schemas.check_args(ch, &mut args)?;
-        Ok(args)
+        wire::decode_args(args, buffers).map_err(|reason| IpcError::InvalidValue {
+            channel: ch.to_owned(),
+            reason,
+        })
     }
 
     async fn emit(
@@ -639,11 +655,15 @@ impl IpcMain {
         let target = sender.clone();
         let schemas = self.registry.schemas.clone();
         self.run(&*handler, event, args, move |outcome| {
-            let outcome =
-                outcome.and_then(|value| schemas.check(&ch, Part::Result, &value).map(|()| value));
+            let mut buffers = Vec::new();
+            let outcome = outcome.and_then(|value| {
+                let value = wire::encode(&value, &mut buffers);
+                schemas.check(&ch, Part::Result, &value).map(|()| value)
+            });
             let message = match outcome {
                 Ok(value) => MainMessage::Resolve { id, value },
                 Err(error) => {
+                    buffers.clear();
                     tracing::warn!(window = target.id(), "invoke of '{ch}' failed: {error}");
                     MainMessage::Reject {
                         id,
@@ -651,7 +671,7 @@ impl IpcMain {
                     }
                 }
             };
-            if let Err(error) = target.answer(id, &message) {
+            if let Err(error) = target.answer_with(id, &message, buffers) {
                 tracing::debug!("reply to invoke of '{ch}' not delivered: {error}");
             }
         })
@@ -736,7 +756,7 @@ impl std::fmt::Debug for IpcMain {
 enum Incoming {
     Message {
         frame: SenderFrame,
-        raw: String,
+        packet: Packet,
         /// The invoke id of a transport's reply channel, which must be answered.
         envelope: Option<u64>,
         /// How to answer a `sendSync` waiting on a transport's synchronous channel.
@@ -805,19 +825,27 @@ impl Connection {
     ///
     /// Returns whether the message was queued: when it was not, an invoke in it gets
     /// no answer, and a transport with its own reply channel should settle it.
-    pub fn dispatch(&self, frame: SenderFrame, raw: String) -> bool {
-        self.queue(frame, raw, None)
+    ///
+    /// A transport that carries bytes passes a [`Packet`]; text alone converts into one.
+    pub fn dispatch(&self, frame: SenderFrame, message: impl Into<Packet>) -> bool {
+        self.queue(frame, message.into(), None)
     }
 
     /// Takes a `sendSync` message from a transport's synchronous channel (the
     /// renderer is blocked until `respond` is called). `respond` is always called:
     /// with the first value a listener sets, or with why there is none.
-    pub fn dispatch_sync(&self, frame: SenderFrame, raw: String, respond: SyncResponder) {
-        match self.check_raw(&frame, raw.len()) {
+    pub fn dispatch_sync(
+        &self,
+        frame: SenderFrame,
+        message: impl Into<Packet>,
+        respond: SyncResponder,
+    ) {
+        let packet = message.into();
+        match self.check_raw(&frame, packet.size()) {
             Ok(()) => {}
             Err(Refusal::TooLarge) => {
                 let error = ProtocolError::TooLarge {
-                    size: raw.len(),
+                    size: packet.size(),
                     limit: self.limits.max_message_bytes,
                 };
                 return respond(Err(error.to_string()));
@@ -829,7 +857,7 @@ impl Connection {
         }
         let incoming = Incoming::Message {
             frame,
-            raw,
+            packet,
             envelope: None,
             respond: Some(respond),
         };
@@ -845,21 +873,22 @@ impl Connection {
     /// Like [`Connection::dispatch`], for an invoke that arrived with its own reply
     /// channel under invoke id `id`: whatever the message turns out to be, invoke `id`
     /// is answered (a message that is not that invoke is refused as malformed).
-    pub fn dispatch_invoke(&self, frame: SenderFrame, id: u64, raw: String) -> bool {
-        self.queue(frame, raw, Some(id))
+    pub fn dispatch_invoke(&self, frame: SenderFrame, id: u64, message: impl Into<Packet>) -> bool {
+        self.queue(frame, message.into(), Some(id))
     }
 
-    fn queue(&self, frame: SenderFrame, raw: String, envelope: Option<u64>) -> bool {
-        match self.check_raw(&frame, raw.len()) {
+    fn queue(&self, frame: SenderFrame, packet: Packet, envelope: Option<u64>) -> bool {
+        match self.check_raw(&frame, packet.size()) {
             Ok(()) => self.handle(Incoming::Message {
                 frame,
-                raw,
+                packet,
                 envelope,
                 respond: None,
             }),
             Err(Refusal::TooLarge) => false,
             Err(Refusal::RateLimited) => {
-                match envelope.or_else(|| RendererMessage::salvage_invoke_id(&raw, SALVAGE_LIMIT)) {
+                let salvaged = || RendererMessage::salvage_invoke_id(&packet.text, SALVAGE_LIMIT);
+                match envelope.or_else(salvaged) {
                     Some(id) => self.handle(Incoming::RateLimited { id }),
                     None => false,
                 }
@@ -948,12 +977,12 @@ fn refused(sender: &WebContents, frame: &SenderFrame, channel: &str, error: &Ipc
 
 /// Whether `value` nests arrays and objects deeper than `max` (iteratively: the value
 /// may be as deep as serde_json allows).
-fn exceeds_depth(value: &Value, max: usize) -> bool {
+fn exceeds_depth(value: &Json, max: usize) -> bool {
     let mut stack = vec![(value, 1usize)];
     while let Some((value, depth)) = stack.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match value {
-            Value::Array(items) => Box::new(items.iter()),
-            Value::Object(map) => Box::new(map.values()),
+        let children: Box<dyn Iterator<Item = &Json>> = match value {
+            Json::Array(items) => Box::new(items.iter()),
+            Json::Object(map) => Box::new(map.values()),
             _ => continue,
         };
         if depth > max {

@@ -44,8 +44,11 @@ mod policy;
 pub mod protocol;
 mod rate;
 mod schema;
+mod value;
 mod web_contents;
+pub mod wire;
 
+pub use bytes::{self, Bytes};
 pub use console::{ConsoleLevel, ConsoleMessage, ConsoleSource};
 pub use error::IpcError;
 pub use event::IpcEvent;
@@ -57,4 +60,6 @@ pub use policy::{
 };
 pub use schema::ChannelSchema;
 pub use schemars;
+pub use value::{TypedArrayKind, Value};
 pub use web_contents::{RendererLink, WebContents};
+pub use wire::Packet;

@@ -1,25 +1,27 @@
 use std::fmt;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::policy::{Direction, WindowPolicy};
 use crate::protocol::MainMessage;
 use crate::schema::Schemas;
-use crate::IpcError;
+use crate::wire::{self, Packet};
+use crate::{IpcError, Value};
 
 /// How the main process reaches one renderer's preload world. Implemented by each
 /// platform backend (and by fakes in tests).
 pub trait RendererLink: Send + Sync + 'static {
-    /// Delivers one serialized [`MainMessage`]. Called from any thread; must not block
-    /// for long. Returns [`IpcError::WindowClosed`] once the window is gone.
-    fn post(&self, message: String) -> Result<(), IpcError>;
+    /// Delivers one serialized [`MainMessage`] and the buffers its values point into.
+    /// Called from any thread; must not block for long. Returns
+    /// [`IpcError::WindowClosed`] once the window is gone.
+    fn post(&self, message: Packet) -> Result<(), IpcError>;
 
     /// Delivers the answer (a [`MainMessage::Resolve`] or [`MainMessage::Reject`]) to
     /// invoke `id`. A transport whose invokes carry their own reply channel answers
     /// through it; by default the answer is posted like any other message.
-    fn answer(&self, id: u64, message: String) -> Result<(), IpcError> {
+    fn answer(&self, id: u64, message: Packet) -> Result<(), IpcError> {
         let _ = id;
         self.post(message)
     }
@@ -82,24 +84,55 @@ impl WebContents {
     /// web_contents.send("progress", (3, 10))?; // listener gets (event, 3, 10)
     /// # Ok(()) }
     /// ```
-    pub fn send(&self, channel: &str, args: impl Serialize) -> Result<(), IpcError> {
-        validate_channel(channel)?;
-        self.policy.grants.check(Direction::Receive, channel)?;
-        let mut args = into_args(args)?;
-        self.schemas.check_args(channel, &mut args)?;
-        self.post(&MainMessage::Message {
-            ch: channel.to_owned(),
-            args,
-        })
+    pub fn send<T: Serialize + 'static>(&self, channel: &str, args: T) -> Result<(), IpcError> {
+        self.send_values(channel, into_args(args)?)
     }
 
-    pub(crate) fn post(&self, message: &MainMessage) -> Result<(), IpcError> {
-        self.link.post(message.to_json())
+    /// Like [`WebContents::send`], with the arguments as [`Value`]s: for what serde
+    /// types cannot say (`undefined`, `Date`, `Map`, `Set`, cycles, ...).
+    ///
+    /// ```
+    /// # fn demo(web_contents: &voltaic_core::WebContents) -> Result<(), voltaic_core::IpcError> {
+    /// use voltaic_core::Value;
+    ///
+    /// web_contents.send_values("when", vec![Value::Date(0.0), Value::Undefined])?;
+    /// # Ok(()) }
+    /// ```
+    pub fn send_values(&self, channel: &str, args: Vec<Value>) -> Result<(), IpcError> {
+        validate_channel(channel)?;
+        self.policy.grants.check(Direction::Receive, channel)?;
+        let mut buffers = Vec::new();
+        let mut args = wire::encode_args(&args, &mut buffers);
+        self.schemas.check_args(channel, &mut args)?;
+        let message = MainMessage::Message {
+            ch: channel.to_owned(),
+            args,
+        };
+        self.link.post(Packet {
+            text: message.to_json(),
+            buffers,
+        })
     }
 
     /// Answers invoke `id` (see [`RendererLink::answer`]).
     pub(crate) fn answer(&self, id: u64, message: &MainMessage) -> Result<(), IpcError> {
-        self.link.answer(id, message.to_json())
+        self.answer_with(id, message, Vec::new())
+    }
+
+    /// Answers invoke `id` with a message whose values point into `buffers`.
+    pub(crate) fn answer_with(
+        &self,
+        id: u64,
+        message: &MainMessage,
+        buffers: Vec<Bytes>,
+    ) -> Result<(), IpcError> {
+        self.link.answer(
+            id,
+            Packet {
+                text: message.to_json(),
+                buffers,
+            },
+        )
     }
 }
 
@@ -130,10 +163,10 @@ pub(crate) fn validate_channel(channel: &str) -> Result<(), IpcError> {
 }
 
 /// Turns a Rust value into an argument list (see [`WebContents::send`]).
-pub(crate) fn into_args(args: impl Serialize) -> Result<Vec<Value>, IpcError> {
-    match serde_json::to_value(args).map_err(|e| IpcError::Serialize(e.to_string()))? {
+pub(crate) fn into_args<T: Serialize + 'static>(args: T) -> Result<Vec<Value>, IpcError> {
+    match crate::value::into_value(args)? {
         Value::Array(list) => Ok(list),
-        Value::Null => Ok(Vec::new()),
+        Value::Null | Value::Undefined => Ok(Vec::new()),
         single => Ok(vec![single]),
     }
 }
@@ -147,18 +180,23 @@ pub(crate) mod tests {
     #[derive(Default)]
     pub(crate) struct RecordingLink {
         pub(crate) posted: Mutex<Vec<String>>,
+        pub(crate) buffers: Mutex<Vec<Vec<Bytes>>>,
         pub(crate) closed: std::sync::atomic::AtomicBool,
     }
 
     impl RendererLink for RecordingLink {
-        fn post(&self, message: String) -> Result<(), IpcError> {
+        fn post(&self, message: Packet) -> Result<(), IpcError> {
             if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
                 return Err(IpcError::WindowClosed(1));
             }
             self.posted
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(message);
+                .push(message.text);
+            self.buffers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(message.buffers);
             Ok(())
         }
     }
@@ -187,6 +225,24 @@ pub(crate) mod tests {
                 r#"{"t":"message","ch":"d","args":[[1,2]]}"#,
             ]
         );
+    }
+
+    #[test]
+    fn send_carries_bytes_beside_the_text() {
+        let (wc, link) = test_contents();
+        let blob = Bytes::from(vec![1u8; 1000]);
+        wc.send("blob", (blob.clone(), "name")).unwrap();
+        wc.send_values("when", vec![Value::Date(0.0), Value::Undefined])
+            .unwrap();
+        let posted = link.posted.lock().unwrap().clone();
+        assert_eq!(
+            posted,
+            vec![
+                r#"{"t":"message","ch":"blob","args":[{"$":"bytes","i":0},"name"]}"#,
+                r#"{"t":"message","ch":"when","args":[{"$":"date","v":0.0},{"$":"undefined"}]}"#,
+            ]
+        );
+        assert_eq!(link.buffers.lock().unwrap()[0], vec![blob]);
     }
 
     #[test]

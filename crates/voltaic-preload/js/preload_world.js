@@ -5,7 +5,7 @@
 
 /* exported voltaicPreloadWorld */
 
-function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConsole, validate) {
+function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConsole, validate, codec) {
   'use strict';
   const apply = Reflect.apply;
   const stringify = JSON.stringify;
@@ -23,6 +23,15 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   // the main process settles with the answer's JSON.
   const invokeTransport = window.webkit.messageHandlers[config.invokeHandler];
   const postInvoke = invokeTransport.postMessage;
+  // Bytes travel as request and response bodies of the app's URI scheme (WebKit's
+  // message handlers would turn ArrayBuffers into empty objects): see parcels.rs.
+  const fetchBytes = fetch;
+  const Uint8ArrayCtor = Uint8Array;
+  const typedSet = Uint8Array.prototype.set;
+  const responseArrayBuffer = Response.prototype.arrayBuffer;
+  const responseText = Response.prototype.text;
+  const headersGet = Headers.prototype.get;
+  const bufferSlice = ArrayBuffer.prototype.slice;
   const parse = JSON.parse;
   const XHRCtor = XMLHttpRequest;
   const xhrOpen = XMLHttpRequest.prototype.open;
@@ -103,9 +112,12 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     return text.length * 3 <= config.maxMessageBytes ? text.length : apply(encodeUtf8, utf8, [text]).length;
   }
 
-  function serialize(message) {
+  function serialize(message, buffers) {
     const text = stringify(message);
-    const size = byteLength(text);
+    let size = byteLength(text);
+    for (let i = 0; buffers !== undefined && i < buffers.length; i++) {
+      size += buffers[i].byteLength;
+    }
     if (size > config.maxMessageBytes) {
       throw new ErrorCtor('IPC message of ' + size + ' bytes exceeds the limit of ' + config.maxMessageBytes + ' bytes');
     }
@@ -123,6 +135,71 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   let batchBytes = 0;
   let flushScheduled = false;
 
+  // A message with bytes is posted once its bytes are uploaded; what is posted after
+  // it waits behind it, so the main process sees everything in the order it was sent.
+  const held = [];
+  function inOrder(post) {
+    if (held.length === 0) {
+      post();
+    } else {
+      held.push({ post });
+    }
+  }
+
+  function releaseHeld() {
+    while (held.length > 0 && held[0].post !== null) {
+      held.shift().post();
+    }
+  }
+
+  function concat(buffers, sizes) {
+    let total = 0;
+    for (let i = 0; i < sizes.length; i++) {
+      total += sizes[i];
+    }
+    const out = new Uint8ArrayCtor(total);
+    let at = 0;
+    for (let i = 0; i < buffers.length; i++) {
+      apply(typedSet, out, [new Uint8ArrayCtor(buffers[i]), at]);
+      at += sizes[i];
+    }
+    return out.buffer;
+  }
+
+  // Uploads `buffers`, then posts with their parcel number (`post(parcel)`), or calls
+  // `failed(error)`, in its place in the order.
+  function withUpload(buffers, post, failed) {
+    const entry = { post: null };
+    held.push(entry);
+    const sizes = [];
+    for (let i = 0; i < buffers.length; i++) {
+      sizes.push(buffers[i].byteLength);
+    }
+    const uploaded = apply(promiseThen, fetchBytes(config.uploadUrl, {
+      method: 'POST',
+      headers: { 'X-Voltaic-Token': config.syncToken, 'X-Voltaic-Sizes': sizes.join(',') },
+      // One ArrayBuffer: WebKit's URI scheme handler cannot read Blob bodies.
+      body: buffers.length === 1 ? buffers[0] : concat(buffers, sizes),
+    }), [(response) => {
+      if (!response.ok) {
+        return apply(promiseThen, apply(responseText, response, []), [(text) => {
+          throw new ErrorCtor('IPC bytes were refused (HTTP ' + response.status + '): ' + text);
+        }]);
+      }
+      return apply(responseText, response, []);
+    }]);
+    apply(promiseThen, uploaded, [
+      (parcel) => {
+        entry.post = () => post(Number(parcel));
+        releaseHeld();
+      },
+      (error) => {
+        entry.post = () => failed(error);
+        releaseHeld();
+      },
+    ]);
+  }
+
   function flushBatch() {
     if (batch.length === 0) {
       return;
@@ -130,10 +207,18 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     const text = batch.length === 1 ? batch[0] : '{"t":"batch","m":[' + batch.join(',') + ']}';
     batch = [];
     batchBytes = 0;
-    apply(postToMain, transport, [text]);
+    inOrder(() => apply(postToMain, transport, [text]));
   }
 
-  function postMessage(message) {
+  function postMessage(message, buffers) {
+    if (buffers !== undefined && buffers.length > 0) {
+      const text = serialize(message, buffers);
+      flushBatch();
+      withUpload(buffers, (parcel) => apply(postToMain, transport, [[text, parcel]]), (error) => {
+        report('error', ['ipcRenderer.send on ' + describe(message.ch) + ' failed:', error]);
+      });
+      return;
+    }
     const text = serialize(message);
     if (batch.length > 0 && batchBytes + text.length > BATCH_BYTES) {
       flushBatch();
@@ -152,14 +237,30 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   }
 
   // Posts an invoke; its answer settles the pending entry through receive().
-  function postInvokeMessage(message) {
+  function postInvokeMessage(message, buffers) {
     flushBatch();
-    // "<id> <json>": one string, so the main process reads one value per invoke.
-    const answered = apply(postInvoke, invokeTransport, [message.id + ' ' + serialize(message)]);
-    apply(promiseThen, answered, [
-      (text) => receive(parse(text)),
-      (error) => receive({ t: 'reject', id: message.id, error: 'IPC transport failed: ' + String(error && error.message) }),
-    ]);
+    // "<id> <json>": one string, so the main process reads one value per invoke;
+    // with bytes, that string first and the ArrayBuffers after it.
+    const envelope = message.id + ' ' + serialize(message, buffers);
+    const failed = (error) => inbound({ t: 'reject', id: message.id, error: 'IPC transport failed: ' + String(error && error.message) }, NO_BUFFERS);
+    const post = (parcel) => {
+      const answered = apply(postInvoke, invokeTransport, [parcel === undefined ? envelope : [envelope, parcel]]);
+      apply(promiseThen, answered, [
+        (answer) => {
+          if (typeof answer === 'string') {
+            inbound(parse(answer), NO_BUFFERS);
+          } else {
+            inbound(parse(answer[0]), answer[1]);
+          }
+        },
+        failed,
+      ]);
+    };
+    if (buffers.length === 0) {
+      inOrder(post);
+    } else {
+      withUpload(buffers, post, failed);
+    }
   }
 
   function describe(value) {
@@ -172,49 +273,18 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     }
   }
 
-  // IPC values are JSON for now: refuse what JSON would silently mangle, as
-  // Electron's structured clone refuses what it cannot clone.
-  function checkCloneable(value, ancestors) {
-    const type = typeof value;
-    if (type === 'function' || type === 'symbol') {
-      throw new ErrorCtor('An object could not be cloned: ' + type + 's cannot be sent over IPC');
-    }
-    if (type === 'bigint') {
-      throw new ErrorCtor('An object could not be cloned: BigInt is not supported over IPC yet');
-    }
-    if (type !== 'object' || value === null) {
-      return;
-    }
-    if (value instanceof PromiseCtor || (typeof Node === 'function' && value instanceof Node)) {
-      throw new ErrorCtor('An object could not be cloned: ' + (value instanceof PromiseCtor ? 'a Promise' : 'a DOM node') + ' cannot be sent over IPC');
-    }
-    if (ancestors.indexOf(value) !== -1) {
-      throw new ErrorCtor('An object could not be cloned: it contains a cycle');
-    }
-    if (ancestors.length >= config.maxDepth) {
-      throw new ErrorCtor('IPC message nested deeper than the limit of ' + config.maxDepth);
-    }
-    ancestors.push(value);
-    const keys = Object.keys(value);
-    for (let i = 0; i < keys.length; i++) {
-      checkCloneable(value[keys[i]], ancestors);
-    }
-    ancestors.pop();
-  }
-
   // Everything an outgoing message must pass, in the main process's order.
-  function toWire(direction, channel, args) {
+  // Returns the arguments' wire form and appends their bytes to `buffers`.
+  function toWire(direction, channel, args, buffers) {
     checkChannel(channel);
     checkGrant(direction, channel);
-    for (let i = 0; i < args.length; i++) {
-      checkCloneable(args[i], []);
-    }
-    const invalid = checkSchema(channel, 'arguments', args);
+    const wire = codec.encodeArgs(args, buffers);
+    const invalid = checkSchema(channel, 'arguments', wire);
     if (invalid !== null) {
       throw new ErrorCtor(invalid);
     }
     takeToken();
-    return args;
+    return wire;
   }
 
   // channel -> array of { listener, once }
@@ -251,12 +321,17 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
 
   const ipcRenderer = {
     send(channel, ...args) {
-      postMessage({ t: 'send', ch: channel, args: toWire('send', channel, args) });
+      const buffers = [];
+      postMessage({ t: 'send', ch: channel, args: toWire('send', channel, args, buffers) }, buffers);
     },
     // Discouraged, as in Electron: the renderer waits, synchronously, until a main
     // process listener sets event.return_value.
     sendSync(channel, ...args) {
-      const text = serialize({ t: 'sendSync', ch: channel, args: toWire('send', channel, args) });
+      const buffers = [];
+      const text = serialize({ t: 'sendSync', ch: channel, args: toWire('send', channel, args, buffers) });
+      if (buffers.length > 0) {
+        throw new ErrorCtor('ipcRenderer.sendSync cannot carry ArrayBuffers or typed arrays: use ipcRenderer.invoke');
+      }
       flushBatch();
       const request = new XHRCtor();
       try {
@@ -274,15 +349,16 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
       if (answer.err !== undefined) {
         throw new ErrorCtor(answer.err);
       }
-      return answer.ok;
+      return codec.decode(answer.ok, NO_BUFFERS);
     },
     invoke(channel, ...args) {
       return new PromiseCtor((resolve, reject) => {
-        const message = { t: 'invoke', id: nextInvokeId++, ch: channel, args: toWire('invoke', channel, args) };
+        const buffers = [];
+        const message = { t: 'invoke', id: nextInvokeId++, ch: channel, args: toWire('invoke', channel, args, buffers) };
         const id = message.id;
         pendingInvokes.set(id, { resolve, reject });
         try {
-          postInvokeMessage(message);
+          postInvokeMessage(message, buffers);
         } catch (error) {
           pendingInvokes.delete(id);
           throw error;
@@ -319,14 +395,14 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   };
   freeze(ipcRenderer);
 
-  function deliver(channel, args) {
+  function deliver(channel, wireArgs, buffers) {
     // The main process checked these too; checking again means a listener never sees
     // a message its window was not granted or that does not match its schema.
     if (typeof channel !== 'string' || !granted('receive', channel)) {
       report('error', ['Refused a message from the main process on ' + describe(channel) + ': not allowed for this window']);
       return;
     }
-    const invalid = checkSchema(channel, 'arguments', args);
+    const invalid = checkSchema(channel, 'arguments', wireArgs);
     if (invalid !== null) {
       report('error', ['Refused a message from the main process: ' + invalid]);
       return;
@@ -335,6 +411,7 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     if (list === undefined) {
       return;
     }
+    const args = codec.decodeArgs(wireArgs, buffers);
     const event = { sender: ipcRenderer, senderId: 0, ports: [] };
     const snapshot = list.slice();
     for (let i = 0; i < snapshot.length; i++) {
@@ -350,11 +427,90 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     }
   }
 
-  // Entry point for the main process, which evaluates `<receiver>(message)` in this world.
-  function receive(message) {
+  // Everything from the main process (messages, answers) goes through here, in
+  // order: a message whose bytes are still being pulled holds back what follows it.
+  const NO_BUFFERS = freeze([]);
+  const waiting = [];
+  let pulling = false;
+  function inbound(message, buffers) {
+    if (!pulling && waiting.length === 0 && typeof buffers !== 'number') {
+      handle(message, buffers);
+      return;
+    }
+    waiting.push([message, buffers]);
+    drain();
+  }
+
+  function drain() {
+    while (!pulling && waiting.length > 0) {
+      const next = waiting[0];
+      if (typeof next[1] === 'number') {
+        pull(next);
+        return;
+      }
+      waiting.shift();
+      handle(next[0], next[1]);
+    }
+  }
+
+  function pull(entry) {
+    pulling = true;
+    // POST, not GET: the request needs a body for WebKit's handler to read safely.
+    const fetched = apply(promiseThen, fetchBytes(config.parcelUrl + entry[1], {
+      method: 'POST',
+      headers: { 'X-Voltaic-Token': config.syncToken },
+      body: '',
+    }), [(response) => {
+      if (!response.ok) {
+        throw new ErrorCtor('HTTP ' + response.status);
+      }
+      const sizes = apply(headersGet, response.headers, ['X-Voltaic-Sizes']);
+      return apply(promiseThen, apply(responseArrayBuffer, response, []), [(body) => splitBuffers(body, sizes)]);
+    }]);
+    apply(promiseThen, fetched, [
+      (buffers) => {
+        entry[1] = buffers;
+        pulling = false;
+        drain();
+      },
+      (error) => {
+        report('error', ['Lost the bytes of a message from the main process: ' + String(error && error.message)]);
+        entry[1] = NO_BUFFERS;
+        pulling = false;
+        drain();
+      },
+    ]);
+  }
+
+  function splitBuffers(body, sizes) {
+    const list = sizes === null || sizes === '' ? [] : sizes.split(',');
+    if (list.length === 1) {
+      return [body];
+    }
+    const buffers = [];
+    let at = 0;
+    for (let i = 0; i < list.length; i++) {
+      const size = Number(list[i]);
+      buffers.push(apply(bufferSlice, body, [at, at + size]));
+      at += size;
+    }
+    return buffers;
+  }
+
+  function handle(message, buffers) {
+    try {
+      receive(message, buffers);
+    } catch (error) {
+      report('error', ['Refused a message from the main process:', error]);
+    }
+  }
+
+  // Entry point for the main process, which evaluates `<receiver>(message)` in this
+  // world, or `<receiver>(message, parcel)` when bytes wait to be pulled.
+  function receive(message, buffers) {
     switch (message.t) {
       case 'message':
-        deliver(message.ch, message.args);
+        deliver(message.ch, message.args, buffers);
         break;
       case 'resolve':
       case 'reject': {
@@ -362,7 +518,14 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
         if (pending !== undefined) {
           pendingInvokes.delete(message.id);
           if (message.t === 'resolve') {
-            pending.resolve(message.value);
+            let value;
+            try {
+              value = codec.decode(message.value, buffers);
+            } catch (error) {
+              pending.reject(error);
+              break;
+            }
+            pending.resolve(value);
           } else {
             pending.reject(new ErrorCtor(message.error));
           }
@@ -373,7 +536,9 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
         break;
     }
   }
-  defineProperty(globalThis, config.receiver, { value: receive });
+  defineProperty(globalThis, config.receiver, {
+    value: (message, parcel) => inbound(message, parcel === undefined ? NO_BUFFERS : parcel),
+  });
 
   function report(level, args, source) {
     // Log lines spend the same budget as messages; over it, they are dropped.
@@ -480,7 +645,7 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
       // until then, so none sent during a load is lost.
       ready: () => {
         flushBatch();
-        apply(postToMain, transport, [READY]);
+        inOrder(() => apply(postToMain, transport, [READY]));
       },
     },
     configurable: true,

@@ -21,6 +21,7 @@ const ENDPOINT_JS: &str = include_str!("../js/endpoint.js");
 const PAGE_WORLD_JS: &str = include_str!("../js/page_world.js");
 const PRELOAD_WORLD_JS: &str = include_str!("../js/preload_world.js");
 const SCHEMA_JS: &str = include_str!("../js/schema.js");
+const VALUE_JS: &str = include_str!("../js/value.js");
 
 /// Name of the isolated script world preloads run in.
 pub const ISOLATED_WORLD: &str = "voltaic";
@@ -31,6 +32,12 @@ pub const MESSAGE_HANDLER: &str = "voltaic";
 /// Name of the reply-capable script message handler invokes are posted to: its
 /// `postMessage` returns a promise that the main process settles with the answer.
 pub const INVOKE_HANDLER: &str = "voltaic-invoke";
+
+/// Where the runtime uploads the bytes of a message before posting it.
+pub const UPLOAD_URL: &str = "app://localhost/__voltaic/upload";
+
+/// Where the runtime fetches the bytes of a main → renderer message, by parcel number.
+pub const PARCEL_URL: &str = "app://localhost/__voltaic/parcel/";
 
 /// Where `ipcRenderer.sendSync` posts, synchronously, with the window's token.
 pub const SYNC_URL: &str = "app://localhost/__voltaic/send-sync";
@@ -85,6 +92,8 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
     let settings = json!({
         "handler": MESSAGE_HANDLER,
         "invokeHandler": INVOKE_HANDLER,
+        "uploadUrl": UPLOAD_URL,
+        "parcelUrl": PARCEL_URL,
         "receiver": RECEIVER,
         "contextIsolation": config.context_isolation,
         "maxMessageBytes": config.max_message_bytes,
@@ -99,9 +108,10 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
         "readyMessage": READY_MESSAGE,
     });
     format!(
-        "(function () {{\n{ENDPOINT_JS}\n{SCHEMA_JS}\n{PRELOAD_WORLD_JS}\n\
-         voltaicPreloadWorld({settings}, voltaicTakeBridgeNode, voltaicBridgeEndpoint, \
-         voltaicFormatConsole(), voltaicSchemaChecker());\n}})();"
+        "(function () {{\n{ENDPOINT_JS}\n{SCHEMA_JS}\n{VALUE_JS}\n{PRELOAD_WORLD_JS}\n\
+         const settings = {settings};\n\
+         voltaicPreloadWorld(settings, voltaicTakeBridgeNode, voltaicBridgeEndpoint, \
+         voltaicFormatConsole(), voltaicSchemaChecker(), voltaicValueCodec(settings.maxDepth));\n}})();"
     )
 }
 
@@ -130,6 +140,12 @@ pub fn preload_script(source: &str) -> String {
 /// The expression that delivers one serialized main → renderer message.
 pub fn receive_call(message_json: &str) -> String {
     format!("{RECEIVER}({message_json})")
+}
+
+/// The expression that delivers a main → renderer message whose bytes wait in parcel
+/// `parcel`, to be fetched from [`PARCEL_URL`] before it is delivered.
+pub fn receive_call_with_parcel(message_json: &str, parcel: u64) -> String {
+    format!("{RECEIVER}({message_json},{parcel})")
 }
 
 #[cfg(test)]

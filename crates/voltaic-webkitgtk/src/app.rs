@@ -16,7 +16,7 @@ use tao::event_loop::{
 };
 use tao::platform::run_return::EventLoopExtRunReturn;
 use tokio::sync::oneshot;
-use voltaic_core::{IpcMain, Limits};
+use voltaic_core::{IpcMain, Limits, Packet};
 use webkit2gtk::{SnapshotOptions, SnapshotRegion, WebViewExt};
 
 use crate::app_scheme::{self, AppContent};
@@ -33,12 +33,12 @@ use crate::{BrowserWindow, BrowserWindowOptions, Error};
 pub(crate) enum Command {
     Deliver {
         window: u32,
-        message: String,
+        message: Packet,
     },
     Answer {
         window: u32,
         id: u64,
-        message: String,
+        message: Packet,
     },
     Load {
         window: u32,
@@ -335,7 +335,9 @@ fn execute_op(app: &AppHandle, windows: &Windows, command: Command) -> Option<i3
                     Some(pending) => {
                         // Messages sent before the answer arrive before it.
                         outbox.flush();
-                        pending.answer(&message);
+                        let parcel =
+                            (!message.buffers.is_empty()).then(|| outbox.park(message.buffers));
+                        pending.answer(&message.text, parcel);
                     }
                     None => outbox.deliver(message),
                 }

@@ -6,6 +6,8 @@
 use std::ffi::{c_void, CString};
 
 use webkit2gtk::glib::object::ObjectType;
+
+use crate::jsc_packet;
 use webkit2gtk::glib::translate::{from_glib_none, ToGlibPtr};
 
 /// A pending reply: answer it once, or drop it (WebKit then rejects the promise).
@@ -15,9 +17,10 @@ pub(crate) struct PendingReply {
 }
 
 impl PendingReply {
-    /// Settles the page's promise with a string.
-    pub(crate) fn answer(self, text: &str) {
-        let value = javascriptcore::Value::new_string(&self.context, Some(text));
+    /// Settles the page's promise with a message's text, and the parcel its bytes
+    /// wait in, if it has any.
+    pub(crate) fn answer(self, text: &str, parcel: Option<u64>) {
+        let value = jsc_packet::write(&self.context, text, parcel);
         // SAFETY: `reply` holds the reference taken in `on_message`; Drop releases it.
         unsafe {
             webkit2gtk::ffi::webkit_script_message_reply_return_value(

@@ -86,8 +86,12 @@ impl SyncChannel {
     }
 }
 
-fn answer(outcome: Result<serde_json::Value, String>) -> Response<Cow<'static, [u8]>> {
-    let body = match outcome {
+fn answer(outcome: Result<voltaic_core::Value, String>) -> Response<Cow<'static, [u8]>> {
+    let mut buffers = Vec::new();
+    let body = match outcome.map(|value| voltaic_core::wire::encode(&value, &mut buffers)) {
+        Ok(_) if !buffers.is_empty() => json!({
+            "err": "a sendSync return value cannot hold bytes: use ipcRenderer.invoke"
+        }),
         Ok(value) => json!({ "ok": value }),
         Err(error) => json!({ "err": error }),
     };

@@ -9,9 +9,8 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use javascriptcore::ValueExt;
 use voltaic_core::protocol::MainMessage;
-use voltaic_core::{Connection, IpcError, RendererLink, SenderFrame};
+use voltaic_core::{Bytes, Connection, IpcError, Packet, RendererLink, SenderFrame};
 use voltaic_preload::{INVOKE_HANDLER, ISOLATED_WORLD, MESSAGE_HANDLER, READY_MESSAGE};
 use webkit2gtk::glib::prelude::*;
 use webkit2gtk::{
@@ -20,6 +19,8 @@ use webkit2gtk::{
 };
 
 use crate::app::Command;
+use crate::jsc_packet;
+use crate::parcels::SharedParcels;
 use crate::reply::{self, PendingReply};
 use crate::Error;
 
@@ -62,8 +63,10 @@ pub(crate) struct Outbox {
     world: Option<&'static str>,
     view: webkit2gtk::glib::WeakRef<webkit2gtk::WebView>,
     ready: bool,
-    queued: VecDeque<String>,
+    queued: VecDeque<Packet>,
     batch: String,
+    /// The bytes of messages both ways, until they are claimed.
+    parcels: SharedParcels,
 }
 
 pub(crate) type SharedOutbox = Rc<RefCell<Outbox>>;
@@ -73,6 +76,7 @@ impl Outbox {
         window: u32,
         world: Option<&'static str>,
         view: &webkit2gtk::WebView,
+        parcels: SharedParcels,
     ) -> SharedOutbox {
         Rc::new(RefCell::new(Self {
             window,
@@ -81,13 +85,14 @@ impl Outbox {
             ready: false,
             queued: VecDeque::new(),
             batch: String::new(),
+            parcels,
         }))
     }
 
     /// Delivers (in the next batch), or queues until the preload is ready.
-    pub(crate) fn deliver(&mut self, message: String) {
+    pub(crate) fn deliver(&mut self, message: Packet) {
         if self.ready {
-            self.push(&message);
+            self.push(message);
         } else if self.queued.len() < MAX_QUEUED {
             self.queued.push_back(message);
         } else {
@@ -103,18 +108,46 @@ impl Outbox {
     pub(crate) fn navigation_started(&mut self) {
         self.flush();
         self.ready = false;
+        // The old document's bytes go with it.
+        self.parcels().clear();
+    }
+
+    fn parcels(&self) -> std::sync::MutexGuard<'_, crate::parcels::Parcels> {
+        self.parcels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Keeps `buffers` for the preload to fetch; returns their parcel number.
+    pub(crate) fn park(&self, buffers: Vec<Bytes>) -> u64 {
+        self.parcels().park(buffers)
+    }
+
+    fn claim(&self, parcel: u64) -> Option<Vec<Bytes>> {
+        self.parcels().claim(parcel)
     }
 
     fn preload_ready(&mut self) {
         self.ready = true;
         while let Some(message) = self.queued.pop_front() {
-            self.push(&message);
+            self.push(message);
         }
         self.flush();
     }
 
-    fn push(&mut self, message: &str) {
-        self.batch.push_str(&voltaic_preload::receive_call(message));
+    fn push(&mut self, message: Packet) {
+        if message.buffers.is_empty() {
+            self.batch
+                .push_str(&voltaic_preload::receive_call(&message.text));
+        } else {
+            // Bytes cannot be written into a script: they wait for the preload.
+            let parcel = self.park(message.buffers);
+            self.batch
+                .push_str(&voltaic_preload::receive_call_with_parcel(
+                    &message.text,
+                    parcel,
+                ));
+        }
         self.batch.push_str(";\n");
         if self.batch.len() >= MAX_BATCH_BYTES {
             self.flush();
@@ -199,6 +232,7 @@ pub(crate) fn install(
         inbox.clone(),
         replies,
         frames.clone(),
+        outbox.clone(),
     )?;
 
     let weak_view = view.downgrade();
@@ -211,13 +245,16 @@ pub(crate) fn install(
         let Some(value) = result.js_value() else {
             return;
         };
-        if !value.is_string() {
-            tracing::warn!(window, "ignored an IPC message that is not a string");
-            return;
-        }
         // One copy out of JavaScriptCore per message: it can be megabytes.
-        let raw = value.to_str();
-        if raw == READY_MESSAGE {
+        let claimed = jsc_packet::read(&value, |parcel| outbox.borrow().claim(parcel));
+        let Some(packet) = claimed else {
+            tracing::warn!(
+                window,
+                "ignored an IPC message that is neither text nor text and a parcel"
+            );
+            return;
+        };
+        if packet.buffers.is_empty() && packet.text == READY_MESSAGE {
             outbox.borrow_mut().preload_ready();
             return;
         }
@@ -226,7 +263,7 @@ pub(crate) fn install(
             return;
         };
         // The sender's identity comes from the webview, never from the message.
-        connection.dispatch(frames.current(&view), raw.into());
+        connection.dispatch(frames.current(&view), packet);
     });
     let registered = match world {
         Some(world) => manager.register_script_message_handler_in_world(MESSAGE_HANDLER, world),
@@ -249,19 +286,17 @@ fn register_invoke_handler(
     inbox: Inbox,
     replies: Replies,
     frames: Frames,
+    outbox: SharedOutbox,
 ) -> Result<(), Error> {
     let weak_view = view.downgrade();
     let registered = reply::register(manager, INVOKE_HANDLER, world, move |value, pending| {
         let Some(view) = weak_view.upgrade() else {
             return;
         };
-        // "<id> <json>", the id in decimal digits.
-        let mut json: String = if value.is_string() {
-            value.to_str().into()
-        } else {
-            String::new()
-        };
-        let id = json.split_once(' ').and_then(|(id, _)| {
+        // "<id> <json>", the id in decimal digits; with bytes, in an array before them.
+        let claimed = jsc_packet::read(&value, |parcel| outbox.borrow().claim(parcel));
+        let mut packet = claimed.unwrap_or_default();
+        let id = packet.text.split_once(' ').and_then(|(id, _)| {
             let digits = !id.is_empty() && id.len() <= 16 && id.bytes().all(|b| b.is_ascii_digit());
             digits.then(|| id.parse::<u64>().ok()).flatten()
         });
@@ -274,24 +309,29 @@ fn register_invoke_handler(
             let mut waiting = replies.borrow_mut();
             if waiting.contains_key(&id) || waiting.len() >= MAX_PENDING_INVOKES {
                 drop(waiting);
-                pending.answer(&refusal(id, "too many pending invokes, or a duplicate id"));
+                pending.answer(
+                    &refusal(id, "too many pending invokes, or a duplicate id"),
+                    None,
+                );
                 return;
             }
             waiting.insert(id, pending);
         }
         // Drop the "<id> " prefix in place: the text can be megabytes.
-        let prefix = json.find(' ').map_or(0, |at| at + 1);
-        json.drain(..prefix);
+        let prefix = packet.text.find(' ').map_or(0, |at| at + 1);
+        packet.text.drain(..prefix);
         // No borrow of `replies` is held while the message is handled: with inline
         // dispatch, handlers run right here.
-        let dispatched = inbox
-            .borrow()
-            .as_ref()
-            .is_some_and(|connection| connection.dispatch_invoke(frames.current(&view), id, json));
+        let dispatched = inbox.borrow().as_ref().is_some_and(|connection| {
+            connection.dispatch_invoke(frames.current(&view), id, packet)
+        });
         if !dispatched {
             let refused = replies.borrow_mut().remove(&id);
             if let Some(pending) = refused {
-                pending.answer(&refusal(id, "the message was refused (size or rate limit)"));
+                pending.answer(
+                    &refusal(id, "the message was refused (size or rate limit)"),
+                    None,
+                );
             }
         }
     });
@@ -377,14 +417,14 @@ impl WebKitLink {
 }
 
 impl RendererLink for WebKitLink {
-    fn post(&self, message: String) -> Result<(), IpcError> {
+    fn post(&self, message: Packet) -> Result<(), IpcError> {
         self.send(Command::Deliver {
             window: self.window,
             message,
         })
     }
 
-    fn answer(&self, id: u64, message: String) -> Result<(), IpcError> {
+    fn answer(&self, id: u64, message: Packet) -> Result<(), IpcError> {
         self.send(Command::Answer {
             window: self.window,
             id,

@@ -29,6 +29,7 @@ use crate::hooks::{
     Hooks, NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
     RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
 };
+use crate::parcels::{self, Parcels};
 use crate::security::WindowFacts;
 use crate::sync_channel::{self, SyncChannel};
 use crate::transport::{self, Inbox, Outbox, RendererSetup, Replies, WebKitLink};
@@ -97,7 +98,8 @@ impl BrowserWindow {
         let container = native
             .default_vbox()
             .ok_or_else(|| Error::Window("the window has no GTK container".into()))?;
-        let (serve, sync_requests) = (content.clone(), sync.clone());
+        let parcels = Parcels::new(app.ipc_main().limits().max_message_bytes);
+        let (serve, sync_requests, bytes) = (content.clone(), sync.clone(), parcels.clone());
         let navigation = NavigationPolicy {
             window: id,
             main_load: main_load.clone(),
@@ -110,8 +112,11 @@ impl BrowserWindow {
             .with_asynchronous_custom_protocol(
                 app_scheme::SCHEME.into(),
                 move |_, request, responder| {
-                    if request.uri().path() == sync_channel::PATH {
+                    let path = request.uri().path();
+                    if path == sync_channel::PATH {
                         sync_requests.handle(request, responder);
+                    } else if path.starts_with(parcels::PREFIX) {
+                        responder.respond(parcels::handle(&bytes, sync_requests.token(), &request));
                     } else {
                         responder.respond(serve.respond(&request));
                     }
@@ -161,7 +166,12 @@ impl BrowserWindow {
             runtime: runtime_config(prefs, app.ipc_main(), preload_name, sync.token()),
             preload: preload_source,
         };
-        let outbox = Outbox::new(id, transport::preload_world(prefs.context_isolation), &view);
+        let outbox = Outbox::new(
+            id,
+            transport::preload_world(prefs.context_isolation),
+            &view,
+            parcels,
+        );
         let replies: Replies = Rc::default();
         transport::install(
             &view,

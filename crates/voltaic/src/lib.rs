@@ -12,7 +12,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use voltaic::{json, App, BrowserWindow, BrowserWindowOptions, IpcEvent, Value, WebPreferences};
+//! use voltaic::{json, App, BrowserWindow, BrowserWindowOptions, IpcEvent, WebPreferences};
 //!
 //! fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let app = App::new()?;
@@ -26,7 +26,7 @@
 //!
 //!     let ipc_main = app.ipc_main();
 //!     ipc_main.handle("get-data", |_: IpcEvent| async {
-//!         Ok::<Value, String>(json!({ "result": "Data from main process" }))
+//!         Ok::<_, String>(json!({ "result": "Data from main process" }))
 //!     })?;
 //!     ipc_main.on("message-channel", |_: IpcEvent, message: String| {
 //!         println!("Message received: {message}");
@@ -44,12 +44,12 @@
 
 #![warn(missing_docs)]
 
-pub use serde_json::{json, Value};
+pub use serde_json::json;
 pub use voltaic_core::{
-    handler, protocol, schemars, AllowedOrigins, ChannelGrants, ChannelPattern, ChannelSchema,
-    ConsoleLevel, ConsoleMessage, ConsoleSource, Direction, Handler, IntoReply, IpcError, IpcEvent,
-    IpcMain, Json, Limits, ListenerId, RendererLink, SenderFrame, WebContents, WindowPolicy,
-    APP_ORIGIN,
+    bytes, handler, protocol, schemars, wire, AllowedOrigins, Bytes, ChannelGrants, ChannelPattern,
+    ChannelSchema, ConsoleLevel, ConsoleMessage, ConsoleSource, Direction, Handler, IntoReply,
+    IpcError, IpcEvent, IpcMain, Json, Limits, ListenerId, Packet, RendererLink, SenderFrame,
+    TypedArrayKind, Value, WebContents, WindowPolicy, APP_ORIGIN,
 };
 pub use voltaic_webkitgtk::{
     App, AppHandle, BrowserWindow, BrowserWindowOptions, Check, CheckState, Error,

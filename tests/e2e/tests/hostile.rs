@@ -162,7 +162,7 @@ const ATTACKS: &[Attack] = &[
         expect: &[],
         logs: &[
             "refused renderer message: malformed message",
-            "ignored an IPC message that is not a string",
+            "ignored an IPC message that is neither text nor text and a parcel",
         ],
     },
     Attack {
