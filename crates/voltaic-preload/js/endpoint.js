@@ -57,11 +57,27 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   const detailOf = Object.getOwnPropertyDescriptor(CustomEvent.prototype, 'detail').get;
   const dispatchEvent = EventTarget.prototype.dispatchEvent;
   const addEventListener = EventTarget.prototype.addEventListener;
-  const getAttribute = Element.prototype.getAttribute;
-  const setAttribute = Element.prototype.setAttribute;
-  const removeAttribute = Element.prototype.removeAttribute;
 
-  const REPLY = 'data-voltaic-reply';
+  const ArrayBufferCtor = ArrayBuffer;
+  const isView = ArrayBuffer.isView;
+  const bufferSlice = ArrayBuffer.prototype.slice;
+  const RegExpCtor = RegExp;
+  const SetCtor = Set;
+  const setAdd = Set.prototype.add;
+  const setForEach = Set.prototype.forEach;
+  const mapForEach = Map.prototype.forEach;
+  const push = Array.prototype.push;
+  const typedConstructors = Object.assign(Object.create(null), {
+    Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array,
+    Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView,
+  });
+  const typedNames = keysOf(typedConstructors);
+  // No prototype: a name like 'constructor' must not find anything here.
+  const standardErrors = Object.assign(Object.create(null), {
+    Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError,
+  });
+  const REPLY_EVENT = outType + ':reply';
+  const INCOMING_REPLY = inType + ':reply';
   const MAX_DEPTH = 100;
 
   // Functions of this world handed to the other one, by id.
@@ -103,17 +119,49 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     return text + '}';
   }
 
+  // Bytes cross as ArrayBuffers in the event's detail, which WebKit structured-clones
+  // from one world to the other; the JSON refers to them by index. `outgoing` holds
+  // the buffers encode() met for the message being built, `incoming` those of the
+  // message being decoded.
+  let outgoing = [];
+  let incoming = [];
+  let lastReply = null;
+
+  function detailFor(message) {
+    const buffers = outgoing;
+    outgoing = [];
+    const json = toJson(message);
+    return buffers.length === 0 ? json : { json, buffers };
+  }
+
+  function read(detail) {
+    if (typeof detail === 'string') {
+      return { message: parse(detail), buffers: [] };
+    }
+    return { message: parse(detail.json), buffers: detail.buffers };
+  }
+
+  // Returns the other side's answer, already parsed, with its buffers in `incoming`.
   function post(message) {
-    apply(removeAttribute, node, [REPLY]);
-    apply(dispatchEvent, node, [new CustomEventCtor(outType, { detail: toJson(message) })]);
-    const reply = apply(getAttribute, node, [REPLY]);
-    apply(removeAttribute, node, [REPLY]);
-    return reply === null ? undefined : parse(reply);
+    const detail = detailFor(message);
+    lastReply = null;
+    apply(dispatchEvent, node, [new CustomEventCtor(outType, { detail })]);
+    const reply = lastReply;
+    lastReply = null;
+    if (reply === null) {
+      return undefined;
+    }
+    const answer = read(reply);
+    incoming = answer.buffers;
+    return answer.message;
   }
 
   // Sends a message that expects an answer; returns the decoded value or throws the
   // other side's error in this world.
-  function request(message) {
+  function request(message, buffers) {
+    if (buffers !== undefined) {
+      outgoing = buffers;
+    }
     const reply = post(message);
     if (reply === undefined) {
       throw new ErrorCtor('The other side of the context bridge did not answer');
@@ -132,11 +180,29 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   }
 
   function decodeError(body) {
-    const error = new ErrorCtor(body.message);
-    if (body.name !== 'Error') {
+    const Standard = standardErrors[body.name];
+    const error = Standard === undefined ? new ErrorCtor(body.message) : new Standard(body.message);
+    if (Standard === undefined) {
       define(error, 'name', body.name);
     }
     return error;
+  }
+
+  function encodeBytes(value) {
+    if (value instanceof ArrayBufferCtor) {
+      apply(push, outgoing, [value]);
+      return { ab: outgoing.length - 1 };
+    }
+    let kind = 'Uint8Array';
+    for (let i = 0; i < typedNames.length; i++) {
+      if (value instanceof typedConstructors[typedNames[i]]) {
+        kind = typedNames[i];
+        break;
+      }
+    }
+    const start = value.byteOffset;
+    apply(push, outgoing, [apply(bufferSlice, value.buffer, [start, start + value.byteLength])]);
+    return { ta: [kind, outgoing.length - 1] };
   }
 
   function encode(value, ancestors) {
@@ -194,7 +260,14 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       return { e: encodeError(value) };
     }
     if (value instanceof DateCtor) {
-      return { d: apply(dateGetTime, value, []) };
+      const time = apply(dateGetTime, value, []);
+      return { d: time === time ? time : 'NaN' };
+    }
+    if (value instanceof ArrayBufferCtor || isView(value)) {
+      return encodeBytes(value);
+    }
+    if (value instanceof RegExpCtor) {
+      return { r: [StringCtor(value.source), StringCtor(value.flags)] };
     }
     // Built with defineProperty, as every array and object here: plain assignment
     // would run setters a page may have put on Array.prototype or Object.prototype.
@@ -209,6 +282,23 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         define(out, i, encode(value[i], inner));
       }
       return { a: out };
+    }
+    if (value instanceof MapCtor) {
+      const out = [];
+      apply(mapForEach, value, [(v, k) => {
+        const pair = [];
+        define(pair, 0, encode(k, inner));
+        define(pair, 1, encode(v, inner));
+        define(out, out.length, pair);
+      }]);
+      return { m: out };
+    }
+    if (value instanceof SetCtor) {
+      const out = [];
+      apply(setForEach, value, [(v) => {
+        define(out, out.length, encode(v, inner));
+      }]);
+      return { s: out };
     }
     const out = {};
     const keys = keysOf(value);
@@ -242,7 +332,32 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       case 'b':
         return BigIntCtor(body);
       case 'd':
-        return new DateCtor(body);
+        return new DateCtor(body === 'NaN' ? NaN : body);
+      case 'r':
+        return new RegExpCtor(body[0], body[1]);
+      case 'ab':
+        return incoming[body];
+      case 'ta': {
+        const Ctor = typedConstructors[body[0]];
+        if (Ctor === undefined || !(incoming[body[1]] instanceof ArrayBufferCtor)) {
+          throw new TypeErrorCtor('Malformed value on the context bridge');
+        }
+        return new Ctor(incoming[body[1]]);
+      }
+      case 'm': {
+        const out = new MapCtor();
+        for (let i = 0; i < body.length; i++) {
+          apply(mapSet, out, [decode(body[i][0]), decode(body[i][1])]);
+        }
+        return out;
+      }
+      case 's': {
+        const out = new SetCtor();
+        for (let i = 0; i < body.length; i++) {
+          apply(setAdd, out, [decode(body[i])]);
+        }
+        return out;
+      }
       case 'e':
         return decodeError(body);
       case 'f':
@@ -306,12 +421,23 @@ function voltaicBridgeEndpoint(node, outType, inType) {
 
   apply(addEventListener, node, [inType, (event) => {
     let reply;
+    const saved = incoming;
     try {
-      reply = { ok: handle(parse(apply(detailOf, event, []))) };
+      const received = read(apply(detailOf, event, []));
+      incoming = received.buffers;
+      outgoing = [];
+      reply = { ok: handle(received.message) };
     } catch (error) {
+      outgoing = [];
       reply = { err: encodeError(error) };
     }
-    apply(setAttribute, node, [REPLY, toJson(reply)]);
+    incoming = saved;
+    // The answer goes back as an event too, so that it can carry bytes; dispatch is
+    // synchronous, so the asking side has it when its dispatchEvent returns.
+    apply(dispatchEvent, node, [new CustomEventCtor(REPLY_EVENT, { detail: detailFor(reply) })]);
+  }]);
+  apply(addEventListener, node, [INCOMING_REPLY, (event) => {
+    lastReply = apply(detailOf, event, []);
   }]);
 
   return {
@@ -319,8 +445,18 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     request,
     /** Sends a message whose answer is not needed. */
     notify: post,
-    /** Encodes a value of this world for the other one. */
-    encode: (value) => encode(value, []),
+    /**
+     * Encodes a value of this world for the other one, to be sent later with
+     * `request(message, buffers)`: returns `{ value, buffers }`.
+     */
+    encode: (value) => {
+      const saved = outgoing;
+      outgoing = [];
+      const encoded = encode(value, []);
+      const buffers = outgoing;
+      outgoing = saved;
+      return { value: encoded, buffers };
+    },
     /** Decodes a value sent by the other world. */
     decode,
     /** Sets the handler for requests other than calls and settlements. */

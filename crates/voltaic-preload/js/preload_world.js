@@ -571,7 +571,7 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   const pendingExposes = [];
   const pendingKeys = [];
   function expose(key, encoded) {
-    pageBridge.request({ op: 'expose', key, value: encoded });
+    pageBridge.request({ op: 'expose', key, value: encoded.value }, encoded.buffers);
   }
   if (config.contextIsolation) {
     const taken = takeBridgeNode();

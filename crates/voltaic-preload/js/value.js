@@ -35,13 +35,14 @@ function voltaicValueCodec(maxDepth) {
   const ErrorCtor = Error;
   const PromiseCtor = Promise;
   const NodeCtor = typeof Node === 'function' ? Node : null;
-  const errorConstructors = {
+  // No prototypes: a name like 'constructor' must not find anything here.
+  const errorConstructors = Object.assign(Object.create(null), {
     Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError,
-  };
-  const typedConstructors = {
+  });
+  const typedConstructors = Object.assign(Object.create(null), {
     Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array,
     Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
-  };
+  });
   const typedNames = keysOf(typedConstructors);
 
   function cannotClone(what) {

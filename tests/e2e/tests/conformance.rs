@@ -22,6 +22,7 @@ fn main() {
         values_bytes_cross_as_bytes_both_ways,
         values_sent_by_main_keep_their_kinds_and_order,
         values_cycles_and_shared_objects_survive,
+        context_bridge_copies_bytes_maps_sets_and_dates_both_ways,
     ]);
 }
 
@@ -346,5 +347,46 @@ fn values_cycles_and_shared_objects_survive(h: &Harness) -> Result<Driver, Strin
             "the cycle is a Ref in Rust: {rust}"
         );
         probe.expect("as serde true").await
+    }))
+}
+
+/// contextBridge copies what it passes (the reference's table: primitives, objects,
+/// arrays, Error, Promise, Function, Date, ArrayBuffer and typed arrays, Map, Set...),
+/// in both directions, and through it the page reaches IPC with the same values.
+fn context_bridge_copies_bytes_maps_sets_and_dates_both_ways(
+    h: &Harness,
+) -> Result<Driver, String> {
+    h.app()
+        .ipc_main()
+        .handle("echo", |_: IpcEvent, value: Value| value)
+        .map_err(|e| e.to_string())?;
+    let preload = "const { contextBridge, ipcRenderer } = require('electron');\n\
+        contextBridge.exposeInMainWorld('api', {\n\
+          local: (v) => v,\n\
+          viaMain: (v) => ipcRenderer.invoke('echo', v),\n\
+          make: () => ({ bytes: new Uint8Array([5, 6]), map: new Map([['k', 1]]), when: new Date(3) }),\n\
+        });";
+    let script = format!(
+        "{VALUES_JS}\n(async () => {{\n\
+           const v = makeValues(); delete v.sparse; delete v.boxed; delete v.custom;\n\
+           const local = window.api.local(v);\n\
+           const viaMain = await window.api.viaMain(v);\n\
+           const made = window.api.make();\n\
+           report('bridge', {{ local: wrongKinds(local).filter((k) => k in v), viaMain: wrongKinds(viaMain).filter((k) => k in v),\n\
+             made: [made.bytes instanceof Uint8Array && made.bytes.join() === '5,6', made.map.get('k') === 1, made.when.getTime() === 3],\n\
+             copied: local.u8 !== v.u8 }});\n\
+         }})().catch((e) => report('bridge', String(e && e.stack)));"
+    );
+    let html = format!(
+        "<!DOCTYPE html><html><head><script>{REPORT_JS}{script}</script></head><body>bridge</body></html>"
+    );
+    h.window("bridge-values", Some(preload), &html)?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        ensure_eq!(
+            probe.result("bridge").await?,
+            json!({"local": [], "viaMain": [], "made": [true, true, true], "copied": true})
+        );
+        Ok(())
     }))
 }
