@@ -8,6 +8,7 @@ const transport = {
   count: () => ipcRenderer.invoke('sink-count'),
   onPush: (callback) => ipcRenderer.on('push', callback),
   startPushes: (n) => ipcRenderer.send('start-pushes', n),
+  bytes: (data) => ipcRenderer.invoke('bytes', data).then((back) => new Uint8Array(back)),
 };
 
 async function sendMany(count) {

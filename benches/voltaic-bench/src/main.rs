@@ -95,7 +95,12 @@ fn main() {
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     // The default rate limit (10,000 messages/s per window) would measure the limit,
     // not the transport, and the RSS phase sends a million messages.
-    let app = App::with_limits(Limits::default().rate(10_000_000, 10_000_000))?;
+    // The default limits (10k messages/s, 32 MiB) would be what is measured.
+    let app = App::with_limits(
+        Limits::default()
+            .rate(10_000_000, 10_000_000)
+            .max_message_bytes(128 << 20),
+    )?;
     // The default configuration (handlers' sync parts on the GTK thread);
     // VOLTAIC_BENCH_DISPATCH=runtime measures every handler on the tokio runtime.
     let inline = std::env::var("VOLTAIC_BENCH_DISPATCH").map_or(true, |v| v != "runtime");
@@ -116,6 +121,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 preload: Some(preload),
                 grants: ChannelGrants::new()
                     .invoke("echo")
+                    .invoke("bytes")
                     .invoke("sink-count")
                     .invoke("rss")
                     .send("sink")
@@ -171,7 +177,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 fn register_handlers(app: &App) {
     let ipc = app.ipc_main();
     let received = Arc::new(AtomicU64::new(0));
-    let _ = ipc.handle("echo", |_: IpcEvent, value: Value| value);
+    let _ = ipc.handle("echo", |_: IpcEvent, value: voltaic::Value| value);
+    let _ = ipc.handle("bytes", |_: IpcEvent, data: voltaic::Bytes| data);
     let count = received.clone();
     ipc.on("sink", move |_: IpcEvent| {
         count.fetch_add(1, Ordering::Relaxed);
