@@ -21,6 +21,7 @@ mod options;
 mod parcels;
 mod reply;
 mod sandbox;
+mod scheme_handler;
 mod security;
 mod sync_channel;
 mod transport;

@@ -19,14 +19,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use voltaic_core::Bytes;
 use wry::http::{header, HeaderValue, Request, Response, StatusCode};
 
+use crate::scheme_handler::TOKEN_HEADER;
+
 /// Path prefix of the byte routes under `app://localhost`.
 pub(crate) const PREFIX: &str = "/__voltaic/";
 const UPLOAD: &str = "/__voltaic/upload";
 const DOWNLOAD: &str = "/__voltaic/parcel/";
 /// Header listing the sizes of the buffers a body holds, in order.
 const SIZES_HEADER: &str = "x-voltaic-sizes";
-/// Header carrying the window's token.
-const TOKEN_HEADER: &str = "x-voltaic-token";
 /// Most buffers one message may carry.
 const MAX_BUFFERS: usize = 4096;
 

@@ -15,14 +15,12 @@ use voltaic_core::{Connection, SenderFrame};
 use webkit2gtk::glib::object::ObjectExt;
 use webkit2gtk::glib::SendWeakRef;
 use wry::http::{header, Request, Response, StatusCode};
-use wry::RequestAsyncResponder;
 
+use crate::scheme_handler::{Responder, TOKEN_HEADER};
 use crate::transport;
 
 /// Path of the synchronous channel under `app://localhost`.
 pub(crate) const PATH: &str = "/__voltaic/send-sync";
-/// Header carrying the window's token.
-const TOKEN_HEADER: &str = "x-voltaic-token";
 
 /// One window's synchronous channel.
 pub(crate) struct SyncChannel {
@@ -54,7 +52,7 @@ impl SyncChannel {
     }
 
     /// Answers one request to [`PATH`]. Called on the GTK thread.
-    pub(crate) fn handle(&self, request: Request<Vec<u8>>, responder: RequestAsyncResponder) {
+    pub(crate) fn handle(&self, request: Request<Vec<u8>>, responder: Responder) {
         if request.method() != "POST" {
             return responder.respond(status(StatusCode::METHOD_NOT_ALLOWED));
         }

@@ -30,6 +30,7 @@ use crate::hooks::{
     RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
 };
 use crate::parcels::{self, Parcels};
+use crate::scheme_handler;
 use crate::security::WindowFacts;
 use crate::sync_channel::{self, SyncChannel};
 use crate::transport::{self, Inbox, Outbox, RendererSetup, Replies, WebKitLink};
@@ -109,19 +110,6 @@ impl BrowserWindow {
         let opener = app.clone();
         let webview = wry::WebViewBuilder::new()
             .with_devtools(prefs.dev_tools)
-            .with_asynchronous_custom_protocol(
-                app_scheme::SCHEME.into(),
-                move |_, request, responder| {
-                    let path = request.uri().path();
-                    if path == sync_channel::PATH {
-                        sync_requests.handle(request, responder);
-                    } else if path.starts_with(parcels::PREFIX) {
-                        responder.respond(parcels::handle(&bytes, sync_requests.token(), &request));
-                    } else {
-                        responder.respond(serve.respond(&request));
-                    }
-                },
-            )
             .with_navigation_handler(move |url| navigation.allows(&url))
             .with_new_window_req_handler(move |url, _| {
                 window_open(&opener, id, url);
@@ -130,6 +118,23 @@ impl BrowserWindow {
             .build_gtk(container)
             .map_err(|e| Error::WebView(e.to_string()))?;
         let view = webview.webview();
+        // Registered here, not through wry: see scheme_handler for why.
+        let token = sync_requests.token().to_owned();
+        scheme_handler::register(
+            &view,
+            app_scheme::SCHEME,
+            token,
+            move |request, responder| {
+                let path = request.uri().path();
+                if path == sync_channel::PATH {
+                    sync_requests.handle(request, responder);
+                } else if path.starts_with(parcels::PREFIX) {
+                    responder.respond(parcels::handle(&bytes, sync_requests.token(), &request));
+                } else {
+                    responder.respond(serve.respond(&request));
+                }
+            },
+        )?;
         decide_permissions(&view, id, app.hooks.clone());
         // As in Electron, `window.open` from script reaches the app's window-open
         // policy (deny unless the handler allows) instead of WebKit's popup

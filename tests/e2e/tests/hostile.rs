@@ -445,6 +445,23 @@ const ATTACKS: &[Attack] = &[
         logs: &[],
     },
     Attack {
+        // WebKit crashes reading a Blob request body; the main process reads bodies
+        // only of requests that carry the window's token, so the app survives.
+        name: "blob_bodies_and_forged_transfers_to_the_app_scheme",
+        script: r#"
+            const statuses = [];
+            for (const path of ['/hostile.html', '/__voltaic/upload', '/__voltaic/parcel/1', '/__voltaic/send-sync']) {
+              const response = await fetch('app://localhost' + path, { method: 'POST', body: new Blob(['x'.repeat(100)]) });
+              statuses.push(response.status);
+            }
+            const guessed = await fetch('app://localhost/__voltaic/upload', {
+              method: 'POST', headers: { 'X-Voltaic-Token': 'guess', 'X-Voltaic-Sizes': '1' }, body: new Uint8Array([1]) });
+            statuses.push(guessed.status);
+            return { statuses };"#,
+        expect: &[r#""statuses":[405,403,403,403,403]"#],
+        logs: &["refused a byte transfer without the window's token"],
+    },
+    Attack {
         name: "permission_requests_are_denied",
         script: r#"
             const geolocation = await new Promise((resolve) => {
