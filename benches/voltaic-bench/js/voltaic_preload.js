@@ -30,10 +30,11 @@ async function rssPhase() {
 
 contextBridge.exposeInMainWorld('bench', {
   noop: () => 1,
-  // The page measures the bridge first, then starts the IPC part here.
-  start: (bridge) => {
+  // The page measures the bridge first, then starts the IPC part here. The RSS
+  // phase runs in the last round only.
+  start: (bridge, last) => {
     voltaicBench(transport)
-      .then(async (out) => Object.assign(out, bridge, await rssPhase()))
+      .then(async (out) => Object.assign(out, bridge, last ? await rssPhase() : {}))
       .then((out) => console.log('RESULT voltaic ' + JSON.stringify(out)))
       .catch((error) => console.log('RESULT voltaic ' + JSON.stringify({ error: String(error) })));
   },

@@ -14,8 +14,26 @@ use webkit2gtk::{
 const BENCH_JS: &str = include_str!("../js/bench.js");
 const BASELINE_JS: &str = include_str!("../js/baseline.js");
 
-/// Opens the baseline window and starts its run; `done` gets its results as JSON
-/// text. Call on the GTK thread.
+thread_local! {
+    /// The baseline's webview, for [`run_again`].
+    static VIEW: std::cell::RefCell<Option<webkit2gtk::WebView>> = const { std::cell::RefCell::new(None) };
+}
+
+const PAGE: &str = "<!DOCTYPE html><p>baseline</p>";
+const BASE_URI: &str = "bench://host/";
+
+/// Runs the baseline once more (a fresh page); its results go to `start`'s `done`.
+/// Call on the GTK thread.
+pub fn run_again() {
+    VIEW.with(|view| {
+        if let Some(view) = view.borrow().as_ref() {
+            view.load_html(PAGE, Some(BASE_URI));
+        }
+    });
+}
+
+/// Opens the baseline window and starts its first run; `done` gets the results of
+/// each run as JSON text. Call on the GTK thread.
 pub fn start(done: impl Fn(String) + 'static) -> gtk::Window {
     let context = webkit2gtk::WebContext::new();
     context.register_uri_scheme("bench", echo_bytes);
@@ -68,7 +86,8 @@ pub fn start(done: impl Fn(String) + 'static) -> gtk::Window {
     window.set_title("baseline");
     window.add(&view);
     window.show_all();
-    view.load_html("<!DOCTYPE html><p>baseline</p>", Some("bench://host/"));
+    view.load_html(PAGE, Some(BASE_URI));
+    VIEW.with(|slot| slot.replace(Some(view)));
     window
 }
 

@@ -93,9 +93,8 @@ fn main() {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    // The default rate limit (10,000 messages/s per window) would measure the limit,
-    // not the transport, and the RSS phase sends a million messages.
-    // The default limits (10k messages/s, 32 MiB) would be what is measured.
+    // The default limits (10,000 messages/s, 32 MiB) would be what is measured, and
+    // the RSS phase sends a million messages.
     let app = App::with_limits(
         Limits::default()
             .rate(10_000_000, 10_000_000)
@@ -133,16 +132,18 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
 
-    // Baseline first; when it is done, the Voltaic window loads its page.
+    // Rounds alternate, baseline then Voltaic, so that neither side always runs on a
+    // colder or warmer machine; each measure is the median over the rounds.
+    let total = rounds();
     let baseline_results = results.clone();
     let voltaic_window = window.clone();
     let _baseline = baseline::start(move |json| {
-        eprintln!("baseline done");
-        baseline_results
-            .lock()
-            .map(|mut r| r.insert("baseline".into(), parse(&json)))
-            .ok();
-        let page = format!("<!DOCTYPE html><p>voltaic</p><script>{BRIDGE_PAGE_JS}</script>");
+        let round = push_round(&baseline_results, "baseline", parse(&json));
+        eprintln!("baseline round {round} of {total} done");
+        let last = round == total;
+        let page = format!(
+            "<!DOCTYPE html><p>voltaic</p><script>window.benchLastRound = {last};\n{BRIDGE_PAGE_JS}</script>"
+        );
         if let Err(error) = voltaic_window.load_html(&page) {
             eprintln!("could not load the Voltaic page: {error}");
         }
@@ -152,17 +153,19 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let voltaic_results = results.clone();
     app.ipc_main().on_console_message(move |message| {
         if let Some(json) = message.text.strip_prefix("RESULT voltaic ") {
-            eprintln!("voltaic done");
-            voltaic_results
-                .lock()
-                .map(|mut r| r.insert("voltaic".into(), parse(json)))
-                .ok();
-            handle.quit();
+            let round = push_round(&voltaic_results, "voltaic", parse(json));
+            eprintln!("voltaic round {round} of {total} done");
+            if round >= total {
+                handle.quit();
+            } else {
+                gtk::glib::MainContext::default().invoke(baseline::run_again);
+            }
         }
     });
     let watchdog = app.handle();
-    app.set_timeout(Duration::from_secs(240), move || {
-        eprintln!("voltaic-bench: gave up after 240 s");
+    let limit = Duration::from_secs(120 * total as u64);
+    app.set_timeout(limit, move || {
+        eprintln!("voltaic-bench: gave up after {} s", limit.as_secs());
         watchdog.exit(2);
     });
     let code = app.run();
@@ -172,6 +175,57 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let results = results.lock().map_err(|_| "poisoned results")?.clone();
     report(&results)
+}
+
+/// How many rounds to run: `VOLTAIC_BENCH_ROUNDS`, 3 by default.
+fn rounds() -> usize {
+    std::env::var("VOLTAIC_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(3)
+}
+
+/// Adds one round's results to `side`'s list; returns how many rounds it has now.
+fn push_round(results: &Mutex<Map<String, Value>>, side: &str, round: Value) -> usize {
+    let Ok(mut results) = results.lock() else {
+        return 0;
+    };
+    let list = results
+        .entry(format!("{side}_rounds"))
+        .or_insert_with(|| Value::Array(Vec::new()));
+    match list.as_array_mut() {
+        Some(list) => {
+            list.push(round);
+            list.len()
+        }
+        None => 0,
+    }
+}
+
+/// One side's results: the first error of any round, else the median of each
+/// measure over the rounds that have it.
+fn summarize(rounds: &[Value]) -> Value {
+    if let Some(error) = rounds.iter().find_map(|r| r.get("error")) {
+        return json!({ "error": error });
+    }
+    let keys: Vec<&String> = rounds
+        .iter()
+        .filter_map(Value::as_object)
+        .flat_map(|o| o.keys())
+        .collect();
+    let mut out = Map::new();
+    for key in keys {
+        if out.contains_key(key) {
+            continue;
+        }
+        let mut values: Vec<f64> = rounds.iter().filter_map(|r| r.get(key)?.as_f64()).collect();
+        values.sort_by(f64::total_cmp);
+        if let Some(&median) = values.get(values.len() / 2) {
+            out.insert(key.clone(), json!(median));
+        }
+    }
+    Value::Object(out)
 }
 
 fn register_handlers(app: &App) {
@@ -215,8 +269,14 @@ fn parse(json: &str) -> Value {
 }
 
 fn report(results: &Map<String, Value>) -> Result<(), Box<dyn std::error::Error>> {
-    let voltaic = results.get("voltaic").cloned().unwrap_or(Value::Null);
-    let baseline = results.get("baseline").cloned().unwrap_or(Value::Null);
+    let side = |name: &str| {
+        results
+            .get(&format!("{name}_rounds"))
+            .and_then(Value::as_array)
+            .map_or(Value::Null, |rounds| summarize(rounds))
+    };
+    let voltaic = side("voltaic");
+    let baseline = side("baseline");
     for (name, side) in [("voltaic", &voltaic), ("baseline", &baseline)] {
         if let Some(error) = side.get("error") {
             return Err(format!("the {name} run failed: {error}").into());
@@ -293,6 +353,7 @@ fn report(results: &Map<String, Value>) -> Result<(), Box<dyn std::error::Error>
         "rss": { "before_kb": before, "after_kb": after, "growth_mb": growth_mb, "messages": 1_000_000 },
         "voltaic": voltaic,
         "baseline": baseline,
+        "rounds": { "voltaic": results.get("voltaic_rounds"), "baseline": results.get("baseline_rounds") },
     });
     std::fs::write(&path, serde_json::to_string_pretty(&document)?)?;
     println!("JSON written to {}", path.display());

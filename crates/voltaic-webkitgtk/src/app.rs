@@ -327,20 +327,7 @@ fn execute_op(app: &AppHandle, windows: &Windows, command: Command) -> Option<i3
             message,
         } => {
             if let Some(entry) = windows.borrow().get(&window) {
-                // Straight to the waiting promise; else (an answer to an invoke that
-                // did not come through the reply handler) like any other message.
-                let pending = entry.replies.borrow_mut().remove(&id);
-                let mut outbox = entry.outbox.borrow_mut();
-                match pending {
-                    Some(pending) => {
-                        // Messages sent before the answer arrive before it.
-                        outbox.flush();
-                        let parcel =
-                            (!message.buffers.is_empty()).then(|| outbox.park(message.buffers));
-                        pending.answer(&message.text, parcel);
-                    }
-                    None => outbox.deliver(message),
-                }
+                crate::transport::answer(&entry.replies, &entry.outbox, id, message);
             }
         }
         Command::Load { window, target } => {

@@ -3,11 +3,12 @@
 //! is registered in that world only: the page's world has no IPC primitive at all.
 //! Main → renderer messages are evaluated in the same world.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use voltaic_core::protocol::MainMessage;
 use voltaic_core::{Bytes, Connection, IpcError, Packet, RendererLink, SenderFrame};
@@ -41,6 +42,68 @@ pub(crate) type Inbox = Rc<RefCell<Option<Arc<Connection>>>>;
 
 /// Invokes waiting for their answer, by invoke id, each with WebKit's reply.
 pub(crate) type Replies = Rc<RefCell<HashMap<u64, PendingReply>>>;
+
+/// Settles invoke `id` with `message` if its reply is still waiting, after the
+/// messages sent before it; otherwise delivers `message` like any other (an answer
+/// to an invoke that did not come through the reply handler).
+pub(crate) fn answer(replies: &Replies, outbox: &SharedOutbox, id: u64, message: Packet) {
+    let pending = replies.borrow_mut().remove(&id);
+    let mut outbox = outbox.borrow_mut();
+    match pending {
+        Some(pending) => {
+            outbox.flush();
+            let parcel = (!message.buffers.is_empty()).then(|| outbox.park(message.buffers));
+            pending.answer(&message.text, parcel);
+        }
+        None => outbox.deliver(message),
+    }
+}
+
+/// The invoke the GTK thread is dispatching inline right now, if any.
+struct Answering {
+    window: u32,
+    id: u64,
+    replies: Replies,
+    outbox: SharedOutbox,
+}
+
+thread_local! {
+    /// Lets a handler that answers while it is being dispatched inline settle the
+    /// page's promise at once, as a bare reply handler does, instead of one event
+    /// loop iteration later through the command queue.
+    static ANSWERING: RefCell<Option<Answering>> = const { RefCell::new(None) };
+}
+
+/// Answers invoke `id` of `window` right here when that is the invoke this thread is
+/// dispatching inline and nothing sent before it still waits in the command queue
+/// (else the answer would overtake it). Gives the message back otherwise.
+fn answer_inline(window: u32, id: u64, message: Packet, queue_empty: bool) -> Result<(), Packet> {
+    if !queue_empty {
+        return Err(message);
+    }
+    ANSWERING.with(|answering| {
+        let Ok(answering) = answering.try_borrow() else {
+            return Err(message);
+        };
+        match answering.as_ref() {
+            Some(a)
+                if a.window == window
+                    && a.id == id
+                    && a.replies.try_borrow_mut().is_ok()
+                    && a.outbox.try_borrow_mut().is_ok() =>
+            {
+                answer(&a.replies, &a.outbox, id, message);
+                Ok(())
+            }
+            _ => Err(message),
+        }
+    })
+}
+
+/// Invokes that arrive closer together than this are a burst: their answers go
+/// through the command queue, in batches. A renderer awaiting each answer sends the
+/// next one a whole round trip (over 100 µs) later.
+const BURST_GAP: Duration = Duration::from_micros(50);
 
 /// Most invokes one window may have waiting; past that, new ones are refused at once.
 const MAX_PENDING_INVOKES: usize = 100_000;
@@ -289,6 +352,7 @@ fn register_invoke_handler(
     outbox: SharedOutbox,
 ) -> Result<(), Error> {
     let weak_view = view.downgrade();
+    let last_arrival = Cell::new(None::<Instant>);
     let registered = reply::register(manager, INVOKE_HANDLER, world, move |value, pending| {
         let Some(view) = weak_view.upgrade() else {
             return;
@@ -322,9 +386,25 @@ fn register_invoke_handler(
         packet.text.drain(..prefix);
         // No borrow of `replies` is held while the message is handled: with inline
         // dispatch, handlers run right here.
+        // A renderer that awaits each answer is served at once; one that floods is
+        // answered in batches from the command queue, which measures faster then.
+        let now = Instant::now();
+        let burst = last_arrival
+            .replace(Some(now))
+            .is_some_and(|last| now.duration_since(last) < BURST_GAP);
+        let window = outbox.borrow().window;
+        let previous = ANSWERING.with(|answering| {
+            answering.replace((!burst).then(|| Answering {
+                window,
+                id,
+                replies: replies.clone(),
+                outbox: outbox.clone(),
+            }))
+        });
         let dispatched = inbox.borrow().as_ref().is_some_and(|connection| {
             connection.dispatch_invoke(frames.current(&view), id, packet)
         });
+        ANSWERING.with(|answering| answering.replace(previous));
         if !dispatched {
             let refused = replies.borrow_mut().remove(&id);
             if let Some(pending) = refused {
@@ -425,6 +505,12 @@ impl RendererLink for WebKitLink {
     }
 
     fn answer(&self, id: u64, message: Packet) -> Result<(), IpcError> {
+        if !self.open.load(Ordering::Acquire) {
+            return Err(IpcError::WindowClosed(self.window));
+        }
+        let Err(message) = answer_inline(self.window, id, message, self.ops.is_empty()) else {
+            return Ok(());
+        };
         self.send(Command::Answer {
             window: self.window,
             id,
