@@ -84,6 +84,12 @@ pub enum IpcError {
     /// The window sent more messages than [`crate::Limits`] allows.
     #[error("IPC rate limit exceeded: more than {0} messages a second")]
     RateLimited(u32),
+    /// A message port cannot do what was asked (closed, transferred, malformed).
+    #[error("message port: {0}")]
+    Port(String),
+    /// `send_to_frame` named a frame without a preload: only the main frame has one.
+    #[error("frame {0} has no preload: only the main frame (id 1) receives messages")]
+    NoSuchFrame(u32),
     /// The transport could not deliver the message.
     #[error("could not deliver message to window {window}: {reason}")]
     Delivery {

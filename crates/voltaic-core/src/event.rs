@@ -4,7 +4,7 @@ use crate::Value;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-use crate::{IpcError, SenderFrame, WebContents};
+use crate::{IpcError, MessagePortMain, SenderFrame, WebContents};
 
 /// Where a `sendSync` listener puts its answer; the renderer waits until one is set
 /// or every listener has let go of the event.
@@ -27,6 +27,7 @@ pub struct IpcEvent {
     sender: WebContents,
     frame: SenderFrame,
     return_slot: Option<Arc<ReturnSlot>>,
+    ports: Vec<MessagePortMain>,
 }
 
 impl IpcEvent {
@@ -37,7 +38,35 @@ impl IpcEvent {
             sender,
             frame,
             return_slot: None,
+            ports: Vec::new(),
         }
+    }
+
+    pub(crate) fn with_ports(mut self, ports: Vec<MessagePortMain>) -> Self {
+        self.ports = ports;
+        self
+    }
+
+    /// The ports the renderer transferred with `ipcRenderer.postMessage`
+    /// (`event.ports`); empty for other messages.
+    ///
+    /// ```
+    /// # fn demo(ipc_main: &voltaic_core::IpcMain) {
+    /// use voltaic_core::{IpcEvent, Value};
+    ///
+    /// ipc_main.on("port", |event: IpcEvent, _message: Value| {
+    ///     if let Some(port) = event.ports().first().cloned() {
+    ///         let reply = port.clone();
+    ///         port.on_message(move |m| {
+    ///             let _ = reply.post_message(m.data);
+    ///         });
+    ///         port.start();
+    ///     }
+    /// });
+    /// # }
+    /// ```
+    pub fn ports(&self) -> &[MessagePortMain] {
+        &self.ports
     }
 
     pub(crate) fn with_return_slot(mut self, slot: Arc<ReturnSlot>) -> Self {

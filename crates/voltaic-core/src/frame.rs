@@ -23,6 +23,12 @@ impl SenderFrame {
         }))
     }
 
+    /// The frame's id (`event.frameId`): always the main frame's,
+    /// [`crate::MAIN_FRAME_ID`], as only the main frame has a preload.
+    pub fn frame_id(&self) -> u32 {
+        crate::MAIN_FRAME_ID
+    }
+
     /// The frame's URL when the message arrived.
     pub fn url(&self) -> &str {
         &self.0.url

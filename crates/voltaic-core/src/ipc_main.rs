@@ -22,6 +22,7 @@ use crate::rate::RateLimiter;
 use crate::schema::{ChannelSchema, Part, Schemas};
 use crate::web_contents::validate_channel;
 use crate::wire::{self, Packet};
+use crate::MessagePortMain;
 use crate::{Handler, IpcError, IpcEvent, RendererLink, SenderFrame, Value, WebContents};
 
 /// Bounds applied to everything a renderer sends. The preload runtime applies the
@@ -479,10 +480,39 @@ impl IpcMain {
                     "refused renderer message on '{ch}': {error}"
                 );
             }
-            RendererMessage::Send { ch, args } => {
-                match self.admit(sender, &frame, Direction::Send, &ch, args, buffers) {
-                    Ok(args) => self.emit(sender, frame, ch, args, None).await,
+            RendererMessage::Send { ch, args, ports } => {
+                let admitted = self
+                    .admit(sender, &frame, Direction::Send, &ch, args, buffers)
+                    .and_then(|args| Ok((args, sender.ports().adopt(sender, &ports)?)));
+                match admitted {
+                    Ok((args, ports)) => self.emit(sender, frame, ch, args, None, ports).await,
                     Err(error) => refused(sender, &frame, &ch, &error),
+                }
+            }
+            RendererMessage::Port { port, data } => {
+                let decoded = self.check_origin(sender, &frame).and_then(|()| {
+                    self.decode_port_message(data, buffers)
+                        .map_err(|reason| IpcError::Port(format!("invalid message: {reason}")))
+                });
+                match decoded {
+                    Ok(data) => {
+                        if !sender.ports().post_from_renderer(&port, data) {
+                            tracing::debug!(
+                                window = sender.id(),
+                                "message for an unknown port dropped"
+                            );
+                        }
+                    }
+                    Err(error) => tracing::warn!(
+                        window = sender.id(),
+                        origin = frame.origin(),
+                        "refused a port message: {error}"
+                    ),
+                }
+            }
+            RendererMessage::PortClose { port } => {
+                if self.check_origin(sender, &frame).is_ok() {
+                    sender.ports().close_from_renderer(&port);
                 }
             }
             RendererMessage::Invoke { id, ch, args } => {
@@ -520,7 +550,8 @@ impl IpcMain {
                         if self.listener_count(&ch) == 0 {
                             return respond(Err(format!("No listener for '{ch}'")));
                         }
-                        self.emit(sender, frame, ch.clone(), args, Some(slot)).await;
+                        self.emit(sender, frame, ch.clone(), args, Some(slot), Vec::new())
+                            .await;
                         // Answered when a listener sets the value, or refused once every
                         // listener has let go of its event without setting one.
                         self.registry.runtime.spawn(async move {
@@ -572,10 +603,8 @@ impl IpcMain {
         args: Vec<Json>,
         buffers: &[Bytes],
     ) -> Result<Vec<Value>, IpcError> {
+        self.check_origin(sender, frame)?;
         let policy = sender.policy();
-        if !policy.origins.allows(frame.origin()) {
-            return Err(IpcError::OriginNotAllowed(frame.origin().to_owned()));
-        }
         validate_channel(ch)?;
         policy.grants.check(direction, ch)?;
         let max_depth = self.registry.limits.max_depth;
@@ -590,6 +619,24 @@ impl IpcMain {
         })
     }
 
+    /// Only documents of an accepted origin may use IPC at all.
+    fn check_origin(&self, sender: &WebContents, frame: &SenderFrame) -> Result<(), IpcError> {
+        if sender.policy().origins.allows(frame.origin()) {
+            Ok(())
+        } else {
+            Err(IpcError::OriginNotAllowed(frame.origin().to_owned()))
+        }
+    }
+
+    /// A port message's data, held to the same depth limit as channel arguments.
+    fn decode_port_message(&self, data: Json, buffers: &[Bytes]) -> Result<Value, String> {
+        let max_depth = self.registry.limits.max_depth;
+        if exceeds_depth(&data, max_depth) {
+            return Err(IpcError::TooDeep(max_depth).to_string());
+        }
+        wire::decode(data, buffers, &mut 0)
+    }
+
     async fn emit(
         &self,
         sender: &WebContents,
@@ -597,6 +644,7 @@ impl IpcMain {
         ch: String,
         args: Vec<Value>,
         slot: Option<Arc<ReturnSlot>>,
+        ports: Vec<MessagePortMain>,
     ) {
         let listeners: Vec<Arc<dyn ErasedHandler>> = {
             let mut registry = lock(&self.registry.listeners);
@@ -612,7 +660,8 @@ impl IpcMain {
             handlers
         };
         for listener in listeners {
-            let mut event = IpcEvent::new(ch.clone(), sender.clone(), frame.clone());
+            let mut event =
+                IpcEvent::new(ch.clone(), sender.clone(), frame.clone()).with_ports(ports.clone());
             if let Some(slot) = &slot {
                 event = event.with_return_slot(slot.clone());
             }
@@ -812,10 +861,23 @@ pub struct Connection {
     limiter: SharedLimiter,
 }
 
+impl Drop for Connection {
+    /// The renderer is gone, and with it the ports it held: their channels close.
+    fn drop(&mut self) {
+        self.web_contents.ports().close_all();
+    }
+}
+
 impl Connection {
     /// The connected renderer's handle.
     pub fn web_contents(&self) -> &WebContents {
         &self.web_contents
+    }
+
+    /// The renderer's document is being replaced: the ports it held go with it, and
+    /// their other ends are closed. Transports call this when a navigation starts.
+    pub fn document_gone(&self) {
+        self.web_contents.ports().close_all();
     }
 
     /// Queues one raw message from the renderer, with the frame the transport saw it

@@ -41,6 +41,7 @@ mod frame;
 pub mod handler;
 mod ipc_main;
 mod policy;
+mod ports;
 pub mod protocol;
 mod rate;
 mod schema;
@@ -58,8 +59,9 @@ pub use ipc_main::{Connection, IpcMain, Limits, ListenerId, SyncResponder};
 pub use policy::{
     AllowedOrigins, ChannelGrants, ChannelPattern, Direction, WindowPolicy, APP_ORIGIN,
 };
+pub use ports::{MessageChannelMain, MessagePortMain, PortMessage};
 pub use schema::ChannelSchema;
 pub use schemars;
 pub use value::{TypedArrayKind, Value};
-pub use web_contents::{RendererLink, WebContents};
+pub use web_contents::{RendererLink, WebContents, MAIN_FRAME_ID};
 pub use wire::Packet;

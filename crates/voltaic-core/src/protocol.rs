@@ -14,13 +14,31 @@ use crate::console::{ConsoleLevel, ConsoleSource};
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "t", rename_all = "lowercase", deny_unknown_fields)]
 pub enum RendererMessage {
-    /// `ipcRenderer.send(ch, ...args)`.
+    /// `ipcRenderer.send(ch, ...args)`, or `ipcRenderer.postMessage(ch, message,
+    /// ports)` (one argument, and the keys of the ports it transfers).
     Send {
         /// Channel name.
         ch: String,
         /// Arguments, in order.
         #[serde(default)]
         args: Vec<Value>,
+        /// Keys of the `MessagePort`s transferred with the message: new keys of the
+        /// renderer's own form, `r` and digits.
+        #[serde(default)]
+        ports: Vec<String>,
+    },
+    /// A message posted on a port the renderer holds (by key), for the other end.
+    Port {
+        /// The port's key.
+        port: String,
+        /// The message, in its wire form.
+        data: Value,
+    },
+    /// The renderer closed a port it holds.
+    #[serde(rename = "port-close")]
+    PortClose {
+        /// The port's key.
+        port: String,
     },
     /// `ipcRenderer.invoke(ch, ...args)`; answered with [`MainMessage::Resolve`] or
     /// [`MainMessage::Reject`] carrying the same `id`.
@@ -110,12 +128,29 @@ impl RendererMessage {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "t", rename_all = "lowercase")]
 pub enum MainMessage {
-    /// `webContents.send(ch, ...args)` or `event.reply(ch, ...args)`.
+    /// `webContents.send(ch, ...args)`, `event.reply(ch, ...args)` or
+    /// `webContents.postMessage(ch, message, ports)`.
     Message {
         /// Channel name.
         ch: String,
         /// Arguments, in order.
         args: Vec<Value>,
+        /// Keys of the ports transferred with the message (`event.ports`).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        ports: Vec<String>,
+    },
+    /// A message for the renderer's port `port`, from the other end.
+    Port {
+        /// The port's key.
+        port: String,
+        /// The message, in its wire form.
+        data: Value,
+    },
+    /// The other end of the renderer's port `port` was closed, or went away.
+    #[serde(rename = "port-close")]
+    PortClose {
+        /// The port's key.
+        port: String,
     },
     /// The handler of invoke `id` returned `value`.
     Resolve {
@@ -153,7 +188,8 @@ mod tests {
             RendererMessage::parse(r#"{"t":"send","ch":"a","args":[1,"x"]}"#, 1024).unwrap(),
             RendererMessage::Send {
                 ch: "a".into(),
-                args: vec![json!(1), json!("x")]
+                args: vec![json!(1), json!("x")],
+                ports: vec![]
             }
         );
         assert_eq!(

@@ -309,6 +309,10 @@ impl Value {
 pub(crate) fn into_value<T: Serialize + 'static>(value: T) -> Result<Value, IpcError> {
     let mut slot = Some(value);
     let any: &mut dyn std::any::Any = &mut slot;
+    // A handler that returns nothing answers `undefined`, as an Electron handler does.
+    if any.is::<Option<()>>() {
+        return Ok(Value::Undefined);
+    }
     if let Some(value) = any.downcast_mut::<Option<Value>>() {
         return Ok(value.take().unwrap_or_default());
     }

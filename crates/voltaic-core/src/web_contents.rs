@@ -5,6 +5,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use crate::policy::{Direction, WindowPolicy};
+use crate::ports::{MessagePortMain, PortTable};
 use crate::protocol::MainMessage;
 use crate::schema::Schemas;
 use crate::wire::{self, Packet};
@@ -35,7 +36,12 @@ pub struct WebContents {
     link: Arc<dyn RendererLink>,
     policy: Arc<WindowPolicy>,
     schemas: Schemas,
+    ports: Arc<PortTable>,
 }
+
+/// The id of a window's main frame, the only frame with a preload (Electron's
+/// default: preloads do not run in sub-frames unless `nodeIntegrationInSubFrames`).
+pub const MAIN_FRAME_ID: u32 = 1;
 
 impl WebContents {
     /// Wraps a transport link with its window's policy and the registry's schemas.
@@ -50,7 +56,13 @@ impl WebContents {
             link,
             policy,
             schemas,
+            ports: Arc::default(),
         }
+    }
+
+    /// The ports this window's renderer holds.
+    pub(crate) fn ports(&self) -> &PortTable {
+        &self.ports
     }
 
     /// What this window is allowed: its channel grants and accepted origins.
@@ -107,11 +119,105 @@ impl WebContents {
         let message = MainMessage::Message {
             ch: channel.to_owned(),
             args,
+            ports: Vec::new(),
         };
         self.link.post(Packet {
             text: message.to_json(),
             buffers,
         })
+    }
+
+    /// Sends a message to a frame of this window (`webContents.sendToFrame`). Only
+    /// the main frame ([`MAIN_FRAME_ID`], also [`crate::SenderFrame::frame_id`]) has a
+    /// preload to receive it; any other id is [`IpcError::NoSuchFrame`].
+    pub fn send_to_frame<T: Serialize + 'static>(
+        &self,
+        frame_id: u32,
+        channel: &str,
+        args: T,
+    ) -> Result<(), IpcError> {
+        if frame_id != MAIN_FRAME_ID {
+            return Err(IpcError::NoSuchFrame(frame_id));
+        }
+        self.send(channel, args)
+    }
+
+    /// Sends one message and transfers ports with it (`webContents.postMessage`): the
+    /// renderer's `ipcRenderer.on(channel)` listeners get `message` as their argument
+    /// and a `MessagePort` for each transferred port in `event.ports`. Messages posted
+    /// to a port before it was transferred follow it.
+    ///
+    /// The channel must be granted for receiving, as for [`WebContents::send`].
+    /// Transferred ports can no longer be used here; their other ends talk to the
+    /// renderer. Send the two ends of one channel to two windows to connect them.
+    ///
+    /// ```
+    /// # fn demo(a: &voltaic_core::WebContents, b: &voltaic_core::WebContents) -> Result<(), voltaic_core::IpcError> {
+    /// use voltaic_core::MessageChannelMain;
+    ///
+    /// let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+    /// a.post_message("port", "to b", vec![port1])?;
+    /// b.post_message("port", "to a", vec![port2])?;
+    /// # Ok(()) }
+    /// ```
+    pub fn post_message<T: Serialize + 'static>(
+        &self,
+        channel: &str,
+        message: T,
+        transfer: Vec<MessagePortMain>,
+    ) -> Result<(), IpcError> {
+        validate_channel(channel)?;
+        self.policy.grants.check(Direction::Receive, channel)?;
+        let mut buffers = Vec::new();
+        let mut args = wire::encode_args(&[crate::value::into_value(message)?], &mut buffers);
+        self.schemas.check_args(channel, &mut args)?;
+        for (i, port) in transfer.iter().enumerate() {
+            if transfer[..i].contains(port) {
+                return Err(IpcError::Port("the same port is transferred twice".into()));
+            }
+            port.usable()?;
+        }
+        let mut keys = Vec::with_capacity(transfer.len());
+        let mut waiting = Vec::new();
+        for port in &transfer {
+            let (key, queued) = port.transfer_to(self, &self.ports)?;
+            waiting.extend(queued.into_iter().map(|data| (key.clone(), data)));
+            keys.push(key);
+        }
+        let message = MainMessage::Message {
+            ch: channel.to_owned(),
+            args,
+            ports: keys,
+        };
+        self.link.post(Packet {
+            text: message.to_json(),
+            buffers,
+        })?;
+        for (key, data) in waiting {
+            self.post_port(&key, data)?;
+        }
+        Ok(())
+    }
+
+    /// Delivers a message to the renderer's port `key`.
+    pub(crate) fn post_port(&self, key: &str, data: Value) -> Result<(), IpcError> {
+        let mut buffers = Vec::new();
+        let message = MainMessage::Port {
+            port: key.to_owned(),
+            data: wire::encode(&data, &mut buffers),
+        };
+        self.link.post(Packet {
+            text: message.to_json(),
+            buffers,
+        })
+    }
+
+    /// Tells the renderer its port `key` is closed.
+    pub(crate) fn close_port(&self, key: &str) -> Result<(), IpcError> {
+        let message = MainMessage::PortClose {
+            port: key.to_owned(),
+        };
+        self.link.post(Packet::text(message.to_json()))
     }
 
     /// Answers invoke `id` (see [`RendererLink::answer`]).

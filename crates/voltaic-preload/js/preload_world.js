@@ -43,6 +43,16 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   const grants = config.grants;
   const schemas = config.schemas;
   const dateNow = Date.now;
+  const isArray = Array.isArray;
+  const MessageChannelCtor = MessageChannel;
+  const MessagePortCtor = MessagePort;
+  const portPostMessage = MessagePort.prototype.postMessage;
+  const portStart = MessagePort.prototype.start;
+  const portClose = MessagePort.prototype.close;
+  const listenOn = EventTarget.prototype.addEventListener;
+  const WeakSetCtor = WeakSet;
+  const weakSetHas = WeakSet.prototype.has;
+  const weakSetAdd = WeakSet.prototype.add;
 
   // Same rules as the main process's ChannelPattern: a name, or a prefix and '*'.
   // Answers per direction and channel, as the grants never change for a document.
@@ -319,7 +329,119 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     }
   }
 
+  // Message ports. A port that crosses to the main process stays in this world,
+  // listened to, under a key the main process knows: what the page posts on the other
+  // end is forwarded by key, and what arrives for the key is posted on it.
+  const MAX_PORTS = 4096;
+  const ports = new MapCtor(); // key -> { port, pending } (port null until adopted)
+  const transferred = new WeakSetCtor();
+  let nextPortKey = 1;
+
+  function listenOnPort(key, port) {
+    apply(listenOn, port, ['message', (event) => {
+      if (!tryToken()) {
+        report('warn', ['A port message was dropped: IPC rate limit exceeded']);
+        return;
+      }
+      const buffers = [];
+      let data;
+      try {
+        data = codec.encode(event.data, buffers);
+      } catch (error) {
+        report('error', ['A message posted on a transferred port could not be sent:', error]);
+        return;
+      }
+      postMessage({ t: 'port', port: key, data }, buffers);
+    }]);
+    apply(portStart, port, []);
+  }
+
+  // Takes `port` from the page, as a transfer would: the page's object is neutered
+  // (moved through a private channel), and its queued messages come along.
+  function adoptPort(port, key) {
+    const entry = { port: null, pending: [] };
+    ports.set(key, entry);
+    const relay = new MessageChannelCtor();
+    apply(listenOn, relay.port2, ['message', (event) => {
+      const own = event.ports[0];
+      apply(portClose, relay.port1, []);
+      apply(portClose, relay.port2, []);
+      if (ports.get(key) !== entry) {
+        apply(portClose, own, []);
+        return;
+      }
+      entry.port = own;
+      listenOnPort(key, own);
+      for (let i = 0; i < entry.pending.length; i++) {
+        apply(portPostMessage, own, [entry.pending[i]]);
+      }
+      entry.pending = [];
+    }]);
+    apply(portStart, relay.port2, []);
+    apply(portPostMessage, relay.port1, [null, [port]]);
+  }
+
+  // A port the main process transfers here: the listener gets the page's end.
+  function receivePort(key) {
+    const channel = new MessageChannelCtor();
+    ports.set(key, { port: channel.port1, pending: [] });
+    listenOnPort(key, channel.port1);
+    return channel.port2;
+  }
+
+  function portMessage(key, wire, buffers) {
+    const entry = ports.get(key);
+    if (entry === undefined) {
+      return;
+    }
+    const data = codec.decode(wire, buffers);
+    if (entry.port === null) {
+      entry.pending.push(data);
+    } else {
+      apply(portPostMessage, entry.port, [data]);
+    }
+  }
+
+  function portClosed(key) {
+    const entry = ports.get(key);
+    if (entry !== undefined) {
+      ports.delete(key);
+      if (entry.port !== null) {
+        apply(portClose, entry.port, []);
+      }
+    }
+  }
+
   const ipcRenderer = {
+    // Electron's ipcRenderer.postMessage: one message, and MessagePorts whose other
+    // ends the main process gets in event.ports.
+    postMessage(channel, message, transfer) {
+      const list = transfer === undefined || transfer === null ? [] : transfer;
+      if (!isArray(list)) {
+        throw new TypeErrorCtor('ipcRenderer.postMessage: transfer must be an array of MessagePorts');
+      }
+      for (let i = 0; i < list.length; i++) {
+        if (!(list[i] instanceof MessagePortCtor)) {
+          throw new TypeErrorCtor('ipcRenderer.postMessage: only MessagePorts can be transferred');
+        }
+        if (apply(weakSetHas, transferred, [list[i]]) || list.indexOf(list[i]) !== i) {
+          throw new TypeErrorCtor('ipcRenderer.postMessage: a MessagePort can be transferred only once');
+        }
+      }
+      if (ports.size + list.length > MAX_PORTS) {
+        throw new ErrorCtor('ipcRenderer.postMessage: a window may hold at most ' + MAX_PORTS + ' ports');
+      }
+      const buffers = [];
+      const args = toWire('send', channel, [message], buffers);
+      const keys = [];
+      for (let i = 0; i < list.length; i++) {
+        const key = 'r' + nextPortKey++;
+        apply(weakSetAdd, transferred, [list[i]]);
+        adoptPort(list[i], key);
+        keys.push(key);
+      }
+      postMessage({ t: 'send', ch: channel, args, ports: keys }, buffers);
+    },
     send(channel, ...args) {
       const buffers = [];
       postMessage({ t: 'send', ch: channel, args: toWire('send', channel, args, buffers) }, buffers);
@@ -395,7 +517,7 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   };
   freeze(ipcRenderer);
 
-  function deliver(channel, wireArgs, buffers) {
+  function deliver(channel, wireArgs, buffers, portKeys) {
     // The main process checked these too; checking again means a listener never sees
     // a message its window was not granted or that does not match its schema.
     if (typeof channel !== 'string' || !granted('receive', channel)) {
@@ -407,12 +529,18 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
       report('error', ['Refused a message from the main process: ' + invalid]);
       return;
     }
+    const eventPorts = [];
+    if (isArray(portKeys)) {
+      for (let i = 0; i < portKeys.length; i++) {
+        eventPorts.push(receivePort(portKeys[i]));
+      }
+    }
     const list = listeners.get(channel);
     if (list === undefined) {
       return;
     }
     const args = codec.decodeArgs(wireArgs, buffers);
-    const event = { sender: ipcRenderer, senderId: 0, ports: [] };
+    const event = { sender: ipcRenderer, senderId: 0, ports: eventPorts };
     const snapshot = list.slice();
     for (let i = 0; i < snapshot.length; i++) {
       const entry = snapshot[i];
@@ -510,7 +638,13 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   function receive(message, buffers) {
     switch (message.t) {
       case 'message':
-        deliver(message.ch, message.args, buffers);
+        deliver(message.ch, message.args, buffers, message.ports);
+        break;
+      case 'port':
+        portMessage(message.port, message.data, buffers);
+        break;
+      case 'port-close':
+        portClosed(message.port);
         break;
       case 'resolve':
       case 'reject': {

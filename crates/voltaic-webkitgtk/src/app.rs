@@ -332,7 +332,7 @@ fn execute_op(app: &AppHandle, windows: &Windows, command: Command) -> Option<i3
         }
         Command::Load { window, target } => {
             if let Some(entry) = windows.borrow().get(&window) {
-                entry.outbox.borrow_mut().navigation_started();
+                crate::transport::leave_document(&entry.outbox, &entry.inbox);
                 entry.main_load.set(true);
                 let result = match target {
                     LoadTarget::Url(url) => entry.webview.load_url(&url),
@@ -353,7 +353,7 @@ fn execute_op(app: &AppHandle, windows: &Windows, command: Command) -> Option<i3
         }
         Command::Reload { window } => {
             if let Some(entry) = windows.borrow().get(&window) {
-                entry.outbox.borrow_mut().navigation_started();
+                crate::transport::leave_document(&entry.outbox, &entry.inbox);
                 entry.main_load.set(true);
                 entry.view.reload();
             }

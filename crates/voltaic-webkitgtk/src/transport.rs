@@ -168,11 +168,14 @@ impl Outbox {
 
     /// A new document is on its way: what was sent before goes to the old one, what
     /// is sent from now on waits until the new one's preload has run.
-    pub(crate) fn navigation_started(&mut self) {
+    /// Returns whether a document with a running preload is being left, whose ports
+    /// go with it (see [`leave_document`]).
+    pub(crate) fn navigation_started(&mut self) -> bool {
         self.flush();
-        self.ready = false;
+        let was_ready = std::mem::replace(&mut self.ready, false);
         // The old document's bytes go with it.
         self.parcels().clear();
+        was_ready
     }
 
     fn parcels(&self) -> std::sync::MutexGuard<'_, crate::parcels::Parcels> {
@@ -230,6 +233,17 @@ impl Outbox {
     }
 }
 
+/// A navigation starts. Messages sent from now on wait for the new document's
+/// preload; if the old document had one running, the ports it held are closed. Ports
+/// sent while no preload was running are still waiting for the new document.
+pub(crate) fn leave_document(outbox: &SharedOutbox, inbox: &Inbox) {
+    if outbox.borrow_mut().navigation_started() {
+        if let Some(connection) = inbox.borrow().as_ref() {
+            connection.document_gone();
+        }
+    }
+}
+
 /// Injects the runtime and the preload and connects the message handler. Must run
 /// before the first load so that the very first document gets them.
 pub(crate) fn install(
@@ -279,10 +293,11 @@ pub(crate) fn install(
 
     let navigating = outbox.clone();
     let abandoned = replies.clone();
+    let leaving = inbox.clone();
     view.connect_load_changed(move |_, event| {
         // Covers navigations the page starts itself; App's own loads mark it sooner.
         if event == LoadEvent::Started {
-            navigating.borrow_mut().navigation_started();
+            leave_document(&navigating, &leaving);
             // The old document's promises are gone with it.
             abandoned.borrow_mut().clear();
         }

@@ -187,9 +187,11 @@ impl BrowserWindow {
         )?;
         let hooks = app.hooks.clone();
         let waiting = outbox.clone();
+        let gone = inbox.clone();
         view.connect_web_process_terminated(move |_, reason| {
-            // Keep what is sent from now on for the next renderer's preload.
-            waiting.borrow_mut().navigation_started();
+            // Keep what is sent from now on for the next renderer's preload; the
+            // ports the dead one held are closed.
+            transport::leave_document(&waiting, &gone);
             let reason = match reason {
                 webkit2gtk::WebProcessTerminationReason::ExceededMemoryLimit => {
                     RenderProcessGoneReason::Oom

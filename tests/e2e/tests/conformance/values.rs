@@ -1,52 +1,15 @@
-//! Conformance with Electron's documented IPC behaviour, one scenario per documented
-//! behaviour, each in a real WebKitGTK window. Names follow the documentation they
-//! check: `values_*` the "Object serialization" section of Electron's IPC tutorial
-//! (the structured clone algorithm), `ipc_renderer_*` / `ipc_main_*` / `web_contents_*`
-//! the API references, `context_bridge_*` the contextBridge reference.
+//! Values: the "Object serialization" section of Electron's IPC tutorial (the
+//! structured clone algorithm), and contextBridge's table of what it copies.
 
 use serde_json::json;
 use voltaic::{Bytes, IpcEvent, TypedArrayKind, Value};
-use voltaic_e2e::{ensure, ensure_eq, Driver, Harness, Scenario, REPORT_JS};
+use voltaic_e2e::{ensure, ensure_eq, Driver, Harness, REPORT_JS};
 
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {
-        &[$(Scenario { name: stringify!($name), setup: $name }),*]
-    };
-}
-
-fn main() {
-    voltaic_e2e::main(scenarios![
-        values_of_every_cloneable_kind_round_trip,
-        values_arrive_in_rust_as_their_own_kinds,
-        values_that_cannot_be_cloned_fail_at_the_sender,
-        values_bytes_cross_as_bytes_both_ways,
-        values_sent_by_main_keep_their_kinds_and_order,
-        values_cycles_and_shared_objects_survive,
-        context_bridge_copies_bytes_maps_sets_and_dates_both_ways,
-    ]);
-}
-
-/// A page with nothing but the report helper: these scenarios run in the preload.
-fn blank() -> String {
-    format!("<!DOCTYPE html><html><head><script>{REPORT_JS}</script></head><body>conformance</body></html>")
-}
-
-/// Opens a window whose preload runs `body` (an async function body, with
-/// `ipcRenderer`, `report` and `errorOf` in scope) once the page has loaded.
-fn run_in_preload(h: &Harness, tag: &str, body: &str) -> Result<(), String> {
-    let preload = format!(
-        "{REPORT_JS}const {{ ipcRenderer, contextBridge }} = require('electron');\n\
-         const errorOf = async (f) => {{ try {{ await f(); return 'no error'; }} catch (e) {{ return String(e && e.message); }} }};\n\
-         {VALUES_JS}\n\
-         window.addEventListener('DOMContentLoaded', () => {{ (async () => {{\n{body}\n}})().catch((e) => report('crash', String(e && e.stack))); }});\n"
-    );
-    h.window(tag, Some(&preload), &blank())?;
-    Ok(())
-}
+use crate::run_in_preload;
 
 /// Every kind the structured clone algorithm copies, and a check that says which of
 /// them did not come back as they went.
-const VALUES_JS: &str = r#"
+pub(crate) const VALUES_JS: &str = r#"
 const makeValues = () => {
   const bytes = new Uint8Array([0, 1, 2, 255]);
   const sparse = [1, , 3]; sparse[10] = 'x';
@@ -92,7 +55,7 @@ const wrongKinds = (v) => {
 
 /// Electron: "IPC uses the HTML standard Structured Clone Algorithm": what the
 /// renderer sends comes back from the main process as the same kinds of values.
-fn values_of_every_cloneable_kind_round_trip(h: &Harness) -> Result<Driver, String> {
+pub(crate) fn values_of_every_cloneable_kind_round_trip(h: &Harness) -> Result<Driver, String> {
     h.app()
         .ipc_main()
         .handle("echo", |_: IpcEvent, value: Value| value)
@@ -114,7 +77,7 @@ fn values_of_every_cloneable_kind_round_trip(h: &Harness) -> Result<Driver, Stri
 }
 
 /// The main process sees each value as its own kind, bytes as bytes.
-fn values_arrive_in_rust_as_their_own_kinds(h: &Harness) -> Result<Driver, String> {
+pub(crate) fn values_arrive_in_rust_as_their_own_kinds(h: &Harness) -> Result<Driver, String> {
     let probe = h.probe();
     let record = probe.clone();
     h.app()
@@ -174,7 +137,9 @@ fn values_arrive_in_rust_as_their_own_kinds(h: &Harness) -> Result<Driver, Strin
 
 /// Electron: "Sending Functions, Promises, Symbols, WeakMaps, or WeakSets will throw
 /// an exception"; so do DOM objects. The sender gets the error, nothing is sent.
-fn values_that_cannot_be_cloned_fail_at_the_sender(h: &Harness) -> Result<Driver, String> {
+pub(crate) fn values_that_cannot_be_cloned_fail_at_the_sender(
+    h: &Harness,
+) -> Result<Driver, String> {
     let probe = h.probe();
     let record = probe.clone();
     h.app()
@@ -219,7 +184,7 @@ fn values_that_cannot_be_cloned_fail_at_the_sender(h: &Harness) -> Result<Driver
 
 /// Bytes travel as bytes (ArrayBuffers beside the JSON, never numbers or base64), in
 /// both directions, into and out of `Bytes` parameters and results.
-fn values_bytes_cross_as_bytes_both_ways(h: &Harness) -> Result<Driver, String> {
+pub(crate) fn values_bytes_cross_as_bytes_both_ways(h: &Harness) -> Result<Driver, String> {
     let probe = h.probe();
     let record = probe.clone();
     let ipc = h.app().ipc_main();
@@ -255,7 +220,9 @@ fn values_bytes_cross_as_bytes_both_ways(h: &Harness) -> Result<Driver, String> 
 
 /// `webContents.send` carries the same values to the renderer, bytes included, and
 /// messages stay in order even when some carry bytes and others do not.
-fn values_sent_by_main_keep_their_kinds_and_order(h: &Harness) -> Result<Driver, String> {
+pub(crate) fn values_sent_by_main_keep_their_kinds_and_order(
+    h: &Harness,
+) -> Result<Driver, String> {
     h.app().ipc_main().on("want", |e: IpcEvent| {
         let sender = e.sender();
         let _ = sender.send("order", ("first",));
@@ -311,7 +278,7 @@ fn values_sent_by_main_keep_their_kinds_and_order(h: &Harness) -> Result<Driver,
 
 /// Structured clone keeps the shape of the object graph: a cycle comes back as a
 /// cycle, an object reached twice as one object.
-fn values_cycles_and_shared_objects_survive(h: &Harness) -> Result<Driver, String> {
+pub(crate) fn values_cycles_and_shared_objects_survive(h: &Harness) -> Result<Driver, String> {
     let probe = h.probe();
     let record = probe.clone();
     h.app()
@@ -353,7 +320,7 @@ fn values_cycles_and_shared_objects_survive(h: &Harness) -> Result<Driver, Strin
 /// contextBridge copies what it passes (the reference's table: primitives, objects,
 /// arrays, Error, Promise, Function, Date, ArrayBuffer and typed arrays, Map, Set...),
 /// in both directions, and through it the page reaches IPC with the same values.
-fn context_bridge_copies_bytes_maps_sets_and_dates_both_ways(
+pub(crate) fn context_bridge_copies_bytes_maps_sets_and_dates_both_ways(
     h: &Harness,
 ) -> Result<Driver, String> {
     h.app()

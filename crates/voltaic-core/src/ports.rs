@@ -1,0 +1,580 @@
+//! Message ports (Electron's `MessageChannelMain` / `MessagePortMain`): two entangled
+//! ends, each in the main process or transferred to a renderer.
+//!
+//! An end in a renderer is a DOM `MessagePort` held by that window's preload runtime,
+//! known to the main process by a key in the window's [`PortTable`]. Whatever is
+//! posted on one end is delivered to the other wherever it is: to its listeners in the
+//! main process, or to its renderer. A port between two windows is relayed by the
+//! main process; neither window learns anything about the other.
+//!
+//! A port is a capability: once a window holds one (through a channel it was granted),
+//! its messages are not checked against channel grants. They are still counted by the
+//! window's rate limit and bounded by its size and depth limits.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde::Serialize;
+
+use crate::{IpcError, Value, WebContents};
+
+/// Most messages kept for an end in the main process that has not been started.
+const MAX_QUEUED: usize = 10_000;
+
+/// Most ports one window may hold.
+pub(crate) const MAX_PORTS_PER_WINDOW: usize = 4096;
+
+static NEXT_CHANNEL: AtomicU64 = AtomicU64::new(1);
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A pair of entangled ports (Electron's `new MessageChannelMain()`): what is posted
+/// on one arrives at the other. Keep one in the main process and send the other to a
+/// renderer with [`WebContents::post_message`], or send one to each of two windows to
+/// let them talk directly.
+///
+/// ```
+/// use voltaic_core::MessageChannelMain;
+///
+/// let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+/// port2.on_message(|message| println!("port2 got {:?}", message.data));
+/// port2.start();
+/// port1.post_message("hello").unwrap();
+/// ```
+#[derive(Debug)]
+pub struct MessageChannelMain {
+    /// One end.
+    pub port1: MessagePortMain,
+    /// The other end.
+    pub port2: MessagePortMain,
+}
+
+impl MessageChannelMain {
+    /// Creates two entangled ports, both in the main process.
+    pub fn new() -> Self {
+        let channel = Channel::new();
+        Self {
+            port1: MessagePortMain::new(channel.clone(), 0),
+            port2: MessagePortMain::new(channel, 1),
+        }
+    }
+}
+
+impl Default for MessageChannelMain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A message that arrived on a [`MessagePortMain`] (Electron's `MessageEvent`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortMessage {
+    /// What was posted.
+    pub data: Value,
+}
+
+impl PortMessage {
+    /// The data as a Rust type (see [`Value::deserialize_into`]).
+    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, IpcError> {
+        self.data
+            .clone()
+            .deserialize_into()
+            .map_err(|e| IpcError::Handler(format!("unexpected port message: {e}")))
+    }
+}
+
+type MessageListener = Arc<dyn Fn(PortMessage) + Send + Sync>;
+type CloseListener = Arc<dyn Fn() + Send + Sync>;
+
+/// One end of a [`MessageChannelMain`], or the main-process end of a port a renderer
+/// sent with `ipcRenderer.postMessage` (`event.ports()`). Cheap to clone; clones are
+/// the same end.
+///
+/// As in Electron, messages wait until [`MessagePortMain::start`] is called, then go
+/// to every `on_message` listener in order. `on_close` listeners run once, when either
+/// end is closed or the window holding the other end goes away.
+#[derive(Clone)]
+pub struct MessagePortMain {
+    channel: Arc<Channel>,
+    side: usize,
+}
+
+impl MessagePortMain {
+    fn new(channel: Arc<Channel>, side: usize) -> Self {
+        Self { channel, side }
+    }
+
+    /// Posts a message to the other end (`port.postMessage`): any serde type, or a
+    /// [`Value`]. Fails when this end is closed or was transferred to a renderer.
+    pub fn post_message<T: Serialize + 'static>(&self, message: T) -> Result<(), IpcError> {
+        let value = crate::value::into_value(message)?;
+        self.usable()?;
+        self.channel.deliver(1 - self.side, value);
+        Ok(())
+    }
+
+    /// Adds a listener for messages arriving at this end (`port.on('message')`).
+    pub fn on_message(&self, listener: impl Fn(PortMessage) + Send + Sync + 'static) {
+        lock(&self.channel.ends[self.side])
+            .on_message
+            .push(Arc::new(listener));
+    }
+
+    /// Adds a listener for the closing of the channel (`port.on('close')`).
+    pub fn on_close(&self, listener: impl Fn() + Send + Sync + 'static) {
+        lock(&self.channel.ends[self.side])
+            .on_close
+            .push(Arc::new(listener));
+    }
+
+    /// Starts delivery (`port.start()`): messages that arrived before are delivered
+    /// now, in order.
+    pub fn start(&self) {
+        let (queued, listeners) = {
+            let mut end = lock(&self.channel.ends[self.side]);
+            if !matches!(end.location, Location::Main) {
+                return;
+            }
+            end.started = true;
+            (std::mem::take(&mut end.queue), end.on_message.clone())
+        };
+        for data in queued {
+            notify(&listeners, &data);
+        }
+    }
+
+    /// Closes the channel (`port.close()`): both ends stop delivering, and the other
+    /// end's close listeners run (or its renderer's port is closed).
+    pub fn close(&self) {
+        self.channel.close(self.side);
+    }
+
+    /// Whether the channel has been closed, from either end.
+    pub fn is_closed(&self) -> bool {
+        matches!(
+            lock(&self.channel.ends[self.side]).location,
+            Location::Closed
+        )
+    }
+
+    pub(crate) fn usable(&self) -> Result<(), IpcError> {
+        match lock(&self.channel.ends[self.side]).location {
+            Location::Main => Ok(()),
+            Location::Renderer { .. } => Err(IpcError::Port(
+                "this port was transferred to a renderer".into(),
+            )),
+            Location::Closed => Err(IpcError::Port("the port is closed".into())),
+        }
+    }
+
+    /// Moves this end into `contents`' renderer under `key`; messages that were
+    /// waiting for it follow it there, after the message that carries it.
+    pub(crate) fn transfer_to(
+        &self,
+        contents: &WebContents,
+        table: &PortTable,
+    ) -> Result<(String, Vec<Value>), IpcError> {
+        let key = format!("m{}", self.channel.id * 2 + self.side as u64);
+        let mut end = lock(&self.channel.ends[self.side]);
+        match end.location {
+            Location::Main => {}
+            _ => {
+                return Err(IpcError::Port(
+                    "only an open port of the main process can be transferred".into(),
+                ))
+            }
+        }
+        table.insert(key.clone(), self.channel.clone(), self.side)?;
+        end.location = Location::Renderer {
+            contents: contents.clone(),
+            key: key.clone(),
+        };
+        Ok((key, std::mem::take(&mut end.queue).into()))
+    }
+}
+
+impl fmt::Debug for MessagePortMain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessagePortMain")
+            .field("channel", &self.channel.id)
+            .field("side", &self.side)
+            .finish()
+    }
+}
+
+impl PartialEq for MessagePortMain {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.channel, &other.channel) && self.side == other.side
+    }
+}
+
+fn notify(listeners: &[MessageListener], data: &Value) {
+    for listener in listeners {
+        listener(PortMessage { data: data.clone() });
+    }
+}
+
+/// Where one end of a channel is.
+enum Location {
+    Main,
+    /// The window's port table holds the channel until the window goes, so this
+    /// reference cycle is broken by [`PortTable::close_all`] at the latest.
+    Renderer {
+        contents: WebContents,
+        key: String,
+    },
+    Closed,
+}
+
+struct End {
+    location: Location,
+    started: bool,
+    queue: VecDeque<Value>,
+    on_message: Vec<MessageListener>,
+    on_close: Vec<CloseListener>,
+}
+
+struct Channel {
+    id: u64,
+    ends: [Mutex<End>; 2],
+}
+
+impl Channel {
+    fn new() -> Arc<Self> {
+        let end = || {
+            Mutex::new(End {
+                location: Location::Main,
+                started: false,
+                queue: VecDeque::new(),
+                on_message: Vec::new(),
+                on_close: Vec::new(),
+            })
+        };
+        Arc::new(Self {
+            id: NEXT_CHANNEL.fetch_add(1, Ordering::Relaxed),
+            ends: [end(), end()],
+        })
+    }
+
+    /// Delivers `data` to end `side`, wherever it is.
+    fn deliver(&self, side: usize, data: Value) {
+        let mut end = lock(&self.ends[side]);
+        match &end.location {
+            Location::Main if end.started => {
+                let listeners = end.on_message.clone();
+                drop(end);
+                notify(&listeners, &data);
+            }
+            Location::Main => {
+                if end.queue.len() < MAX_QUEUED {
+                    end.queue.push_back(data);
+                } else {
+                    tracing::warn!(
+                        "dropped a port message: {MAX_QUEUED} wait for a port nobody started"
+                    );
+                }
+            }
+            Location::Renderer { contents, key } => {
+                let (contents, key) = (contents.clone(), key.clone());
+                drop(end);
+                match contents.post_port(&key, data) {
+                    Ok(()) => {}
+                    Err(IpcError::WindowClosed(_)) => self.close(side),
+                    Err(error) => tracing::debug!("port message not delivered: {error}"),
+                }
+            }
+            Location::Closed => {}
+        }
+    }
+
+    /// Closes both ends; `from` is the end that asked, whose own renderer (if any)
+    /// already knows.
+    fn close(&self, from: usize) {
+        for side in [from, 1 - from] {
+            let (location, listeners) = {
+                let mut end = lock(&self.ends[side]);
+                let location = std::mem::replace(&mut end.location, Location::Closed);
+                end.queue.clear();
+                end.on_message.clear();
+                (location, std::mem::take(&mut end.on_close))
+            };
+            match location {
+                Location::Main => listeners.iter().for_each(|listener| listener()),
+                Location::Renderer { contents, key } => {
+                    contents.ports().remove(&key);
+                    if side != from {
+                        let _ = contents.close_port(&key);
+                    }
+                }
+                Location::Closed => {}
+            }
+        }
+    }
+}
+
+/// The ports one window's renderer holds, by key: `r<n>` for ports the renderer
+/// created and sent, `m<n>` for ports the main process transferred to it.
+#[derive(Default)]
+pub(crate) struct PortTable(Mutex<HashMap<String, (Arc<Channel>, usize)>>);
+
+impl PortTable {
+    fn insert(&self, key: String, channel: Arc<Channel>, side: usize) -> Result<(), IpcError> {
+        let mut table = lock(&self.0);
+        if table.len() >= MAX_PORTS_PER_WINDOW {
+            return Err(IpcError::Port(format!(
+                "a window may hold at most {MAX_PORTS_PER_WINDOW} ports"
+            )));
+        }
+        if table.contains_key(&key) {
+            return Err(IpcError::Port(format!("port '{key}' already exists")));
+        }
+        table.insert(key, (channel, side));
+        Ok(())
+    }
+
+    fn remove(&self, key: &str) {
+        lock(&self.0).remove(key);
+    }
+
+    /// Takes in ports the renderer sent with a message (`ipcRenderer.postMessage`):
+    /// each key must be new and of the renderer's own form (`r` and digits). Returns
+    /// the main-process ends, in order.
+    pub(crate) fn adopt(
+        &self,
+        contents: &WebContents,
+        keys: &[String],
+    ) -> Result<Vec<MessagePortMain>, IpcError> {
+        let well_formed = |key: &String| {
+            key.len() >= 2
+                && key.len() <= 17
+                && key.starts_with('r')
+                && key[1..].bytes().all(|b| b.is_ascii_digit())
+        };
+        if let Some(bad) = keys.iter().find(|key| !well_formed(key)) {
+            return Err(IpcError::Port(format!(
+                "invalid port key {:?}",
+                bad.chars().take(32).collect::<String>()
+            )));
+        }
+        let mut ports = Vec::with_capacity(keys.len());
+        for key in keys {
+            let channel = Channel::new();
+            lock(&channel.ends[0]).location = Location::Renderer {
+                contents: contents.clone(),
+                key: key.clone(),
+            };
+            if let Err(error) = self.insert(key.clone(), channel.clone(), 0) {
+                // The ports taken in so far go with the refused message.
+                for port in &ports {
+                    MessagePortMain::close(port);
+                }
+                return Err(error);
+            }
+            ports.push(MessagePortMain::new(channel, 1));
+        }
+        Ok(ports)
+    }
+
+    /// A message the renderer posted on its port `key`: delivered to the other end.
+    /// Unknown keys (a port closed meanwhile, or a forged key) are dropped.
+    pub(crate) fn post_from_renderer(&self, key: &str, data: Value) -> bool {
+        let entry = lock(&self.0).get(key).cloned();
+        match entry {
+            Some((channel, side)) => {
+                channel.deliver(1 - side, data);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The renderer closed its port `key`.
+    pub(crate) fn close_from_renderer(&self, key: &str) -> bool {
+        let entry = lock(&self.0).remove(key);
+        match entry {
+            Some((channel, side)) => {
+                channel.close(side);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The window is gone: every channel with an end in it is closed.
+    pub(crate) fn close_all(&self) {
+        let entries: Vec<_> = lock(&self.0).drain().collect();
+        for (_, (channel, side)) in entries {
+            channel.close(side);
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.0).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web_contents::tests::test_contents;
+    use std::sync::atomic::AtomicUsize;
+
+    fn recorder(port: &MessagePortMain) -> Arc<Mutex<Vec<Value>>> {
+        let seen: Arc<Mutex<Vec<Value>>> = Arc::default();
+        let sink = seen.clone();
+        port.on_message(move |m| lock(&sink).push(m.data));
+        seen
+    }
+
+    #[test]
+    fn messages_wait_for_start_then_arrive_in_order() {
+        let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+        let seen = recorder(&port2);
+        port1.post_message(1).unwrap();
+        port1.post_message("two").unwrap();
+        assert!(lock(&seen).is_empty(), "delivered before start()");
+        port2.start();
+        port1.post_message(3).unwrap();
+        assert_eq!(
+            *lock(&seen),
+            vec![
+                Value::Number(1.0),
+                Value::String("two".into()),
+                Value::Number(3.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn closing_one_end_closes_both_and_tells_the_other() {
+        let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+        let closed = Arc::new(AtomicUsize::new(0));
+        let count = closed.clone();
+        port2.on_close(move || {
+            count.fetch_add(1, Ordering::SeqCst);
+        });
+        port1.close();
+        port1.close();
+        assert_eq!(closed.load(Ordering::SeqCst), 1);
+        assert!(port2.is_closed());
+        assert!(matches!(port1.post_message(1), Err(IpcError::Port(_))));
+        assert!(matches!(port2.post_message(1), Err(IpcError::Port(_))));
+    }
+
+    #[test]
+    fn a_transferred_port_is_relayed_to_its_renderer() {
+        let (contents, link) = test_contents();
+        let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+        port1.post_message("early").unwrap();
+        contents
+            .post_message("port", "hi", vec![port2.clone()])
+            .unwrap();
+        port1.post_message(2).unwrap();
+        let key = format!("m{}", port2.channel.id * 2 + 1);
+        assert_eq!(
+            *lock(&link.posted),
+            vec![
+                format!(r#"{{"t":"message","ch":"port","args":["hi"],"ports":["{key}"]}}"#),
+                format!(r#"{{"t":"port","port":"{key}","data":"early"}}"#),
+                format!(r#"{{"t":"port","port":"{key}","data":2}}"#),
+            ]
+        );
+        assert!(matches!(port2.post_message(1), Err(IpcError::Port(_))));
+        assert!(contents.post_message("port", (), vec![port2]).is_err());
+
+        let seen = recorder(&port1);
+        port1.start();
+        assert!(contents.ports().post_from_renderer(&key, Value::Bool(true)));
+        assert!(!contents.ports().post_from_renderer("m999999", Value::Null));
+        assert_eq!(*lock(&seen), vec![Value::Bool(true)]);
+
+        let closed = Arc::new(AtomicUsize::new(0));
+        let count = closed.clone();
+        port1.on_close(move || {
+            count.fetch_add(1, Ordering::SeqCst);
+        });
+        contents.ports().close_all();
+        assert_eq!(closed.load(Ordering::SeqCst), 1);
+        assert_eq!(contents.ports().len(), 0);
+    }
+
+    #[test]
+    fn closing_in_main_closes_the_renderers_port() {
+        let (contents, link) = test_contents();
+        let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+        contents.post_message("port", (), vec![port2]).unwrap();
+        port1.close();
+        let posted = lock(&link.posted).clone();
+        assert!(
+            posted[1].starts_with(r#"{"t":"port-close","port":"m"#),
+            "{posted:?}"
+        );
+        assert_eq!(contents.ports().len(), 0);
+    }
+
+    #[test]
+    fn ports_from_a_renderer_are_checked() {
+        let (contents, link) = test_contents();
+        let table = contents.ports();
+        for bad in ["", "r", "m1", "x1", "r1a", "r12345678901234567"] {
+            assert!(
+                table.adopt(&contents, &[bad.to_owned()]).is_err(),
+                "{bad:?}"
+            );
+        }
+        let ports = table.adopt(&contents, &["r1".to_owned()]).unwrap();
+        assert!(table.adopt(&contents, &["r1".to_owned()]).is_err());
+        // A refused message takes none of its ports.
+        assert!(table
+            .adopt(&contents, &["r2".to_owned(), "r2".to_owned()])
+            .is_err());
+        assert_eq!(table.len(), 1);
+        ports[0].post_message("back").unwrap();
+        assert_eq!(
+            lock(&link.posted).last().cloned(),
+            Some(r#"{"t":"port","port":"r1","data":"back"}"#.to_owned())
+        );
+        assert!(table.close_from_renderer("r1"));
+        assert!(ports[0].is_closed());
+    }
+
+    #[test]
+    fn a_port_between_two_windows_relays_both_ways() {
+        let (a, link_a) = test_contents();
+        let (b, link_b) = test_contents();
+        let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+        a.post_message("port", (), vec![port1]).unwrap();
+        b.post_message("port", (), vec![port2]).unwrap();
+        let key = |link: &crate::web_contents::tests::RecordingLink| {
+            let first = lock(&link.posted)[0].clone();
+            first.split('"').nth(13).map(str::to_owned).unwrap()
+        };
+        let (ka, kb) = (key(&link_a), key(&link_b));
+        assert!(a
+            .ports()
+            .post_from_renderer(&ka, Value::String("to b".into())));
+        assert!(b
+            .ports()
+            .post_from_renderer(&kb, Value::String("to a".into())));
+        assert_eq!(
+            lock(&link_b.posted).last().cloned(),
+            Some(format!(r#"{{"t":"port","port":"{kb}","data":"to b"}}"#))
+        );
+        assert_eq!(
+            lock(&link_a.posted).last().cloned(),
+            Some(format!(r#"{{"t":"port","port":"{ka}","data":"to a"}}"#))
+        );
+        // Window a goes away: b's port is closed.
+        a.ports().close_all();
+        assert_eq!(
+            lock(&link_b.posted).last().cloned(),
+            Some(format!(r#"{{"t":"port-close","port":"{kb}"}}"#))
+        );
+        assert_eq!(b.ports().len(), 0);
+    }
+}

@@ -1,0 +1,727 @@
+//! The API references: `ipcRenderer`, `ipcMain`, `webContents`, `contextBridge`, one
+//! scenario per documented behaviour. Each runs its checks as JavaScript in a real
+//! window, against one set of main-process handlers ([`fixture`]); the page or
+//! preload reports `pass`, or what did not hold.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::json;
+use voltaic::{IpcEvent, Json, MessageChannelMain, Value};
+use voltaic_e2e::{ensure_eq, Driver, Harness, REPORT_JS};
+
+/// Helpers every case gets: `check(condition, what)`, `errorOf(fn)` (the message of
+/// what `fn` throws or rejects with), `next(channel)` (the next message on a channel,
+/// or a rejection after 5 s naming it) and `sleep(ms)`.
+const HELPERS_JS: &str = r#"
+const check = (condition, what) => { if (!condition) throw new Error('expected ' + what); };
+const errorOf = async (f) => { try { await f(); return 'no error'; } catch (e) { return String(e && e.message); } };
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+"#;
+
+/// `next(channel)` needs ipcRenderer, so it lives in the preload only.
+const NEXT_JS: &str = r#"
+const next = (channel) => new Promise((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error('nothing arrived on ' + channel + ' within 5 s')), 5000);
+  ipcRenderer.once(channel, (event, ...args) => { clearTimeout(timer); resolve({ event, args }); });
+});
+"#;
+
+/// The main process every case talks to.
+fn fixture(h: &Harness) -> Result<(), String> {
+    let ipc = h.app().ipc_main();
+    let err = |e: voltaic::IpcError| e.to_string();
+    ipc.handle("echo", |_: IpcEvent, v: Value| v).map_err(err)?;
+    ipc.handle("pair", |_: IpcEvent, a: Value, b: Value| {
+        Value::Array(vec![a, b])
+    })
+    .map_err(err)?;
+    ipc.handle("fail", |_: IpcEvent| Err::<(), _>("it broke"))
+        .map_err(err)?;
+    ipc.handle("slow", |_: IpcEvent| async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        Ok::<_, String>("late")
+    })
+    .map_err(err)?;
+    ipc.handle("slow-fail", |_: IpcEvent| async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        Err::<(), _>("failed later")
+    })
+    .map_err(err)?;
+    ipc.handle_once("only-once", |_: IpcEvent| "first")
+        .map_err(err)?;
+    ipc.handle("whoami", |event: IpcEvent| {
+        json!({
+            "id": event.sender().id(),
+            "frame": event.sender_frame().frame_id(),
+            "url": event.sender_frame().url(),
+            "origin": event.sender_frame().origin(),
+            "channel": event.channel(),
+        })
+    })
+    .map_err(err)?;
+    ipc.handle("doomed", |_: IpcEvent| 1).map_err(err)?;
+    let registry = ipc.clone();
+    ipc.handle("remove-doomed", move |_: IpcEvent| {
+        registry.remove_handler("doomed")
+    })
+    .map_err(err)?;
+    let registry = ipc.clone();
+    ipc.handle("second-handler", move |_: IpcEvent| {
+        registry
+            .handle("echo", |_: IpcEvent| 0)
+            .map_err(|e| e.to_string())
+            .err()
+    })
+    .map_err(err)?;
+
+    ipc.on("ping", |event: IpcEvent, v: Value| {
+        let _ = event.reply("pong", (v,));
+    });
+    ipc.on("sync-add", |event: IpcEvent, a: f64, b: f64| {
+        let _ = event.set_return_value(a + b);
+    });
+    ipc.on("sync-later", |event: IpcEvent| {
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            let _ = event.set_return_value("later");
+        });
+    });
+    let log: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let sink = log.clone();
+    ipc.on("record", move |_: IpcEvent, v: Value| {
+        sink.lock().map(|mut l| l.push(v)).ok();
+    });
+    let sink = log.clone();
+    ipc.once("record", move |_: IpcEvent, v: Value| {
+        sink.lock()
+            .map(|mut l| l.push(Value::String(format!("once {v:?}"))))
+            .ok();
+    });
+    ipc.handle("recorded", move |_: IpcEvent| {
+        Value::Array(
+            log.lock()
+                .map(|mut l| std::mem::take(&mut *l))
+                .unwrap_or_default(),
+        )
+    })
+    .map_err(err)?;
+    let registry = ipc.clone();
+    ipc.handle("listeners", move |_: IpcEvent, ch: String| {
+        Json(registry.listener_count(&ch))
+    })
+    .map_err(err)?;
+    let registry = ipc.clone();
+    ipc.handle("drop-listeners", move |_: IpcEvent, ch: String| {
+        registry.remove_all_listeners(Some(&ch));
+    })
+    .map_err(err)?;
+
+    ipc.handle("push", |event: IpcEvent, ch: String, args: Value| {
+        let args = match args {
+            Value::Array(list) => list,
+            one => vec![one],
+        };
+        event
+            .sender()
+            .send_values(&ch, args)
+            .map_err(|e| e.to_string())
+    })
+    .map_err(err)?;
+    ipc.handle("push-many", |event: IpcEvent, n: u32| {
+        for i in 0..n {
+            event
+                .sender()
+                .send("seq", (i,))
+                .map_err(|e| e.to_string())?;
+        }
+        Ok::<_, String>(n)
+    })
+    .map_err(err)?;
+    ipc.handle("to-frame", |event: IpcEvent, frame: u32| {
+        event
+            .sender()
+            .send_to_frame(frame, "framed", ("hello frame",))
+            .map_err(|e| e.to_string())
+    })
+    .map_err(err)?;
+    let app = h.app().handle();
+    ipc.handle("from-id", move |event: IpcEvent| {
+        let found = app.web_contents_from_id(event.sender().id());
+        let missing = app.web_contents_from_id(999_999);
+        Json((found.as_ref() == Some(event.sender()), missing.is_none()))
+    })
+    .map_err(err)?;
+    let app = h.app().handle();
+    ipc.handle("window-ids", move |_: IpcEvent| {
+        app.get_all_windows()
+            .iter()
+            .map(|w| w.id())
+            .collect::<Vec<_>>()
+    })
+    .map_err(err)?;
+
+    // Ports: an echo server on the main end of whatever port arrives on 'port-in';
+    // 'port-out' sends the renderer a port whose main end answers "main:<data>".
+    ipc.on("port-in", |event: IpcEvent, message: Value| {
+        for port in event.ports() {
+            let answer = port.clone();
+            port.on_message(move |m| {
+                let _ =
+                    answer.post_message(Value::Array(vec![Value::String("echo".into()), m.data]));
+            });
+            port.start();
+            let _ = port.post_message(Value::Array(vec![
+                Value::String("welcome".into()),
+                message.clone(),
+            ]));
+        }
+    });
+    ipc.handle("port-out", |event: IpcEvent| {
+        let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+        let answer = port1.clone();
+        port1.on_message(move |m| {
+            let text = format!("main:{}", m.data.as_str().unwrap_or("?"));
+            let _ = answer.post_message(text);
+        });
+        port1.start();
+        // Posted before the transfer: it must follow the port.
+        port1
+            .post_message("queued before transfer")
+            .map_err(|e| e.to_string())?;
+        event
+            .sender()
+            .post_message("port-out", "here is a port", vec![port2])
+            .map_err(|e| e.to_string())
+    })
+    .map_err(err)?;
+    Ok(())
+}
+
+/// Opens a window whose preload runs `body` (an async function body with
+/// `ipcRenderer`, `contextBridge` and the helpers in scope) after the page loaded.
+fn in_preload(h: &Harness, body: &str) -> Result<Driver, String> {
+    fixture(h)?;
+    let preload = format!(
+        "{REPORT_JS}{HELPERS_JS}const {{ ipcRenderer, contextBridge }} = require('electron');\n{NEXT_JS}\n\
+         window.addEventListener('DOMContentLoaded', () => {{ (async () => {{\n{body}\n}})()\
+           .then(() => report('verdict', 'pass'), (e) => report('verdict', String(e && e.message))); }});\n"
+    );
+    let html = format!(
+        "<!DOCTYPE html><html><head><script>{REPORT_JS}</script></head><body>api</body></html>"
+    );
+    h.window("api", Some(&preload), &html)?;
+    verdict(h)
+}
+
+/// Opens a window whose preload is `preload` and whose page runs `body` (an async
+/// function body with the helpers in scope).
+fn in_page(h: &Harness, preload: &str, body: &str) -> Result<Driver, String> {
+    fixture(h)?;
+    let preload = format!(
+        "{REPORT_JS}{HELPERS_JS}const {{ ipcRenderer, contextBridge }} = require('electron');\n{NEXT_JS}\n{preload}\n"
+    );
+    let html = format!(
+        "<!DOCTYPE html><html><head><script>{REPORT_JS}{HELPERS_JS}\n\
+         window.addEventListener('DOMContentLoaded', () => {{ (async () => {{\n{body}\n}})()\
+           .then(() => report('verdict', 'pass'), (e) => report('verdict', String(e && e.message))); }});\n\
+         </script></head><body>api</body></html>"
+    );
+    h.window("api", Some(&preload), &html)?;
+    verdict(h)
+}
+
+fn verdict(h: &Harness) -> Result<Driver, String> {
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        ensure_eq!(probe.result("verdict").await?, json!("pass"));
+        Ok(())
+    }))
+}
+
+/// One scenario per documented behaviour: `preload_case!(name, "doc", "body")` runs
+/// the body in the preload, `page_case!(name, "doc", "preload", "body")` in the page.
+macro_rules! preload_case {
+    ($name:ident, $doc:literal, $body:expr) => {
+        #[doc = $doc]
+        pub(crate) fn $name(h: &Harness) -> Result<Driver, String> {
+            in_preload(h, $body)
+        }
+    };
+}
+
+macro_rules! page_case {
+    ($name:ident, $doc:literal, $preload:expr, $body:expr) => {
+        #[doc = $doc]
+        pub(crate) fn $name(h: &Harness) -> Result<Driver, String> {
+            in_page(h, $preload, $body)
+        }
+    };
+}
+
+// ---- ipcRenderer ---------------------------------------------------------------------
+
+preload_case!(
+    ipc_renderer_on_gets_event_then_args,
+    "`ipcRenderer.on(channel, listener)`: the listener is called with `listener(event, ...args)`.",
+    "const got = next('two');\n\
+     await ipcRenderer.invoke('push', 'two', ['a', 2]);\n\
+     const { event, args } = await got;\n\
+     check(event.sender === ipcRenderer, 'event.sender to be ipcRenderer');\n\
+     check(args.length === 2 && args[0] === 'a' && args[1] === 2, 'the two arguments, got ' + JSON.stringify(args));"
+);
+
+preload_case!(
+    ipc_renderer_once_is_removed_after_one_message,
+    "`ipcRenderer.once`: a one time listener, removed after it is invoked.",
+    "let calls = 0;\n\
+     ipcRenderer.once('tick', () => { calls += 1; });\n\
+     check(ipcRenderer.listenerCount('tick') === 1, 'one listener before');\n\
+     await ipcRenderer.invoke('push', 'tick', 1);\n\
+     await ipcRenderer.invoke('push', 'tick', 2);\n\
+     await sleep(50);\n\
+     check(calls === 1, 'one call, got ' + calls);\n\
+     check(ipcRenderer.listenerCount('tick') === 0, 'no listener after');"
+);
+
+preload_case!(
+    ipc_renderer_remove_listener_and_off,
+    "`ipcRenderer.removeListener` / `off`: the listener is no longer called.",
+    "const calls = [];\n\
+     const a = () => calls.push('a'); const b = () => calls.push('b');\n\
+     ipcRenderer.on('tock', a).on('tock', b);\n\
+     ipcRenderer.removeListener('tock', a);\n\
+     await ipcRenderer.invoke('push', 'tock', 1);\n\
+     ipcRenderer.off('tock', b);\n\
+     await ipcRenderer.invoke('push', 'tock', 2);\n\
+     await sleep(50);\n\
+     check(calls.join() === 'b', 'only b, once; got ' + calls.join());"
+);
+
+preload_case!(
+    ipc_renderer_remove_all_listeners,
+    "`ipcRenderer.removeAllListeners([channel])`: of one channel, or of all.",
+    "ipcRenderer.on('x1', () => {}).on('x1', () => {}).on('x2', () => {});\n\
+     ipcRenderer.removeAllListeners('x1');\n\
+     check(ipcRenderer.listenerCount('x1') === 0 && ipcRenderer.listenerCount('x2') === 1, 'x1 cleared, x2 kept');\n\
+     ipcRenderer.removeAllListeners();\n\
+     check(ipcRenderer.listenerCount('x2') === 0, 'everything cleared');"
+);
+
+preload_case!(
+    ipc_renderer_send_reaches_listeners_in_order,
+    "`ipcRenderer.send`: asynchronous, arguments serialized, messages in order.",
+    "for (let i = 0; i < 50; i++) ipcRenderer.send('record', i);\n\
+     const got = await ipcRenderer.invoke('recorded');\n\
+     check(got.length === 51, '50 messages and the once listener, got ' + got.length);\n\
+     check(got[0] === 0 && String(got[1]).startsWith('once'), 'the once listener on the first message only');\n\
+     check(got.slice(2).every((v, i) => v === i + 1), 'the rest in order: ' + JSON.stringify(got));"
+);
+
+preload_case!(
+    ipc_renderer_send_copies_its_arguments,
+    "`ipcRenderer.send`: arguments are copied when sent; changing them afterwards changes nothing.",
+    "const value = { n: 1 };\n\
+     ipcRenderer.send('record', value);\n\
+     value.n = 2;\n\
+     const got = await ipcRenderer.invoke('recorded');\n\
+     check(got[0].n === 1, 'the value as it was when sent');"
+);
+
+preload_case!(
+    ipc_renderer_invoke_resolves_with_the_handler_result,
+    "`ipcRenderer.invoke`: resolves with the handler's result.",
+    "const back = await ipcRenderer.invoke('pair', 'x', { y: [1] });\n\
+     check(JSON.stringify(back) === '[\"x\",{\"y\":[1]}]', 'both arguments back, got ' + JSON.stringify(back));"
+);
+
+preload_case!(
+    ipc_renderer_invoke_waits_for_async_handlers,
+    "`ipcMain.handle`: if the listener returns a Promise, its eventual result is the reply.",
+    "const t = Date.now();\n\
+     check(await ipcRenderer.invoke('slow') === 'late', 'the async result');\n\
+     check(Date.now() - t >= 40, 'it waited for the handler');"
+);
+
+preload_case!(
+    ipc_renderer_invoke_rejects_with_the_handler_error,
+    "`ipcMain.handle`: errors are not transparent; only the message reaches the renderer.",
+    "const message = await errorOf(() => ipcRenderer.invoke('fail'));\n\
+     check(message === \"Error invoking remote method 'fail': it broke\", 'Electron\\'s message, got ' + message);"
+);
+
+preload_case!(
+    ipc_renderer_invoke_without_handler_rejects,
+    "`ipcRenderer.invoke` on a channel nobody handles rejects, naming it.",
+    "const message = await errorOf(() => ipcRenderer.invoke('nobody-home'));\n\
+     check(message.includes(\"No handler registered for 'nobody-home'\"), 'no handler, got ' + message);"
+);
+
+preload_case!(
+    ipc_renderer_invokes_settle_independently,
+    "`ipcRenderer.invoke`: each call gets its own answer, whatever the order they finish in.",
+    "const [slow, fast] = await Promise.all([ipcRenderer.invoke('slow'), ipcRenderer.invoke('echo', 'fast')]);\n\
+     check(slow === 'late' && fast === 'fast', 'each its own answer');"
+);
+
+preload_case!(
+    ipc_renderer_send_sync_returns_the_return_value,
+    "`ipcRenderer.sendSync`: returns the value set by `event.returnValue` in the main process.",
+    "check(ipcRenderer.sendSync('sync-add', 2, 3) === 5, '2 + 3');"
+);
+
+preload_case!(
+    ipc_renderer_send_sync_waits_for_a_late_return_value,
+    "`ipcRenderer.sendSync` blocks until the return value is set, even later.",
+    "check(ipcRenderer.sendSync('sync-later') === 'later', 'the value set 30 ms later');"
+);
+
+preload_case!(
+    ipc_renderer_listener_errors_do_not_stop_other_listeners,
+    "Listeners are called in order; one that throws does not keep the next from running.",
+    "const calls = [];\n\
+     ipcRenderer.on('many', () => { calls.push(1); throw new Error('listener failure'); });\n\
+     ipcRenderer.on('many', () => calls.push(2));\n\
+     await ipcRenderer.invoke('push', 'many', 0);\n\
+     await sleep(50);\n\
+     check(calls.join() === '1,2', 'both listeners, got ' + calls.join());"
+);
+
+preload_case!(
+    ipc_renderer_rejects_invalid_channels,
+    "Channels are strings: anything else is refused at the sender.",
+    "for (const bad of [undefined, 42, '', {}]) {\n\
+       const message = await errorOf(() => ipcRenderer.invoke(bad));\n\
+       check(message.includes('Invalid IPC channel'), 'a channel error for ' + String(bad) + ', got ' + message);\n\
+     }"
+);
+
+preload_case!(
+    ipc_renderer_invoke_copies_its_arguments,
+    "`ipcRenderer.invoke`: arguments are serialized when sent, not when the handler reads them.",
+    "const value = { n: 1 };\n\
+     const answer = ipcRenderer.invoke('echo', value);\n\
+     value.n = 2;\n\
+     check((await answer).n === 1, 'the value as it was when sent');"
+);
+
+preload_case!(
+    ipc_renderer_post_message_without_ports_is_a_message,
+    "`ipcRenderer.postMessage(channel, message)` without ports reaches `ipcMain.on` listeners like `send`.",
+    "ipcRenderer.postMessage('record', { via: 'postMessage' });\n\
+     const got = await ipcRenderer.invoke('recorded');\n\
+     check(got[0] && got[0].via === 'postMessage', 'the message, got ' + JSON.stringify(got));"
+);
+
+// ---- ipcMain ---------------------------------------------------------------------------
+
+preload_case!(
+    ipc_main_async_handler_errors_reject,
+    "`ipcMain.handle`: a handler whose Promise rejects rejects the invoke, with the message.",
+    "const message = await errorOf(() => ipcRenderer.invoke('slow-fail'));\n\
+     check(message === \"Error invoking remote method 'slow-fail': failed later\", 'the message, got ' + message);"
+);
+
+preload_case!(
+    ipc_main_once_listener_runs_for_the_first_message_only,
+    "`ipcMain.once`: a one time listener, removed after the first message.",
+    "ipcRenderer.send('record', 'a'); ipcRenderer.send('record', 'b');\n\
+     const got = await ipcRenderer.invoke('recorded');\n\
+     check(got.filter((v) => String(v).startsWith('once')).length === 1, 'one once call: ' + JSON.stringify(got));\n\
+     check(await ipcRenderer.invoke('listeners', 'record') === 1, 'one listener left');"
+);
+
+preload_case!(
+    ipc_main_remove_all_listeners,
+    "`ipcMain.removeAllListeners(channel)`: the channel's listeners are gone.",
+    "await ipcRenderer.invoke('drop-listeners', 'record');\n\
+     check(await ipcRenderer.invoke('listeners', 'record') === 0, 'no listeners');\n\
+     ipcRenderer.send('record', 1);\n\
+     check((await ipcRenderer.invoke('recorded')).length === 0, 'nothing recorded');"
+);
+
+preload_case!(
+    ipc_main_handle_once_answers_one_invoke,
+    "`ipcMain.handleOnce`: handles a single invoke, then is removed.",
+    "check(await ipcRenderer.invoke('only-once') === 'first', 'the first answer');\n\
+     const message = await errorOf(() => ipcRenderer.invoke('only-once'));\n\
+     check(message.includes('No handler registered'), 'then no handler, got ' + message);"
+);
+
+preload_case!(
+    ipc_main_remove_handler,
+    "`ipcMain.removeHandler(channel)`: invokes of the channel are no longer handled.",
+    "check(await ipcRenderer.invoke('doomed') === 1, 'handled before');\n\
+     check(await ipcRenderer.invoke('remove-doomed') === true, 'removed');\n\
+     check((await errorOf(() => ipcRenderer.invoke('doomed'))).includes('No handler'), 'not handled after');"
+);
+
+preload_case!(
+    ipc_main_handle_twice_is_an_error,
+    "`ipcMain.handle` on a channel that has a handler throws: one handler per channel.",
+    "const error = await ipcRenderer.invoke('second-handler');\n\
+     check(error === \"Attempted to register a second handler for 'echo'\", 'Electron\\'s error, got ' + error);"
+);
+
+preload_case!(
+    ipc_main_event_reply_goes_to_the_sender,
+    "`event.reply`: sends to the frame that sent the original message.",
+    "const got = next('pong');\n\
+     ipcRenderer.send('ping', { hello: 1 });\n\
+     const { args } = await got;\n\
+     check(args[0].hello === 1, 'the reply, got ' + JSON.stringify(args));"
+);
+
+preload_case!(
+    ipc_main_event_sender_and_frame,
+    "`event.sender`, `event.senderFrame`, `event.frameId`: the sending window and frame, from the webview.",
+    "const me = await ipcRenderer.invoke('whoami');\n\
+     const ids = await ipcRenderer.invoke('window-ids');\n\
+     check(ids.includes(me.id), 'the sender is an open window');\n\
+     check(me.frame === 1, 'the main frame id, got ' + me.frame);\n\
+     check(me.url === location.href, 'the frame URL ' + me.url);\n\
+     check(me.origin === 'app://localhost', 'the app origin, got ' + me.origin);\n\
+     check(me.channel === 'whoami', 'the channel');"
+);
+
+// ---- webContents / BrowserWindow --------------------------------------------------------
+
+preload_case!(
+    web_contents_send_delivers_in_order,
+    "`webContents.send`: messages arrive in the order sent.",
+    "const seen = [];\n\
+     ipcRenderer.on('seq', (e, i) => seen.push(i));\n\
+     await ipcRenderer.invoke('push-many', 200);\n\
+     await sleep(50);\n\
+     check(seen.length === 200 && seen.every((v, i) => v === i), 'all 200 in order, got ' + seen.length);"
+);
+
+preload_case!(
+    web_contents_messages_before_the_answer_arrive_first,
+    "Messages a handler sends before answering arrive before the answer.",
+    "const seen = [];\n\
+     ipcRenderer.on('seq', (e, i) => seen.push(i));\n\
+     await ipcRenderer.invoke('push-many', 20);\n\
+     check(seen.length === 20, 'all 20 before the answer, got ' + seen.length);"
+);
+
+preload_case!(
+    web_contents_send_to_frame_reaches_the_main_frame,
+    "`webContents.sendToFrame(frameId, ...)`: the main frame receives it like `send`.",
+    "const got = next('framed');\n\
+     check(await ipcRenderer.invoke('to-frame', 1) === undefined, 'sent, answered with undefined');\n\
+     check((await got).args[0] === 'hello frame', 'received');"
+);
+
+preload_case!(
+    web_contents_send_to_frame_refuses_unknown_frames,
+    "`webContents.sendToFrame` to a frame without a preload is an error, not a silent drop.",
+    "const message = await errorOf(() => ipcRenderer.invoke('to-frame', 7));\n\
+     check(message.includes('frame 7 has no preload'), 'the frame error, got ' + message);"
+);
+
+preload_case!(
+    web_contents_from_id_finds_the_window,
+    "`webContents.fromId(id)`: the window's contents, or none for an unknown id.",
+    "const [found, missing] = await ipcRenderer.invoke('from-id');\n\
+     check(found && missing, 'found and missing: ' + found + ' ' + missing);"
+);
+
+// ---- MessagePorts ---------------------------------------------------------------------
+
+preload_case!(
+    ipc_renderer_post_message_transfers_a_port_to_main,
+    "`ipcRenderer.postMessage(channel, message, [port])`: the main process gets the port in `event.ports`.",
+    "const { port1, port2 } = new MessageChannel();\n\
+     const got = [];\n\
+     port2.onmessage = (e) => got.push(e.data);\n\
+     ipcRenderer.postMessage('port-in', { hi: 1 }, [port1]);\n\
+     port2.postMessage('ping');\n\
+     for (let i = 0; i < 100 && got.length < 2; i++) await sleep(20);\n\
+     check(JSON.stringify(got) === '[[\"welcome\",{\"hi\":1}],[\"echo\",\"ping\"]]', 'welcome and echo, got ' + JSON.stringify(got));"
+);
+
+preload_case!(
+    ipc_renderer_post_message_transfers_several_ports_in_order,
+    "`ipcRenderer.postMessage`'s transfer list: every port arrives, in `event.ports` order.",
+    "const a = new MessageChannel(), b = new MessageChannel();\n\
+     const got = [];\n\
+     a.port2.onmessage = (e) => got.push('a:' + e.data[0]);\n\
+     b.port2.onmessage = (e) => got.push('b:' + e.data[0]);\n\
+     ipcRenderer.postMessage('port-in', 'two', [a.port1, b.port1]);\n\
+     for (let i = 0; i < 100 && got.length < 2; i++) await sleep(20);\n\
+     check(got.sort().join() === 'a:welcome,b:welcome', 'a welcome on each port, got ' + got.join());"
+);
+
+preload_case!(
+    ipc_main_handler_without_result_answers_undefined,
+    "`ipcMain.handle`: a handler that returns nothing resolves the invoke with `undefined`.",
+    "const back = await ipcRenderer.invoke('drop-listeners', 'nothing');\n\
+     check(back === undefined, 'undefined, got ' + JSON.stringify(back));"
+);
+
+preload_case!(
+    ipc_renderer_post_message_neuters_the_transferred_port,
+    "A transferred port can be transferred only once, and only ports can be.",
+    "const { port1 } = new MessageChannel();\n\
+     ipcRenderer.postMessage('port-in', null, [port1]);\n\
+     check((await errorOf(() => ipcRenderer.postMessage('port-in', null, [port1]))).includes('only once'), 'a second transfer refused');\n\
+     check((await errorOf(() => ipcRenderer.postMessage('port-in', null, [{}]))).includes('only MessagePorts'), 'a non-port refused');"
+);
+
+preload_case!(
+    web_contents_post_message_gives_the_renderer_a_port,
+    "`webContents.postMessage(channel, message, [port])`: the listener gets the port in `event.ports`, with what was posted before the transfer.",
+    "const got = next('port-out');\n\
+     await ipcRenderer.invoke('port-out');\n\
+     const { event, args } = await got;\n\
+     check(args[0] === 'here is a port', 'the message');\n\
+     check(event.ports.length === 1 && event.ports[0] instanceof MessagePort, 'one MessagePort');\n\
+     const port = event.ports[0];\n\
+     const seen = [];\n\
+     port.onmessage = (e) => seen.push(e.data);\n\
+     port.postMessage('hi');\n\
+     for (let i = 0; i < 100 && seen.length < 2; i++) await sleep(20);\n\
+     check(JSON.stringify(seen) === '[\"queued before transfer\",\"main:hi\"]', 'queued message then echo, got ' + JSON.stringify(seen));"
+);
+
+preload_case!(
+    message_ports_carry_structured_clone_values,
+    "Port messages are structured-cloned like IPC arguments: bytes, Maps and Dates survive.",
+    "const { port1, port2 } = new MessageChannel();\n\
+     const got = [];\n\
+     port2.onmessage = (e) => got.push(e.data);\n\
+     ipcRenderer.postMessage('port-in', null, [port1]);\n\
+     port2.postMessage({ bytes: new Uint8Array([1, 2, 3]), map: new Map([['k', new Date(5)]]) });\n\
+     for (let i = 0; i < 100 && got.length < 2; i++) await sleep(20);\n\
+     const echoed = got[1] && got[1][1];\n\
+     check(echoed && echoed.bytes instanceof Uint8Array && echoed.bytes.join() === '1,2,3', 'bytes back');\n\
+     check(echoed.map instanceof Map && echoed.map.get('k').getTime() === 5, 'a Map of Dates back');"
+);
+
+page_case!(
+    message_ports_reach_the_main_world_through_window_post_message,
+    "The message-ports tutorial: the preload hands a port to the isolated page with `window.postMessage(data, '*', [port])`.",
+    "ipcRenderer.on('port-out', (event) => { window.postMessage('main-world-port', '*', event.ports); });\n\
+     window.addEventListener('DOMContentLoaded', () => ipcRenderer.invoke('port-out'));",
+    "const port = await new Promise((resolve, reject) => {\n\
+       setTimeout(() => reject(new Error('no port within 5 s')), 5000);\n\
+       window.addEventListener('message', (e) => { if (e.data === 'main-world-port') resolve(e.ports[0]); });\n\
+     });\n\
+     const seen = [];\n\
+     port.onmessage = (e) => seen.push(e.data);\n\
+     port.postMessage('from the page');\n\
+     for (let i = 0; i < 100 && seen.length < 2; i++) await sleep(20);\n\
+     check(seen[1] === 'main:from the page', 'the main process answered the page, got ' + JSON.stringify(seen));"
+);
+
+// ---- contextBridge ---------------------------------------------------------------------
+
+page_case!(
+    context_bridge_exposes_the_api_on_window,
+    "`contextBridge.exposeInMainWorld(apiKey, api)`: the page sees `window[apiKey]`.",
+    "contextBridge.exposeInMainWorld('api', { hello: () => 'hi', version: 3 });",
+    "check(window.api.hello() === 'hi' && window.api.version === 3, 'the API');"
+);
+
+page_case!(
+    context_bridge_exposed_objects_are_frozen,
+    "Exposed objects are frozen: the page cannot change or extend them.",
+    "contextBridge.exposeInMainWorld('api', { hello: () => 'hi', nested: { a: 1 } });",
+    "check(Object.isFrozen(window.api) && Object.isFrozen(window.api.nested), 'frozen');\n\
+     try { window.api.hello = () => 'pwned'; } catch (_) {}\n\
+     check(window.api.hello() === 'hi', 'unchanged');"
+);
+
+page_case!(
+    context_bridge_values_are_copied,
+    "Values crossing the bridge are copies: changing one side's object leaves the other alone.",
+    "const state = { list: [1] };\n\
+     contextBridge.exposeInMainWorld('api', { get: () => state, put: (v) => { v.list.push(99); return state.list.length; } });",
+    "const got = window.api.get(); got.list.push(2);\n\
+     check(window.api.get().list.length === 1, 'the preload object untouched');\n\
+     const mine = { list: [] };\n\
+     window.api.put(mine);\n\
+     check(mine.list.length === 0, 'the page object untouched');"
+);
+
+page_case!(
+    context_bridge_prototypes_are_stripped,
+    "Prototypes are dropped: class instances arrive as plain objects.",
+    "class Point { constructor() { this.x = 1; } norm() { return 1; } }\n\
+     contextBridge.exposeInMainWorld('api', { point: () => new Point() });",
+    "const p = window.api.point();\n\
+     check(p.x === 1 && Object.getPrototypeOf(p) === Object.prototype && p.norm === undefined, 'a plain object');"
+);
+
+page_case!(
+    context_bridge_page_callbacks_can_be_called_later,
+    "Functions passed from the page are proxied: the preload may call them later.",
+    "let saved = null;\n\
+     contextBridge.exposeInMainWorld('api', { subscribe: (f) => { saved = f; }, fire: (v) => setTimeout(() => saved(v), 10) });",
+    "const got = await new Promise((resolve) => { window.api.subscribe(resolve); window.api.fire('later'); });\n\
+     check(got === 'later', 'the callback ran later');"
+);
+
+page_case!(
+    context_bridge_returned_functions_are_callable,
+    "Functions returned by the preload are callable from the page.",
+    "contextBridge.exposeInMainWorld('api', { counter: () => { let n = 0; return () => ++n; } });",
+    "const count = window.api.counter();\n\
+     count(); count();\n\
+     check(count() === 3, 'the closure state kept');"
+);
+
+page_case!(
+    context_bridge_promises_are_proxied,
+    "Promises are proxied: resolved and rejected values cross.",
+    "contextBridge.exposeInMainWorld('api', { ok: () => Promise.resolve({ v: 1 }), bad: () => Promise.reject(new Error('nope')) });",
+    "check((await window.api.ok()).v === 1, 'resolved');\n\
+     check((await errorOf(() => window.api.bad())) === 'nope', 'rejected with the message');"
+);
+
+page_case!(
+    context_bridge_errors_keep_their_message,
+    "Errors thrown in the preload reach the page with their message.",
+    "contextBridge.exposeInMainWorld('api', { boom: () => { throw new TypeError('bad input'); } });",
+    "check((await errorOf(() => window.api.boom())) === 'bad input', 'the message');"
+);
+
+page_case!(
+    context_bridge_refuses_an_existing_key,
+    "`exposeInMainWorld` refuses a key the page's window already has.",
+    "let message = 'no error';\n\
+     try { contextBridge.exposeInMainWorld('location', {}); } catch (e) { message = e.message; }\n\
+     contextBridge.exposeInMainWorld('api', { message: () => message });",
+    "check(window.api.message().includes('Cannot bind an API on top of an existing property'), 'Electron\\'s error, got ' + window.api.message());"
+);
+
+page_case!(
+    context_bridge_page_reaches_ipc_only_through_the_api,
+    "Context isolation: the page has no `ipcRenderer`, `require` or transport; only what was exposed.",
+    "contextBridge.exposeInMainWorld('api', { invoke: (v) => ipcRenderer.invoke('echo', v) });",
+    "check(typeof require === 'undefined' && typeof ipcRenderer === 'undefined', 'no preload globals');\n\
+     check(!(window.webkit && window.webkit.messageHandlers && Object.keys(window.webkit.messageHandlers).length), 'no transport');\n\
+     check((await window.api.invoke('through')) === 'through', 'IPC through the API');"
+);
+
+page_case!(
+    context_bridge_exposes_a_function_directly,
+    "`exposeInMainWorld(apiKey, api)`: the API may be a function, not only an object.",
+    "contextBridge.exposeInMainWorld('ping', (v) => 'pong ' + v);",
+    "check(window.ping('x') === 'pong x', 'the exposed function');"
+);
+
+page_case!(
+    context_bridge_functions_inside_values_are_proxied,
+    "Functions nested in objects and arrays passed from the page are proxied too.",
+    "contextBridge.exposeInMainWorld('api', { run: (options) => options.handlers[0](options.value) + options.done() });",
+    "check(window.api.run({ value: 2, handlers: [(v) => v * 10], done: () => 1 }) === 21, 'both nested callbacks ran');"
+);
+
+page_case!(
+    context_bridge_page_callback_errors_reach_the_preload,
+    "Errors thrown by a page function called from the preload reach the preload with their message.",
+    "contextBridge.exposeInMainWorld('api', { call: (f) => { try { f(); return 'no error'; } catch (e) { return e.message; } } });",
+    "check(window.api.call(() => { throw new Error('page failure'); }) === 'page failure', 'the message, got ' + window.api.call(() => { throw new Error('page failure'); }));"
+);

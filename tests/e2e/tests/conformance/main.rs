@@ -1,0 +1,118 @@
+//! Conformance with Electron's documented IPC behaviour: one scenario per documented
+//! behaviour, each in its own process with a real WebKitGTK window, organised by the
+//! documentation it checks:
+//!
+//! - [`values`]: "Object serialization" in Electron's IPC tutorial (the structured
+//!   clone algorithm) and the contextBridge reference's table of copied types;
+//! - [`api`]: the `ipcRenderer`, `ipcMain`, `webContents`, `MessagePortMain` and
+//!   `contextBridge` references, as JavaScript run against one set of handlers;
+//! - [`windows`]: what needs several windows, or one that goes away.
+
+mod api;
+mod values;
+mod windows;
+
+use values::VALUES_JS;
+use voltaic_e2e::{Harness, Scenario, REPORT_JS};
+
+/// `Scenario`s named after their functions (the last path segment).
+macro_rules! scenarios {
+    ($($($module:ident)::+),* $(,)?) => {
+        &[$(Scenario { name: last!($($module)::+), setup: $($module)::+ }),*]
+    };
+}
+
+macro_rules! last {
+    ($first:ident) => { stringify!($first) };
+    ($first:ident :: $($rest:ident)::+) => { last!($($rest)::+) };
+}
+
+fn main() {
+    voltaic_e2e::main(scenarios![
+        // Object serialization (the IPC tutorial) and contextBridge's copy table
+        values::values_of_every_cloneable_kind_round_trip,
+        values::values_arrive_in_rust_as_their_own_kinds,
+        values::values_that_cannot_be_cloned_fail_at_the_sender,
+        values::values_bytes_cross_as_bytes_both_ways,
+        values::values_sent_by_main_keep_their_kinds_and_order,
+        values::values_cycles_and_shared_objects_survive,
+        values::context_bridge_copies_bytes_maps_sets_and_dates_both_ways,
+        // ipcRenderer
+        api::ipc_renderer_on_gets_event_then_args,
+        api::ipc_renderer_once_is_removed_after_one_message,
+        api::ipc_renderer_remove_listener_and_off,
+        api::ipc_renderer_remove_all_listeners,
+        api::ipc_renderer_send_reaches_listeners_in_order,
+        api::ipc_renderer_send_copies_its_arguments,
+        api::ipc_renderer_invoke_resolves_with_the_handler_result,
+        api::ipc_renderer_invoke_waits_for_async_handlers,
+        api::ipc_renderer_invoke_rejects_with_the_handler_error,
+        api::ipc_renderer_invoke_without_handler_rejects,
+        api::ipc_renderer_invokes_settle_independently,
+        api::ipc_renderer_send_sync_returns_the_return_value,
+        api::ipc_renderer_send_sync_waits_for_a_late_return_value,
+        api::ipc_renderer_listener_errors_do_not_stop_other_listeners,
+        api::ipc_renderer_rejects_invalid_channels,
+        api::ipc_renderer_invoke_copies_its_arguments,
+        api::ipc_renderer_post_message_without_ports_is_a_message,
+        api::ipc_renderer_post_message_transfers_a_port_to_main,
+        api::ipc_renderer_post_message_transfers_several_ports_in_order,
+        api::ipc_renderer_post_message_neuters_the_transferred_port,
+        // ipcMain
+        api::ipc_main_async_handler_errors_reject,
+        api::ipc_main_once_listener_runs_for_the_first_message_only,
+        api::ipc_main_remove_all_listeners,
+        api::ipc_main_handle_once_answers_one_invoke,
+        api::ipc_main_remove_handler,
+        api::ipc_main_handle_twice_is_an_error,
+        api::ipc_main_event_reply_goes_to_the_sender,
+        api::ipc_main_event_sender_and_frame,
+        api::ipc_main_handler_without_result_answers_undefined,
+        // webContents and BrowserWindow
+        api::web_contents_send_delivers_in_order,
+        api::web_contents_messages_before_the_answer_arrive_first,
+        api::web_contents_send_to_frame_reaches_the_main_frame,
+        api::web_contents_send_to_frame_refuses_unknown_frames,
+        api::web_contents_from_id_finds_the_window,
+        api::web_contents_post_message_gives_the_renderer_a_port,
+        windows::browser_windows_are_addressed_independently,
+        // MessageChannelMain, MessagePortMain and the message-ports tutorial
+        api::message_ports_carry_structured_clone_values,
+        api::message_ports_reach_the_main_world_through_window_post_message,
+        windows::message_port_between_two_windows,
+        windows::message_port_main_closes_with_the_window,
+        windows::message_port_main_closes_when_the_page_navigates,
+        // contextBridge
+        api::context_bridge_exposes_the_api_on_window,
+        api::context_bridge_exposed_objects_are_frozen,
+        api::context_bridge_values_are_copied,
+        api::context_bridge_prototypes_are_stripped,
+        api::context_bridge_page_callbacks_can_be_called_later,
+        api::context_bridge_returned_functions_are_callable,
+        api::context_bridge_promises_are_proxied,
+        api::context_bridge_errors_keep_their_message,
+        api::context_bridge_refuses_an_existing_key,
+        api::context_bridge_page_reaches_ipc_only_through_the_api,
+        api::context_bridge_exposes_a_function_directly,
+        api::context_bridge_functions_inside_values_are_proxied,
+        api::context_bridge_page_callback_errors_reach_the_preload,
+    ]);
+}
+
+/// A page with nothing but the report helper: these scenarios run in the preload.
+fn blank() -> String {
+    format!("<!DOCTYPE html><html><head><script>{REPORT_JS}</script></head><body>conformance</body></html>")
+}
+
+/// Opens a window whose preload runs `body` (an async function body, with
+/// `ipcRenderer`, `report` and `errorOf` in scope) once the page has loaded.
+fn run_in_preload(h: &Harness, tag: &str, body: &str) -> Result<(), String> {
+    let preload = format!(
+        "{REPORT_JS}const {{ ipcRenderer, contextBridge }} = require('electron');\n\
+         const errorOf = async (f) => {{ try {{ await f(); return 'no error'; }} catch (e) {{ return String(e && e.message); }} }};\n\
+         {VALUES_JS}\n\
+         window.addEventListener('DOMContentLoaded', () => {{ (async () => {{\n{body}\n}})().catch((e) => report('crash', String(e && e.stack))); }});\n"
+    );
+    h.window(tag, Some(&preload), &blank())?;
+    Ok(())
+}
