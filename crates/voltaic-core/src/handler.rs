@@ -265,7 +265,8 @@ mod tests {
             .await,
             Ok(json(serde_json::json!(4)))
         );
-        assert_eq!(run(|_: IpcEvent| (), vec![]).await, Ok(Value::Null));
+        // Nothing returned is `undefined`, as from an Electron handler.
+        assert_eq!(run(|_: IpcEvent| (), vec![]).await, Ok(Value::Undefined));
     }
 
     #[tokio::test]

@@ -551,8 +551,8 @@ mod tests {
         a.post_message("port", (), vec![port1]).unwrap();
         b.post_message("port", (), vec![port2]).unwrap();
         let key = |link: &crate::web_contents::tests::RecordingLink| {
-            let first = lock(&link.posted)[0].clone();
-            first.split('"').nth(13).map(str::to_owned).unwrap()
+            let first: serde_json::Value = serde_json::from_str(&lock(&link.posted)[0]).unwrap();
+            first["ports"][0].as_str().unwrap().to_owned()
         };
         let (ka, kb) = (key(&link_a), key(&link_b));
         assert!(a

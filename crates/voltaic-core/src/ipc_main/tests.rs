@@ -373,7 +373,10 @@ async fn messages_from_origins_not_allowed_are_refused() {
         posted[0]["error"],
         "Error invoking remote method 'x': IPC is not allowed from origin 'file://'"
     );
-    assert_eq!(posted[1], json!({"t":"resolve","id":2,"value":null}));
+    assert_eq!(
+        posted[1],
+        json!({"t":"resolve","id":2,"value":{"$":"undefined"}})
+    );
     assert_eq!(ran.load(Ordering::SeqCst), 1);
 }
 
