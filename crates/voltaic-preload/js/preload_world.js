@@ -37,6 +37,8 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   const xhrOpen = XMLHttpRequest.prototype.open;
   const xhrSetHeader = XMLHttpRequest.prototype.setRequestHeader;
   const xhrSend = XMLHttpRequest.prototype.send;
+  const xhrOverrideMime = XMLHttpRequest.prototype.overrideMimeType;
+  const xhrGetHeader = XMLHttpRequest.prototype.getResponseHeader;
   const promiseThen = PromiseCtor.prototype.then;
   const MAX_CHANNEL_LENGTH = 256;
   const READY = config.readyMessage;
@@ -162,6 +164,35 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     }
   }
 
+  // Bytes to upload: one ArrayBuffer (WebKit's URI scheme handler cannot read Blob
+  // bodies), with its sizes header.
+  function uploadBody(buffers) {
+    const sizes = [];
+    for (let i = 0; i < buffers.length; i++) {
+      sizes.push(buffers[i].byteLength);
+    }
+    return { sizes: sizes.join(','), body: buffers.length === 1 ? buffers[0] : concat(buffers, sizes) };
+  }
+
+  // A synchronous POST of sendSync's bytes: `upload` ({sizes, body}) to send, or
+  // nothing to fetch a parcel as 8-bit text. Throws unless it succeeds.
+  function syncRequest(url, upload) {
+    const request = new XHRCtor();
+    apply(xhrOpen, request, ['POST', url, false]);
+    apply(xhrSetHeader, request, ['X-Voltaic-Token', config.syncToken]);
+    if (upload === '') {
+      apply(xhrOverrideMime, request, ['text/plain; charset=x-user-defined']);
+      apply(xhrSend, request, ['']);
+    } else {
+      apply(xhrSetHeader, request, ['X-Voltaic-Sizes', upload.sizes]);
+      apply(xhrSend, request, [upload.body]);
+    }
+    if (request.status !== 200) {
+      throw new ErrorCtor('ipcRenderer.sendSync could not move its bytes (HTTP ' + request.status + ')');
+    }
+    return request;
+  }
+
   function concat(buffers, sizes) {
     let total = 0;
     for (let i = 0; i < sizes.length; i++) {
@@ -181,15 +212,11 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   function withUpload(buffers, post, failed) {
     const entry = { post: null };
     held.push(entry);
-    const sizes = [];
-    for (let i = 0; i < buffers.length; i++) {
-      sizes.push(buffers[i].byteLength);
-    }
+    const upload = uploadBody(buffers);
     const uploaded = apply(promiseThen, fetchBytes(config.uploadUrl, {
       method: 'POST',
-      headers: { 'X-Voltaic-Token': config.syncToken, 'X-Voltaic-Sizes': sizes.join(',') },
-      // One ArrayBuffer: WebKit's URI scheme handler cannot read Blob bodies.
-      body: buffers.length === 1 ? buffers[0] : concat(buffers, sizes),
+      headers: { 'X-Voltaic-Token': config.syncToken, 'X-Voltaic-Sizes': upload.sizes },
+      body: upload.body,
     }), [(response) => {
       if (!response.ok) {
         return apply(promiseThen, apply(responseText, response, []), [(text) => {
@@ -451,14 +478,16 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     sendSync(channel, ...args) {
       const buffers = [];
       const text = serialize({ t: 'sendSync', ch: channel, args: toWire('send', channel, args, buffers) });
-      if (buffers.length > 0) {
-        throw new ErrorCtor('ipcRenderer.sendSync cannot carry ArrayBuffers or typed arrays: use ipcRenderer.invoke');
-      }
       flushBatch();
+      // Bytes go first, uploaded synchronously too; the request names their parcel.
+      const parcel = buffers.length > 0 ? syncRequest(config.uploadUrl, uploadBody(buffers)) : null;
       const request = new XHRCtor();
       try {
         apply(xhrOpen, request, ['POST', config.syncUrl, false]);
         apply(xhrSetHeader, request, ['X-Voltaic-Token', config.syncToken]);
+        if (parcel !== null) {
+          apply(xhrSetHeader, request, ['X-Voltaic-Parcel', parcel.responseText]);
+        }
         apply(xhrSend, request, [text]);
       } catch (error) {
         throw new ErrorCtor('ipcRenderer.sendSync failed: ' + String(error && error.message) +
@@ -471,7 +500,18 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
       if (answer.err !== undefined) {
         throw new ErrorCtor(answer.err);
       }
-      return codec.decode(answer.ok, NO_BUFFERS);
+      if (answer.parcel === undefined) {
+        return codec.decode(answer.ok, NO_BUFFERS);
+      }
+      // A synchronous request cannot ask for an ArrayBuffer, but it can read bytes
+      // as a string of 8-bit characters.
+      const fetched = syncRequest(config.parcelUrl + answer.parcel, '');
+      const body = fetched.responseText;
+      const bytes = new Uint8ArrayCtor(body.length);
+      for (let i = 0; i < body.length; i++) {
+        bytes[i] = body.charCodeAt(i) & 0xff;
+      }
+      return codec.decode(answer.ok, splitBuffers(bytes.buffer, apply(xhrGetHeader, fetched, ['X-Voltaic-Sizes'])));
     },
     invoke(channel, ...args) {
       return new PromiseCtor((resolve, reject) => {

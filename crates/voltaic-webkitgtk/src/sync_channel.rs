@@ -16,11 +16,15 @@ use webkit2gtk::glib::object::ObjectExt;
 use webkit2gtk::glib::SendWeakRef;
 use wry::http::{header, Request, Response, StatusCode};
 
+use crate::parcels::SharedParcels;
 use crate::scheme_handler::{Responder, TOKEN_HEADER};
 use crate::transport;
 
 /// Path of the synchronous channel under `app://localhost`.
 pub(crate) const PATH: &str = "/__voltaic/send-sync";
+
+/// Names the parcel holding a request's bytes, uploaded just before it.
+const PARCEL_HEADER: &str = "x-voltaic-parcel";
 
 /// One window's synchronous channel.
 pub(crate) struct SyncChannel {
@@ -51,8 +55,15 @@ impl SyncChannel {
             .set((Arc::downgrade(connection), view.downgrade().into()));
     }
 
-    /// Answers one request to [`PATH`]. Called on the GTK thread.
-    pub(crate) fn handle(&self, request: Request<Vec<u8>>, responder: Responder) {
+    /// Answers one request to [`PATH`]. Called on the GTK thread. Bytes go both ways
+    /// through `parcels`: the request names the parcel it uploaded, and an answer
+    /// with bytes names the parcel they wait in.
+    pub(crate) fn handle(
+        &self,
+        request: Request<Vec<u8>>,
+        parcels: &SharedParcels,
+        responder: Responder,
+    ) {
         if request.method() != "POST" {
             return responder.respond(status(StatusCode::METHOD_NOT_ALLOWED));
         }
@@ -69,27 +80,53 @@ impl SyncChannel {
             .get()
             .and_then(|(connection, view)| Some((connection.upgrade()?, view.upgrade()?)))
         else {
-            return responder.respond(answer(Err("the window is closed".into())));
+            return responder.respond(answer(Err("the window is closed".into()), parcels));
         };
-        let Ok(raw) = String::from_utf8(request.into_body()) else {
-            return responder.respond(answer(Err("the message is not UTF-8".into())));
+        let parcel = request.headers().get(PARCEL_HEADER).map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|n| n.parse::<u64>().ok())
+                .and_then(|n| lock(parcels).claim(n))
+        });
+        let buffers = match parcel {
+            None => Vec::new(),
+            Some(Some(buffers)) => buffers,
+            Some(None) => {
+                return responder.respond(answer(
+                    Err("the message's bytes are missing".into()),
+                    parcels,
+                ))
+            }
+        };
+        let Ok(text) = String::from_utf8(request.into_body()) else {
+            return responder.respond(answer(Err("the message is not UTF-8".into()), parcels));
         };
         // The sender's identity comes from the webview, never from the request.
         let frame = SenderFrame::from_url(&transport::document_url(&view));
+        let parcels = parcels.clone();
         connection.dispatch_sync(
             frame,
-            raw,
-            Box::new(move |outcome| responder.respond(answer(outcome))),
+            voltaic_core::Packet { text, buffers },
+            Box::new(move |outcome| responder.respond(answer(outcome, &parcels))),
         );
     }
 }
 
-fn answer(outcome: Result<voltaic_core::Value, String>) -> Response<Cow<'static, [u8]>> {
+fn lock(parcels: &SharedParcels) -> std::sync::MutexGuard<'_, crate::parcels::Parcels> {
+    parcels
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn answer(
+    outcome: Result<voltaic_core::Value, String>,
+    parcels: &SharedParcels,
+) -> Response<Cow<'static, [u8]>> {
     let mut buffers = Vec::new();
     let body = match outcome.map(|value| voltaic_core::wire::encode(&value, &mut buffers)) {
-        Ok(_) if !buffers.is_empty() => json!({
-            "err": "a sendSync return value cannot hold bytes: use ipcRenderer.invoke"
-        }),
+        Ok(value) if !buffers.is_empty() => {
+            json!({ "ok": value, "parcel": lock(parcels).park(buffers) })
+        }
         Ok(value) => json!({ "ok": value }),
         Err(error) => json!({ "err": error }),
     };

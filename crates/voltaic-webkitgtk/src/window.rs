@@ -127,7 +127,7 @@ impl BrowserWindow {
             move |request, responder| {
                 let path = request.uri().path();
                 if path == sync_channel::PATH {
-                    sync_requests.handle(request, responder);
+                    sync_requests.handle(request, &bytes, responder);
                 } else if path.starts_with(parcels::PREFIX) {
                     responder.respond(parcels::handle(&bytes, sync_requests.token(), &request));
                 } else {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use voltaic::{IpcEvent, Json, MessageChannelMain, Value};
+use voltaic::{Bytes, IpcEvent, Json, MessageChannelMain, Value};
 use voltaic_e2e::{ensure_eq, Driver, Harness, REPORT_JS};
 
 /// Helpers every case gets: `check(condition, what)`, `errorOf(fn)` (the message of
@@ -80,6 +80,11 @@ fn fixture(h: &Harness) -> Result<(), String> {
     });
     ipc.on("sync-add", |event: IpcEvent, a: f64, b: f64| {
         let _ = event.set_return_value(a + b);
+    });
+    ipc.on("sync-bytes", |event: IpcEvent, data: Bytes| {
+        // Reversed, so that the answer is not the request coming back.
+        let _ =
+            event.set_return_value(Bytes::from(data.iter().rev().copied().collect::<Vec<u8>>()));
     });
     ipc.on("sync-later", |event: IpcEvent| {
         std::thread::spawn(move || {
@@ -368,6 +373,17 @@ preload_case!(
     ipc_renderer_send_sync_returns_the_return_value,
     "`ipcRenderer.sendSync`: returns the value set by `event.returnValue` in the main process.",
     "check(ipcRenderer.sendSync('sync-add', 2, 3) === 5, '2 + 3');"
+);
+
+preload_case!(
+    ipc_renderer_send_sync_carries_bytes_both_ways,
+    "`ipcRenderer.sendSync` arguments and return values are structured-cloned too: bytes as bytes, every byte value.",
+    "const data = new Uint8Array(300000);\n\
+     for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 255;\n\
+     const back = ipcRenderer.sendSync('sync-bytes', data);\n\
+     check(back instanceof ArrayBuffer && back.byteLength === data.length, 'an ArrayBuffer of the same size');\n\
+     const view = new Uint8Array(back);\n\
+     check(view.every((b, i) => b === data[data.length - 1 - i]), 'every byte, reversed');"
 );
 
 preload_case!(

@@ -50,6 +50,7 @@ fn main() {
         api::ipc_renderer_invoke_without_handler_rejects,
         api::ipc_renderer_invokes_settle_independently,
         api::ipc_renderer_send_sync_returns_the_return_value,
+        api::ipc_renderer_send_sync_carries_bytes_both_ways,
         api::ipc_renderer_send_sync_waits_for_a_late_return_value,
         api::ipc_renderer_listener_errors_do_not_stop_other_listeners,
         api::ipc_renderer_rejects_invalid_channels,
