@@ -13,7 +13,7 @@ use voltaic_e2e::{ensure_eq, Driver, Harness, REPORT_JS};
 /// Helpers every case gets: `check(condition, what)`, `errorOf(fn)` (the message of
 /// what `fn` throws or rejects with), `next(channel)` (the next message on a channel,
 /// or a rejection after 5 s naming it) and `sleep(ms)`.
-const HELPERS_JS: &str = r#"
+pub(crate) const HELPERS_JS: &str = r#"
 const check = (condition, what) => { if (!condition) throw new Error('expected ' + what); };
 const errorOf = async (f) => { try { await f(); return 'no error'; } catch (e) { return String(e && e.message); } };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

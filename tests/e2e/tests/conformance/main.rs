@@ -12,6 +12,7 @@ mod api;
 mod values;
 mod windows;
 
+use api::HELPERS_JS;
 use values::VALUES_JS;
 use voltaic_e2e::{Harness, Scenario, REPORT_JS};
 
@@ -106,11 +107,12 @@ fn blank() -> String {
 }
 
 /// Opens a window whose preload runs `body` (an async function body, with
-/// `ipcRenderer`, `report` and `errorOf` in scope) once the page has loaded.
+/// `ipcRenderer`, `report` and the helpers of [`HELPERS_JS`] in scope) once the page
+/// has loaded.
 fn run_in_preload(h: &Harness, tag: &str, body: &str) -> Result<(), String> {
     let preload = format!(
         "{REPORT_JS}const {{ ipcRenderer, contextBridge }} = require('electron');\n\
-         const errorOf = async (f) => {{ try {{ await f(); return 'no error'; }} catch (e) {{ return String(e && e.message); }} }};\n\
+         {HELPERS_JS}\n\
          {VALUES_JS}\n\
          window.addEventListener('DOMContentLoaded', () => {{ (async () => {{\n{body}\n}})().catch((e) => report('crash', String(e && e.stack))); }});\n"
     );
