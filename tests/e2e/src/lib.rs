@@ -17,6 +17,7 @@ use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -311,20 +312,33 @@ fn run_child(scenarios: &[Scenario], name: &'static str) {
     });
     let handle = harness.app.handle();
     let report = probe.clone();
+    let concluded = Arc::new(AtomicBool::new(false));
+    let verdict = concluded.clone();
     harness.app.spawn(async move {
-        match driver.await {
+        let code = match driver.await {
             Ok(()) => {
                 println!("E2E PASS");
-                handle.exit(0);
+                0
             }
             Err(error) => {
                 eprintln!("E2E FAIL: {error}\nlast events:\n{}", report.recent(30));
-                handle.exit(1);
+                1
             }
-        }
+        };
+        verdict.store(true, Ordering::Release);
+        handle.exit(code);
     });
     let Harness { app, .. } = harness;
-    let code = app.run();
+    let mut code = app.run();
+    if !concluded.load(Ordering::Acquire) {
+        // The app stops on its own when its last window closes.
+        eprintln!(
+            "E2E FAIL: the app quit (exit code {code}) before the scenario finished; \
+             did its last window close? last events:\n{}",
+            probe.recent(30)
+        );
+        code = 1;
+    }
     let _ = std::fs::remove_dir_all(&dir);
     std::process::exit(code);
 }

@@ -70,6 +70,9 @@ pub(crate) fn message_port_between_two_windows(h: &Harness) -> Result<Driver, St
 pub(crate) fn message_port_main_closes_with_the_window(h: &Harness) -> Result<Driver, String> {
     record_ready(h);
     let window = h.window("holder", Some(&port_holder("holder")), &page())?;
+    // Closing the last window quits the app, which would end the scenario before the
+    // close event could be checked; this one keeps it running.
+    let _bystander = h.window("bystander", None, &page())?;
     let probe = h.probe();
     Ok(Box::pin(async move {
         probe.expect("ready holder").await?;
