@@ -76,13 +76,21 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   const standardErrors = Object.assign(Object.create(null), {
     Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError,
   });
+  const FinalizationRegistryCtor = FinalizationRegistry;
+  const register = FinalizationRegistry.prototype.register;
   const REPLY_EVENT = outType + ':reply';
   const INCOMING_REPLY = inType + ':reply';
   const MAX_DEPTH = 100;
 
-  // Functions of this world handed to the other one, by id.
+  // Functions of this world handed to the other one, by id. Each id has exactly one
+  // proxy over there; when that proxy is garbage collected, the other side says
+  // 'release' and the function is let go here too.
   const localFunctions = new MapCtor();
   let nextFunctionId = 1;
+  // Called by the garbage collector, in a task of its own, never inside a post.
+  const proxiesGone = new FinalizationRegistryCtor((id) => {
+    post({ op: 'release', fn: id });
+  });
   // Promises of the other world, waiting for their 'settle' message, by its id.
   const remotePromises = new MapCtor();
   let nextPromiseId = 1;
@@ -309,13 +317,15 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   }
 
   function remoteFunction(id) {
-    return function voltaicBridgedFunction(...args) {
+    const proxy = function voltaicBridgedFunction(...args) {
       const encoded = [];
       for (let i = 0; i < args.length; i++) {
         define(encoded, i, encode(args[i], []));
       }
       return request({ op: 'call', fn: id, args: encoded });
     };
+    apply(register, proxiesGone, [proxy, id]);
+    return proxy;
   }
 
   function decode(value) {
@@ -399,6 +409,9 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         }
         return encode(apply(fn, undefined, args), []);
       }
+      case 'release':
+        apply(mapDelete, localFunctions, [message.fn]);
+        return undefined;
       case 'settle': {
         const waiting = apply(mapGet, remotePromises, [message.p]);
         if (waiting !== undefined) {

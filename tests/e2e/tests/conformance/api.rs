@@ -17,6 +17,18 @@ pub(crate) const HELPERS_JS: &str = r#"
 const check = (condition, what) => { if (!condition) throw new Error('expected ' + what); };
 const errorOf = async (f) => { try { await f(); return 'no error'; } catch (e) { return String(e && e.message); } };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// Allocates short-lived garbage until `done()`, for at most 5 s; the suite runs
+// WebKit with every collection a full one (see main.rs), so this takes well under 1 s.
+const collectUntil = async (done, what) => {
+  const start = performance.now();
+  while (!done()) {
+    if (performance.now() - start > 5000) throw new Error(what() + ' after 5 s of allocation');
+    let junk = [];
+    for (let i = 0; i < 20000; i++) junk.push({ i });
+    junk = null;
+    await sleep(1);
+  }
+};
 "#;
 
 /// `next(channel)` needs ipcRenderer, so it lives in the preload only.
@@ -740,4 +752,33 @@ page_case!(
     "Errors thrown by a page function called from the preload reach the preload with their message.",
     "contextBridge.exposeInMainWorld('api', { call: (f) => { try { f(); return 'no error'; } catch (e) { return e.message; } } });",
     "check(window.api.call(() => { throw new Error('page failure'); }) === 'page failure', 'the message, got ' + window.api.call(() => { throw new Error('page failure'); }));"
+);
+
+page_case!(
+    context_bridge_lets_go_of_functions_the_page_dropped,
+    "A function the preload returned is released once the page's proxy of it is garbage collected; one the page keeps still works.",
+    "let collected = 0;\n\
+     const registry = new FinalizationRegistry(() => { collected += 1; });\n\
+     contextBridge.exposeInMainWorld('api', {\n\
+       make: () => { const f = () => 1; registry.register(f, 0); return f; },\n\
+       collected: () => collected,\n\
+     });",
+    "const kept = window.api.make();\n\
+     for (let i = 0; i < 500; i++) window.api.make()();\n\
+     await collectUntil(() => window.api.collected() > 400, () => 'the preload let go of only ' + window.api.collected() + ' of 500 dropped functions');\n\
+     check(kept() === 1, 'the kept function to still work');"
+);
+
+page_case!(
+    context_bridge_lets_go_of_callbacks_the_preload_dropped,
+    "A page callback passed to the preload is released once the preload's proxy of it is garbage collected; one the preload keeps still works.",
+    "let kept = null;\n\
+     contextBridge.exposeInMainWorld('api', { call: (f) => f(), keep: (f) => { kept = f; }, callKept: () => kept() });",
+    "let collected = 0;\n\
+     const registry = new FinalizationRegistry(() => { collected += 1; });\n\
+     window.api.keep(() => 'still here');\n\
+     for (let i = 0; i < 500; i++) { const f = () => i; registry.register(f, 0); window.api.call(f); }\n\
+     // Named in the condition so that the registry itself stays alive to report.\n\
+     await collectUntil(() => registry && collected > 400, () => 'the bridge let go of only ' + collected + ' of 500 page callbacks');\n\
+     check(window.api.callKept() === 'still here', 'the kept callback to still work');"
 );

@@ -29,6 +29,12 @@ macro_rules! last {
 }
 
 fn main() {
+    // Every JavaScriptCore collection a full one, in the web processes the scenarios
+    // start: proxies released too early fail sooner, and the scenarios about
+    // releasing bridged functions see their collections within a bounded wait
+    // (the generational collector can go seconds without a full one). Set here,
+    // while the process is still single-threaded.
+    std::env::set_var("JSC_useGenerationalGC", "false");
     voltaic_e2e::main(scenarios![
         // Object serialization (the IPC tutorial) and contextBridge's copy table
         values::values_of_every_cloneable_kind_round_trip,
@@ -98,6 +104,8 @@ fn main() {
         api::context_bridge_exposes_a_function_directly,
         api::context_bridge_functions_inside_values_are_proxied,
         api::context_bridge_page_callback_errors_reach_the_preload,
+        api::context_bridge_lets_go_of_functions_the_page_dropped,
+        api::context_bridge_lets_go_of_callbacks_the_preload_dropped,
     ]);
 }
 
