@@ -131,9 +131,9 @@ pub struct IpcMain {
     registry: Arc<Registry>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // No user code runs while these locks are held, so a poisoned lock still holds
-    // consistent data.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // No user code runs while these locks are held (here and in `ports`), so a
+    // poisoned lock still holds consistent data.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 

@@ -14,10 +14,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
+use crate::ipc_main::lock;
 use crate::{IpcError, Value, WebContents};
 
 /// Most messages kept for an end in the main process that has not been started.
@@ -27,10 +28,6 @@ const MAX_QUEUED: usize = 10_000;
 pub(crate) const MAX_PORTS_PER_WINDOW: usize = 4096;
 
 static NEXT_CHANNEL: AtomicU64 = AtomicU64::new(1);
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// A pair of entangled ports (Electron's `new MessageChannelMain()`): what is posted
 /// on one arrives at the other. Keep one in the main process and send the other to a

@@ -111,20 +111,28 @@ impl WebContents {
     /// # Ok(()) }
     /// ```
     pub fn send_values(&self, channel: &str, args: Vec<Value>) -> Result<(), IpcError> {
-        validate_channel(channel)?;
-        self.policy.grants.check(Direction::Receive, channel)?;
-        let mut buffers = Vec::new();
-        let mut args = wire::encode_args(&args, &mut buffers);
-        self.schemas.check_args(channel, &mut args)?;
+        let (args, buffers) = self.outgoing(channel, &args)?;
         let message = MainMessage::Message {
             ch: channel.to_owned(),
             args,
             ports: Vec::new(),
         };
-        self.link.post(Packet {
-            text: message.to_json(),
-            buffers,
-        })
+        self.link.post(packet(&message, buffers))
+    }
+
+    /// Checks a message for the renderer on `channel` (name, grant, schema) and
+    /// returns its arguments in wire form with the buffers they point into.
+    fn outgoing(
+        &self,
+        channel: &str,
+        args: &[Value],
+    ) -> Result<(Vec<serde_json::Value>, Vec<Bytes>), IpcError> {
+        validate_channel(channel)?;
+        self.policy.grants.check(Direction::Receive, channel)?;
+        let mut buffers = Vec::new();
+        let mut args = wire::encode_args(args, &mut buffers);
+        self.schemas.check_args(channel, &mut args)?;
+        Ok((args, buffers))
     }
 
     /// Sends a message to a frame of this window (`webContents.sendToFrame`). Only
@@ -166,11 +174,7 @@ impl WebContents {
         message: T,
         transfer: Vec<MessagePortMain>,
     ) -> Result<(), IpcError> {
-        validate_channel(channel)?;
-        self.policy.grants.check(Direction::Receive, channel)?;
-        let mut buffers = Vec::new();
-        let mut args = wire::encode_args(&[crate::value::into_value(message)?], &mut buffers);
-        self.schemas.check_args(channel, &mut args)?;
+        let (args, buffers) = self.outgoing(channel, &[crate::value::into_value(message)?])?;
         for (i, port) in transfer.iter().enumerate() {
             if transfer[..i].contains(port) {
                 return Err(IpcError::Port("the same port is transferred twice".into()));
@@ -189,10 +193,7 @@ impl WebContents {
             args,
             ports: keys,
         };
-        self.link.post(Packet {
-            text: message.to_json(),
-            buffers,
-        })?;
+        self.link.post(packet(&message, buffers))?;
         for (key, data) in waiting {
             self.post_port(&key, data)?;
         }
@@ -206,10 +207,7 @@ impl WebContents {
             port: key.to_owned(),
             data: wire::encode(&data, &mut buffers),
         };
-        self.link.post(Packet {
-            text: message.to_json(),
-            buffers,
-        })
+        self.link.post(packet(&message, buffers))
     }
 
     /// Tells the renderer its port `key` is closed.
@@ -232,13 +230,15 @@ impl WebContents {
         message: &MainMessage,
         buffers: Vec<Bytes>,
     ) -> Result<(), IpcError> {
-        self.link.answer(
-            id,
-            Packet {
-                text: message.to_json(),
-                buffers,
-            },
-        )
+        self.link.answer(id, packet(message, buffers))
+    }
+}
+
+/// A message for the renderer with the buffers its values point into.
+fn packet(message: &MainMessage, buffers: Vec<Bytes>) -> Packet {
+    Packet {
+        text: message.to_json(),
+        buffers,
     }
 }
 
