@@ -13,7 +13,7 @@ use voltaic::{
     AllowedOrigins, BrowserWindow, BrowserWindowOptions, ChannelGrants, ChannelSchema, Error,
     IpcEvent, WebPreferences,
 };
-use voltaic_e2e::{api_prefs, ensure, ensure_eq, Driver, Harness, Scenario, REPORT_JS};
+use voltaic_e2e::{api_prefs, ensure, ensure_eq, poll_until, Driver, Harness, Scenario, REPORT_JS};
 
 fn main() {
     voltaic_e2e::main(&[
@@ -873,11 +873,10 @@ fn closed_window(h: &Harness) -> Result<Driver, String> {
             "send to an open window failed"
         );
         doomed.close().map_err(err)?;
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while doomed.is_open() && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        ensure!(!doomed.is_open(), "the window did not close within 5 s");
+        poll_until("the closed window to report itself closed", || {
+            !doomed.is_open()
+        })
+        .await?;
         ensure_eq!(
             contents.send("x", ()),
             Err(voltaic::IpcError::WindowClosed(doomed.id()))
@@ -1121,14 +1120,10 @@ ipcRenderer.on('ask', async () => report('who', await ipcRenderer.invoke('who'))
         );
         ensure_eq!(probe.result("poked").await?, json!(first.id()));
         second.close().map_err(err)?;
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while app.window_from_id(second.id()).is_some() {
-            ensure!(
-                Instant::now() < deadline,
-                "the closed window is still listed"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        poll_until("the closed window to leave the window list", || {
+            app.window_from_id(second.id()).is_none()
+        })
+        .await?;
         ensure_eq!(
             app.get_all_windows()
                 .iter()

@@ -28,22 +28,32 @@ impl Fixture {
         );
     }
 
-    /// Waits (bounded) until `n` messages were posted to the renderer.
+    /// Waits until `n` messages were posted to the renderer (at most [`PATIENCE`]).
     async fn posted(&self, n: usize) -> Vec<Value> {
-        for _ in 0..200 {
-            let posted = self.link.posted.lock().unwrap().clone();
-            if posted.len() >= n {
-                return posted
-                    .iter()
-                    .map(|s| serde_json::from_str(s).unwrap())
-                    .collect();
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        panic!(
-            "expected {n} messages to the renderer, got {:?}",
-            self.link.posted.lock().unwrap()
+        let link = &self.link;
+        eventually(|| link.posted.lock().unwrap().len() >= n).await;
+        let posted = link.posted.lock().unwrap().clone();
+        assert!(
+            posted.len() >= n,
+            "expected {n} messages to the renderer within {PATIENCE:?}, got {posted:?}"
         );
+        posted
+            .iter()
+            .map(|s| serde_json::from_str(s).unwrap())
+            .collect()
+    }
+}
+
+/// How long a test waits for what it expects before failing: a bound for what never
+/// comes, far above what a slow, busy machine takes.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Polls `done` until it holds or [`PATIENCE`] runs out; the caller's assertion says
+/// what was missing.
+async fn eventually(mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !done() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
@@ -268,7 +278,7 @@ async fn console_messages_reach_hooks_with_the_window_id() {
         let _ = tx.send(m.clone());
     });
     f.send(r#"{"t":"console","level":"warn","source":"page","text":"careful"}"#);
-    let message = tokio::time::timeout(Duration::from_secs(2), rx.recv())
+    let message = tokio::time::timeout(PATIENCE, rx.recv())
         .await
         .expect("console message did not arrive")
         .unwrap();
@@ -430,7 +440,8 @@ async fn schemas_check_arguments_results_and_main_to_renderer_messages() {
 
 #[tokio::test]
 async fn deep_nesting_and_floods_are_refused_with_errors() {
-    let limits = Limits::default().max_depth(8).rate(1, 3);
+    // A rate of 0 never refills: what is refused cannot depend on the test's speed.
+    let limits = Limits::default().max_depth(8).rate(0, 3);
     let f = guarded_fixture(WindowPolicy::permissive(), limits);
     f.ipc.handle("x", |_: IpcEvent| 1).unwrap();
     let deep = format!("{}{}", "[".repeat(9), "]".repeat(9));
@@ -453,7 +464,7 @@ async fn deep_nesting_and_floods_are_refused_with_errors() {
     for refused in &posted[3..] {
         assert_eq!(
             refused["error"],
-            "Error invoking remote method '<rate limited>': IPC rate limit exceeded: more than 1 messages a second"
+            "Error invoking remote method '<rate limited>': IPC rate limit exceeded: more than 0 messages a second"
         );
     }
 }
@@ -548,9 +559,9 @@ async fn send_sync_answers_with_the_return_value_or_why_there_is_none() {
         rx
     };
     let wait = |rx: tokio::sync::oneshot::Receiver<Result<crate::Value, String>>| async move {
-        tokio::time::timeout(Duration::from_secs(5), rx)
+        tokio::time::timeout(PATIENCE, rx)
             .await
-            .expect("an answer within 5 s")
+            .expect("an answer within PATIENCE")
             .expect("the responder was called")
     };
     assert_eq!(
@@ -576,19 +587,15 @@ async fn send_sync_answers_with_the_return_value_or_why_there_is_none() {
     // sendSync outside the synchronous channel is refused, not run.
     f.send(r#"{"t":"sendSync","ch":"plain"}"#);
     f.send(r#"{"t":"send","ch":"plain"}"#);
-    for _ in 0..100 {
-        if !plain_outcomes.lock().unwrap().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    eventually(|| !plain_outcomes.lock().unwrap().is_empty()).await;
     // Only the plain send ran, and it has nobody waiting for a return value.
     assert_eq!(*plain_outcomes.lock().unwrap(), [false]);
 }
 
 #[tokio::test]
 async fn batches_run_in_order_and_count_each_message_against_the_rate_limit() {
-    let f = guarded_fixture(WindowPolicy::permissive(), Limits::default().rate(1, 3));
+    // A rate of 0 never refills: what is refused cannot depend on the test's speed.
+    let f = guarded_fixture(WindowPolicy::permissive(), Limits::default().rate(0, 3));
     let seen = Arc::new(Mutex::new(Vec::new()));
     let record = seen.clone();
     f.ipc.on("n", move |_: IpcEvent, n: u32| {

@@ -11,18 +11,27 @@ use voltaic::{Bytes, IpcEvent, Json, MessageChannelMain, Value};
 use voltaic_e2e::{ensure_eq, Driver, Harness, REPORT_JS};
 
 /// Helpers every case gets: `check(condition, what)`, `errorOf(fn)` (the message of
-/// what `fn` throws or rejects with), `next(channel)` (the next message on a channel,
-/// or a rejection after 5 s naming it) and `sleep(ms)`.
+/// what `fn` throws or rejects with), `until(condition)` (waits for something that
+/// arrives without an event to await), `next(channel)` (the next message on a
+/// channel, or a rejection after 20 s naming it) and `sleep(ms)`. Every wait waits
+/// for what it is about, bounded at 20 s for what never comes: a slow or busy machine
+/// passes, only later.
 pub(crate) const HELPERS_JS: &str = r#"
 const check = (condition, what) => { if (!condition) throw new Error('expected ' + what); };
 const errorOf = async (f) => { try { await f(); return 'no error'; } catch (e) { return String(e && e.message); } };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-// Allocates short-lived garbage until `done()`, for at most 5 s; the suite runs
+// Polls until `condition()` holds, for at most 20 s; the check after it says what
+// was missing.
+const until = async (condition) => {
+  const start = Date.now();
+  while (!condition() && Date.now() - start < 20000) await sleep(10);
+};
+// Allocates short-lived garbage until `done()`, for at most 20 s; the suite runs
 // WebKit with every collection a full one (see main.rs), so this takes well under 1 s.
 const collectUntil = async (done, what) => {
   const start = performance.now();
   while (!done()) {
-    if (performance.now() - start > 5000) throw new Error(what() + ' after 5 s of allocation');
+    if (performance.now() - start > 20000) throw new Error(what() + ' after 20 s of allocation');
     let junk = [];
     for (let i = 0; i < 20000; i++) junk.push({ i });
     junk = null;
@@ -34,7 +43,7 @@ const collectUntil = async (done, what) => {
 /// `next(channel)` needs ipcRenderer, so it lives in the preload only.
 const NEXT_JS: &str = r#"
 const next = (channel) => new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error('nothing arrived on ' + channel + ' within 5 s')), 5000);
+  const timer = setTimeout(() => reject(new Error('nothing arrived on ' + channel + ' within 20 s')), 20000);
   ipcRenderer.once(channel, (event, ...args) => { clearTimeout(timer); resolve({ event, args }); });
 });
 "#;
@@ -565,7 +574,7 @@ preload_case!(
      port2.onmessage = (e) => got.push(e.data);\n\
      ipcRenderer.postMessage('port-in', { hi: 1 }, [port1]);\n\
      port2.postMessage('ping');\n\
-     for (let i = 0; i < 100 && got.length < 2; i++) await sleep(20);\n\
+     await until(() => got.length >= 2);\n\
      check(JSON.stringify(got) === '[[\"welcome\",{\"hi\":1}],[\"echo\",\"ping\"]]', 'welcome and echo, got ' + JSON.stringify(got));"
 );
 
@@ -577,7 +586,7 @@ preload_case!(
      a.port2.onmessage = (e) => got.push('a:' + e.data[0]);\n\
      b.port2.onmessage = (e) => got.push('b:' + e.data[0]);\n\
      ipcRenderer.postMessage('port-in', 'two', [a.port1, b.port1]);\n\
-     for (let i = 0; i < 100 && got.length < 2; i++) await sleep(20);\n\
+     await until(() => got.length >= 2);\n\
      check(got.sort().join() === 'a:welcome,b:welcome', 'a welcome on each port, got ' + got.join());"
 );
 
@@ -609,7 +618,7 @@ preload_case!(
      const seen = [];\n\
      port.onmessage = (e) => seen.push(e.data);\n\
      port.postMessage('hi');\n\
-     for (let i = 0; i < 100 && seen.length < 2; i++) await sleep(20);\n\
+     await until(() => seen.length >= 2);\n\
      check(JSON.stringify(seen) === '[\"queued before transfer\",\"main:hi\"]', 'queued message then echo, got ' + JSON.stringify(seen));"
 );
 
@@ -621,7 +630,7 @@ preload_case!(
      port2.onmessage = (e) => got.push(e.data);\n\
      ipcRenderer.postMessage('port-in', null, [port1]);\n\
      port2.postMessage({ bytes: new Uint8Array([1, 2, 3]), map: new Map([['k', new Date(5)]]) });\n\
-     for (let i = 0; i < 100 && got.length < 2; i++) await sleep(20);\n\
+     await until(() => got.length >= 2);\n\
      const echoed = got[1] && got[1][1];\n\
      check(echoed && echoed.bytes instanceof Uint8Array && echoed.bytes.join() === '1,2,3', 'bytes back');\n\
      check(echoed.map instanceof Map && echoed.map.get('k').getTime() === 5, 'a Map of Dates back');"
@@ -633,13 +642,13 @@ page_case!(
     "ipcRenderer.on('port-out', (event) => { window.postMessage('main-world-port', '*', event.ports); });\n\
      window.addEventListener('DOMContentLoaded', () => ipcRenderer.invoke('port-out'));",
     "const port = await new Promise((resolve, reject) => {\n\
-       setTimeout(() => reject(new Error('no port within 5 s')), 5000);\n\
+       setTimeout(() => reject(new Error('no port within 20 s')), 20000);\n\
        window.addEventListener('message', (e) => { if (e.data === 'main-world-port') resolve(e.ports[0]); });\n\
      });\n\
      const seen = [];\n\
      port.onmessage = (e) => seen.push(e.data);\n\
      port.postMessage('from the page');\n\
-     for (let i = 0; i < 100 && seen.length < 2; i++) await sleep(20);\n\
+     await until(() => seen.length >= 2);\n\
      check(seen[1] === 'main:from the page', 'the main process answered the page, got ' + JSON.stringify(seen));"
 );
 
