@@ -12,6 +12,7 @@ function voltaicPageWorld(createEndpoint, formatConsole, taken) {
   const defineProperty = Object.defineProperty;
   const freeze = Object.freeze;
   const isFrozen = Object.isFrozen;
+  const isView = ArrayBuffer.isView;
   const keysOf = Object.keys;
   const hasOwn = Object.prototype.hasOwnProperty;
   const addEventListener = EventTarget.prototype.addEventListener;
@@ -21,8 +22,10 @@ function voltaicPageWorld(createEndpoint, formatConsole, taken) {
 
   const bridge = createEndpoint(taken.node, 'voltaic:to-preload', 'voltaic:to-page');
 
+  // Typed arrays and DataViews stay as they are: their elements cannot be frozen
+  // (freezing one throws), and Electron leaves them writable copies too.
   function deepFreeze(value) {
-    if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+    if (((typeof value === 'object' && value !== null) || typeof value === 'function') && !isView(value)) {
       if (!isFrozen(value)) {
         freeze(value);
         const keys = keysOf(value);

@@ -5,7 +5,7 @@
 
 /* exported voltaicPreloadWorld */
 
-function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConsole, validate, codec) {
+function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConsole, validate, codec, node) {
   'use strict';
   const apply = Reflect.apply;
   const stringify = JSON.stringify;
@@ -324,37 +324,8 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     return wire;
   }
 
-  // channel -> array of { listener, once }
-  const listeners = new MapCtor();
   const pendingInvokes = new MapCtor();
   let nextInvokeId = 1;
-
-  function addListener(channel, listener, once) {
-    checkChannel(channel);
-    if (typeof listener !== 'function') {
-      throw new TypeErrorCtor('The listener for ' + describe(channel) + ' must be a function');
-    }
-    let list = listeners.get(channel);
-    if (list === undefined) {
-      list = [];
-      listeners.set(channel, list);
-    }
-    list.push({ listener, once });
-  }
-
-  function removeEntry(channel, predicate) {
-    const list = listeners.get(channel);
-    if (list === undefined) {
-      return;
-    }
-    const index = list.findIndex(predicate);
-    if (index !== -1) {
-      list.splice(index, 1);
-    }
-    if (list.length === 0) {
-      listeners.delete(channel);
-    }
-  }
 
   // Message ports. A port that crosses to the main process stays in this world,
   // listened to, under a key the main process knows: what the page posts on the other
@@ -439,17 +410,26 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     }
   }
 
-  const ipcRenderer = {
+  // ipcRenderer is an EventEmitter, as in Electron: channels are its event names, and
+  // only the page's listeners are on it (Voltaic's own traffic never is). Its methods
+  // are its own, bound, so that `invoke: ipcRenderer.invoke` works; they are not
+  // enumerable, so that exposing ipcRenderer itself gives the page an empty object,
+  // as in Electron 29 and later.
+  const EventEmitter = node.EventEmitter;
+  const ipcRenderer = new EventEmitter();
+  const emitter = EventEmitter.prototype;
+  const ipcMethods = {
     // Electron's ipcRenderer.postMessage: one message, and MessagePorts whose other
     // ends the main process gets in event.ports.
     postMessage(channel, message, transfer) {
       const list = transfer === undefined || transfer === null ? [] : transfer;
+      // Electron's text for a transfer list that is not all MessagePorts.
       if (!isArray(list)) {
-        throw new TypeErrorCtor('ipcRenderer.postMessage: transfer must be an array of MessagePorts');
+        throw new ErrorCtor('Invalid value for transfer');
       }
       for (let i = 0; i < list.length; i++) {
         if (!(list[i] instanceof MessagePortCtor)) {
-          throw new TypeErrorCtor('ipcRenderer.postMessage: only MessagePorts can be transferred');
+          throw new ErrorCtor('Invalid value for transfer');
         }
         if (apply(weakSetHas, transferred, [list[i]]) || list.indexOf(list[i]) !== i) {
           throw new TypeErrorCtor('ipcRenderer.postMessage: a MessagePort can be transferred only once');
@@ -527,34 +507,25 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
         }
       });
     },
-    on(channel, listener) {
-      addListener(channel, listener, false);
-      return ipcRenderer;
-    },
-    once(channel, listener) {
-      addListener(channel, listener, true);
-      return ipcRenderer;
-    },
-    removeListener(channel, listener) {
-      removeEntry(channel, (entry) => entry.listener === listener);
-      return ipcRenderer;
-    },
-    off(channel, listener) {
-      return ipcRenderer.removeListener(channel, listener);
-    },
-    removeAllListeners(channel) {
-      if (channel === undefined) {
-        listeners.clear();
-      } else {
-        listeners.delete(channel);
-      }
-      return ipcRenderer;
-    },
-    listenerCount(channel) {
-      const list = listeners.get(channel);
-      return list === undefined ? 0 : list.length;
-    },
   };
+  // Adding a listener checks the channel, so that a typo fails where it is made.
+  for (const name of ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener']) {
+    const method = emitter[name];
+    ipcMethods[name] = function (channel, listener) {
+      checkChannel(channel);
+      return apply(method, ipcRenderer, [channel, listener]);
+    };
+  }
+  for (const name of ['removeListener', 'off', 'removeAllListeners', 'emit', 'listeners', 'rawListeners',
+    'listenerCount', 'eventNames', 'setMaxListeners', 'getMaxListeners']) {
+    const method = emitter[name];
+    ipcMethods[name] = function (...args) {
+      return apply(method, ipcRenderer, args);
+    };
+  }
+  for (const name of Object.keys(ipcMethods)) {
+    defineProperty(ipcRenderer, name, { value: ipcMethods[name], enumerable: false });
+  }
   freeze(ipcRenderer);
 
   function deliver(channel, wireArgs, buffers, portKeys) {
@@ -575,20 +546,17 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
         eventPorts.push(receivePort(portKeys[i]));
       }
     }
-    const list = listeners.get(channel);
-    if (list === undefined) {
+    const listeners = apply(emitter.rawListeners, ipcRenderer, [channel]);
+    if (listeners.length === 0) {
       return;
     }
     const args = codec.decodeArgs(wireArgs, buffers);
     const event = { sender: ipcRenderer, senderId: 0, ports: eventPorts };
-    const snapshot = list.slice();
-    for (let i = 0; i < snapshot.length; i++) {
-      const entry = snapshot[i];
-      if (entry.once) {
-        removeEntry(channel, (candidate) => candidate === entry);
-      }
+    // Each listener in turn, as emit would call them (once-listeners remove
+    // themselves), except that one that throws does not keep the next from running.
+    for (let i = 0; i < listeners.length; i++) {
       try {
-        apply(entry.listener, undefined, [event, ...args]);
+        apply(listeners[i], ipcRenderer, [event, ...args]);
       } catch (error) {
         report('error', ['Error in ipcRenderer listener for ' + describe(channel) + ':', error]);
       }
@@ -796,12 +764,26 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   });
 
   const electron = freeze({ contextBridge, ipcRenderer });
+  // Electron's module map for sandboxed preloads; anything else throws its error.
+  const modules = new MapCtor([
+    ['electron', () => electron],
+    ['electron/common', () => electron],
+    ['electron/renderer', () => electron],
+    ['events', () => EventEmitter],
+    ['node:events', () => EventEmitter],
+    ['timers', () => node.timers],
+    ['node:timers', () => node.timers],
+    ['url', () => node.url],
+    ['node:url', () => node.url],
+  ]);
   function require(name) {
-    if (name === 'electron' || name === 'electron/renderer') {
-      return electron;
+    const load = modules.get(name);
+    if (load === undefined) {
+      throw new ErrorCtor('module not found: ' + name);
     }
-    throw new ErrorCtor("Cannot find module '" + name + "': a Voltaic preload can require only 'electron'");
+    return load();
   }
+  const process = node.createProcess(EventEmitter, config.process, config.contextIsolation);
 
   function reportPreloadError(error) {
     const where = config.preloadName + (error && error.line ? ':' + error.line + ':' + (error.column || 0) : '');
@@ -812,6 +794,10 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   defineProperty(globalThis, '__voltaicPreload', {
     value: {
       require,
+      process,
+      Buffer: node.Buffer,
+      setImmediate: node.timers.setImmediate,
+      clearImmediate: node.timers.clearImmediate,
       module,
       reportError: reportPreloadError,
       filename: config.preloadName,

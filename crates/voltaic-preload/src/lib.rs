@@ -9,18 +9,32 @@
 //!    named [`MESSAGE_HANDLER`]; [`page_world_script`] is the page-world half of
 //!    `contextBridge`, a document-start script of the page's own world.
 //! 2. [`preload_script`] wraps the user's preload so that it runs in that same world
-//!    with `require`, `module` and `exports`, keeping its own line numbers.
+//!    with what Electron gives a sandboxed preload (`require`, `process`, `Buffer`,
+//!    `global`, `setImmediate`, `clearImmediate`, `module` and `exports`), keeping
+//!    its own line numbers.
+//!
+//! `require` knows Electron's module map for sandboxed preloads, each module a file of
+//! its own under `js/`: `electron` (`preload_world.js`: `contextBridge` and
+//! `ipcRenderer`), `events` (`events.js`), `timers` (`timers.js`) and `url`
+//! (`url.js`); `process` is `process.js` and `Buffer` is `buffer.js`.
 //! 3. [`receive_call`] is what the main process evaluates in that world to deliver a
 //!    message.
 
 #![warn(missing_docs)]
 
+use std::collections::BTreeMap;
+
 use serde_json::json;
 
+const BUFFER_JS: &str = include_str!("../js/buffer.js");
 const ENDPOINT_JS: &str = include_str!("../js/endpoint.js");
+const EVENTS_JS: &str = include_str!("../js/events.js");
 const PAGE_WORLD_JS: &str = include_str!("../js/page_world.js");
 const PRELOAD_WORLD_JS: &str = include_str!("../js/preload_world.js");
+const PROCESS_JS: &str = include_str!("../js/process.js");
 const SCHEMA_JS: &str = include_str!("../js/schema.js");
+const TIMERS_JS: &str = include_str!("../js/timers.js");
+const URL_JS: &str = include_str!("../js/url.js");
 const VALUE_JS: &str = include_str!("../js/value.js");
 
 /// Name of the isolated script world preloads run in.
@@ -73,6 +87,93 @@ pub struct RuntimeConfig {
     /// The window's secret for `ipcRenderer.sendSync` requests, known only to the
     /// preload's world.
     pub sync_token: String,
+    /// What the preload's `process` reads.
+    pub process: ProcessInfo,
+}
+
+/// What a preload's `process` object reads, from the main process (as Electron's
+/// browser process hands a sandboxed renderer its `process` properties).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProcessInfo {
+    /// `process.platform`: Node's name for the OS (`linux`).
+    pub platform: String,
+    /// `process.arch`: Node's name for the CPU (`x64`, `arm64`, ...).
+    pub arch: String,
+    /// `process.version`: empty, as there is no Node.js.
+    pub version: String,
+    /// `process.versions`: `voltaic`, `webkitgtk` and the like.
+    pub versions: BTreeMap<String, String>,
+    /// `process.env`: the main process's environment, as Electron copies it.
+    pub env: BTreeMap<String, String>,
+    /// `process.argv`: the main process's arguments.
+    pub argv: Vec<String>,
+    /// `process.execPath`: the app's executable.
+    pub exec_path: String,
+    /// `process.pid`: the main process's id (WebKit does not tell the web process's).
+    pub pid: u32,
+    /// `process.cwd()`: the main process's working directory.
+    pub cwd: String,
+    /// `process.getSystemVersion()`: the kernel's release.
+    pub system_version: String,
+    /// `process.sandboxed`: whether the web process runs in WebKit's sandbox.
+    pub sandboxed: bool,
+}
+
+impl ProcessInfo {
+    /// The facts of the running main process, with `versions` as given and
+    /// `sandboxed` as the window's renderer is.
+    pub fn current(versions: BTreeMap<String, String>, sandboxed: bool) -> Self {
+        let text = |value: Option<std::path::PathBuf>| {
+            value
+                .map(|path| path.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        Self {
+            platform: node_platform(std::env::consts::OS).into(),
+            arch: node_arch(std::env::consts::ARCH).into(),
+            version: String::new(),
+            versions,
+            env: std::env::vars_os()
+                .map(|(k, v)| {
+                    (
+                        k.to_string_lossy().into_owned(),
+                        v.to_string_lossy().into_owned(),
+                    )
+                })
+                .collect(),
+            argv: std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
+            exec_path: text(std::env::current_exe().ok()),
+            pid: std::process::id(),
+            cwd: text(std::env::current_dir().ok()),
+            system_version: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+                .map(|release| release.trim().to_owned())
+                .unwrap_or_default(),
+            sandboxed,
+        }
+    }
+}
+
+/// Node's `process.platform` for Rust's OS name.
+fn node_platform(os: &str) -> &str {
+    match os {
+        "macos" => "darwin",
+        "windows" => "win32",
+        other => other,
+    }
+}
+
+/// Node's `process.arch` for Rust's architecture name.
+fn node_arch(arch: &str) -> &str {
+    match arch {
+        "x86_64" => "x64",
+        "x86" => "ia32",
+        "aarch64" => "arm64",
+        "powerpc64" => "ppc64",
+        other => other,
+    }
 }
 
 /// The channel patterns a window was granted, for the runtime's early checks.
@@ -106,12 +207,16 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
         "syncUrl": SYNC_URL,
         "preloadName": config.preload_name,
         "readyMessage": READY_MESSAGE,
+        "process": config.process,
     });
     format!(
-        "(function () {{\n{ENDPOINT_JS}\n{SCHEMA_JS}\n{VALUE_JS}\n{PRELOAD_WORLD_JS}\n\
+        "(function () {{\n{ENDPOINT_JS}\n{SCHEMA_JS}\n{VALUE_JS}\n{EVENTS_JS}\n{BUFFER_JS}\n\
+         {TIMERS_JS}\n{URL_JS}\n{PROCESS_JS}\n{PRELOAD_WORLD_JS}\n\
          const settings = {settings};\n\
+         const node = {{ EventEmitter: voltaicEvents((...args) => console.warn(...args)), \
+         Buffer: voltaicBuffer(), timers: voltaicTimers(), url: voltaicUrl(), createProcess: voltaicProcess }};\n\
          voltaicPreloadWorld(settings, voltaicTakeBridgeNode, voltaicBridgeEndpoint, \
-         voltaicFormatConsole(), voltaicSchemaChecker(), voltaicValueCodec(settings.maxDepth));\n}})();"
+         voltaicFormatConsole(), voltaicSchemaChecker(), voltaicValueCodec(settings.maxDepth), node);\n}})();"
     )
 }
 
@@ -130,9 +235,11 @@ pub fn page_world_script() -> String {
 pub fn preload_script(source: &str) -> String {
     format!(
         "(function (__voltaic) {{ delete globalThis.__voltaicPreload; try {{ \
-         (function (require, module, exports, __filename) {{{source}\n}})\
-         .call(__voltaic.module.exports, __voltaic.require, __voltaic.module, \
-         __voltaic.module.exports, __voltaic.filename); }} \
+         (function (require, process, Buffer, global, setImmediate, clearImmediate, exports, module, \
+         __filename) {{{source}\n}})\
+         .call(__voltaic.module.exports, __voltaic.require, __voltaic.process, __voltaic.Buffer, \
+         globalThis, __voltaic.setImmediate, __voltaic.clearImmediate, __voltaic.module.exports, \
+         __voltaic.module, __voltaic.filename); }} \
          catch (error) {{ __voltaic.reportError(error); }} __voltaic.ready(); }})(globalThis.__voltaicPreload);"
     )
 }
@@ -167,6 +274,7 @@ mod tests {
             },
             schemas: json!({}),
             sync_token: "0123".into(),
+            process: ProcessInfo::current(BTreeMap::new(), true),
         }
     }
 

@@ -168,7 +168,13 @@ impl BrowserWindow {
             None => ("(none)".to_owned(), None),
         };
         let setup = RendererSetup {
-            runtime: runtime_config(prefs, app.ipc_main(), preload_name, sync.token()),
+            runtime: runtime_config(
+                prefs,
+                app.ipc_main(),
+                preload_name,
+                sync.token(),
+                *app.sandbox() == crate::SandboxState::Enabled,
+            ),
             preload: preload_source,
         };
         let outbox = Outbox::new(
@@ -454,6 +460,7 @@ fn runtime_config(
     ipc_main: &voltaic_core::IpcMain,
     preload_name: String,
     sync_token: &str,
+    sandboxed: bool,
 ) -> voltaic_preload::RuntimeConfig {
     let limits = ipc_main.limits();
     let grant_list = |direction| {
@@ -478,7 +485,30 @@ fn runtime_config(
         },
         schemas: ipc_main.schemas_json(),
         sync_token: sync_token.to_owned(),
+        process: voltaic_preload::ProcessInfo::current(versions(), sandboxed),
     }
+}
+
+/// `process.versions` in a preload: Voltaic's and the running WebKitGTK's. Electron's
+/// `chrome`, `node` and `electron` are absent: there is none of them, and code that
+/// tests for them should take its browser path.
+fn versions() -> std::collections::BTreeMap<String, String> {
+    // SAFETY: plain getters of constants of the loaded library, callable any time.
+    let webkit = unsafe {
+        format!(
+            "{}.{}.{}",
+            webkit2gtk::ffi::webkit_get_major_version(),
+            webkit2gtk::ffi::webkit_get_minor_version(),
+            webkit2gtk::ffi::webkit_get_micro_version()
+        )
+    };
+    [
+        ("voltaic", env!("CARGO_PKG_VERSION").to_owned()),
+        ("webkitgtk", webkit),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
 }
 
 /// Answers the page's permission requests: denied unless the app's handler allows.

@@ -49,7 +49,7 @@ const next = (channel) => new Promise((resolve, reject) => {
 "#;
 
 /// The main process every case talks to.
-fn fixture(h: &Harness) -> Result<(), String> {
+pub(crate) fn fixture(h: &Harness) -> Result<(), String> {
     let ipc = h.app().ipc_main();
     let err = |e: voltaic::IpcError| e.to_string();
     ipc.handle("echo", |_: IpcEvent, v: Value| v).map_err(err)?;
@@ -603,7 +603,10 @@ preload_case!(
     "const { port1 } = new MessageChannel();\n\
      ipcRenderer.postMessage('port-in', null, [port1]);\n\
      check((await errorOf(() => ipcRenderer.postMessage('port-in', null, [port1]))).includes('only once'), 'a second transfer refused');\n\
-     check((await errorOf(() => ipcRenderer.postMessage('port-in', null, [{}]))).includes('only MessagePorts'), 'a non-port refused');"
+     for (const transfer of [[{}], [new ArrayBuffer(8)], 'port']) {\n\
+       const message = await errorOf(() => ipcRenderer.postMessage('port-in', null, transfer));\n\
+       check(message === 'Invalid value for transfer', 'Electron\\'s error for a transfer of ' + String(transfer) + ', got ' + message);\n\
+     }"
 );
 
 preload_case!(
@@ -790,4 +793,113 @@ page_case!(
      // Named in the condition so that the registry itself stays alive to report.\n\
      await collectUntil(() => registry && collected > 400, () => 'the bridge let go of only ' + collected + ' of 500 page callbacks');\n\
      check(window.api.callKept() === 'still here', 'the kept callback to still work');"
+);
+
+// ---- The sandboxed preload environment ("Process Sandboxing", `process`) ---------------
+
+preload_case!(
+    sandboxed_preload_has_process_buffer_global_and_immediates,
+    "A sandboxed preload gets `process`, `Buffer`, `global`, `setImmediate` and `clearImmediate`.",
+    "check(typeof process === 'object' && typeof Buffer === 'function' && global === globalThis, 'the globals');\n\
+     check(process.type === 'renderer', 'process.type renderer, got ' + process.type);\n\
+     check(process.platform === 'linux', 'process.platform linux, got ' + process.platform);\n\
+     check(['x64', 'arm64', 'ia32', 'arm', 'riscv64', 'ppc64', 's390x', 'loongarch64'].includes(process.arch), 'a Node arch, got ' + process.arch);\n\
+     check(process.contextIsolated === true, 'contextIsolated');\n\
+     check(typeof process.sandboxed === 'boolean', 'sandboxed is a boolean');\n\
+     check(/^\\d+\\.\\d+\\.\\d+$/.test(process.versions.webkitgtk), 'versions.webkitgtk, got ' + process.versions.webkitgtk);\n\
+     check(typeof process.versions.voltaic === 'string', 'versions.voltaic');\n\
+     check(process.versions.electron === undefined && process.versions.node === undefined, 'no electron or node version');\n\
+     check(typeof process.env.PATH === 'string' && process.env.VOLTAIC_E2E_SCENARIO === 'sandboxed_preload_has_process_buffer_global_and_immediates', 'the main process environment');\n\
+     check(Array.isArray(process.argv) && process.argv.length > 0, 'argv');\n\
+     check(typeof process.execPath === 'string' && process.execPath.includes('conformance'), 'execPath of the app, got ' + process.execPath);\n\
+     check(Number.isInteger(process.pid) && process.pid > 0, 'a pid');\n\
+     check(process.cwd().startsWith('/'), 'an absolute cwd');\n\
+     check(process.getSystemVersion().length > 0, 'a system version');\n\
+     const t = process.hrtime(); check(t.length === 2 && typeof process.hrtime.bigint() === 'bigint', 'hrtime');\n\
+     let heard = null; process.once('custom', (v) => { heard = v; }); process.emit('custom', 7);\n\
+     check(heard === 7, 'process is an EventEmitter');\n\
+     const order = [];\n\
+     await new Promise((resolve) => { setImmediate((v) => { order.push(v); resolve(); }, 'immediate'); clearImmediate(setImmediate(() => order.push('cleared'))); });\n\
+     check(order.join() === 'immediate', 'setImmediate ran, clearImmediate cleared: ' + order.join());"
+);
+
+preload_case!(
+    sandboxed_preload_require_has_electrons_module_map,
+    "A sandboxed preload's `require` gives `electron`, `events`, `timers` and `url` (with `node:` names); anything else throws `module not found`.",
+    "check(require('electron/renderer') === require('electron') && require('electron/common') === require('electron'), 'electron aliases');\n\
+     const EventEmitter = require('events');\n\
+     check(typeof EventEmitter === 'function' && EventEmitter.EventEmitter === EventEmitter && require('node:events') === EventEmitter, 'events is EventEmitter');\n\
+     const timers = require('timers');\n\
+     check(require('node:timers') === timers && typeof timers.setImmediate === 'function' && typeof timers.setTimeout === 'function', 'timers');\n\
+     const t = timers.setTimeout(() => {}, 1000); check(typeof t.unref === 'function' && t.unref() === t, 'Node-style Timeout'); timers.clearTimeout(t);\n\
+     const url = require('url');\n\
+     check(require('node:url') === url && url.URL === URL, 'url.URL');\n\
+     check(url.fileURLToPath('file:///tmp/a%20b') === '/tmp/a b', 'fileURLToPath');\n\
+     check(url.pathToFileURL('/tmp/a b#c').href === 'file:///tmp/a%20b%23c', 'pathToFileURL, got ' + url.pathToFileURL('/tmp/a b#c').href);\n\
+     for (const name of ['fs', 'path', 'child_process', 'buffer', './local.js']) {\n\
+       const message = await errorOf(() => require(name));\n\
+       check(message === 'module not found: ' + name, 'Electron\\'s error for ' + name + ', got ' + message);\n\
+     }"
+);
+
+preload_case!(
+    sandboxed_preload_buffer_encodes_as_node_does,
+    "`Buffer` in a sandboxed preload: utf8, hex, base64 and latin1, and it crosses IPC as bytes.",
+    "const b = Buffer.from('héllo ✓', 'utf8');\n\
+     check(b instanceof Uint8Array && Buffer.isBuffer(b) && b.length === 10, 'utf8 bytes');\n\
+     check(b.toString('hex') === '68c3a96c6c6f20e29c93', 'hex, got ' + b.toString('hex'));\n\
+     check(b.toString('base64') === 'aMOpbGxvIOKckw==', 'base64, got ' + b.toString('base64'));\n\
+     check(Buffer.from('aMOpbGxvIOKckw==', 'base64').toString() === 'héllo ✓', 'base64 back');\n\
+     check(Buffer.from('68c3a9', 'hex').toString('utf8') === 'hé', 'hex back');\n\
+     check(Buffer.from('é', 'latin1')[0] === 0xe9 && Buffer.from([0xe9]).toString('latin1') === 'é', 'latin1');\n\
+     check(Buffer.concat([Buffer.from('a'), Buffer.from('b')]).toString() === 'ab', 'concat');\n\
+     const n = Buffer.alloc(4); n.writeUInt32BE(0x01020304); check(n.readUInt16LE(2) === 0x0403, 'numbers');\n\
+     const back = await ipcRenderer.invoke('echo', Buffer.from('bytes'));\n\
+     check(back instanceof Uint8Array && new TextDecoder().decode(back) === 'bytes', 'a Buffer crosses IPC as bytes');"
+);
+
+preload_case!(
+    ipc_renderer_is_an_event_emitter,
+    "`ipcRenderer` is an EventEmitter: Node's methods, and none of Voltaic's own traffic among its events.",
+    "const EventEmitter = require('events');\n\
+     check(ipcRenderer instanceof EventEmitter, 'an EventEmitter');\n\
+     await ipcRenderer.invoke('echo', 1);\n\
+     check(ipcRenderer.eventNames().length === 0, 'no events of its own, got ' + JSON.stringify(ipcRenderer.eventNames()));\n\
+     const calls = [];\n\
+     const a = () => calls.push('a'), b = () => calls.push('b'), c = () => calls.push('c');\n\
+     ipcRenderer.addListener('order', a).prependListener('order', b).prependOnceListener('order', c);\n\
+     check(ipcRenderer.listeners('order').join() === [c, b, a].join() && ipcRenderer.rawListeners('order').length === 3, 'listeners in order');\n\
+     await ipcRenderer.invoke('push', 'order', 1);\n\
+     await ipcRenderer.invoke('push', 'order', 2);\n\
+     check(calls.join() === 'c,b,a,b,a', 'prepended first, once only once, got ' + calls.join());\n\
+     check(JSON.stringify(ipcRenderer.eventNames()) === '[\"order\"]', 'eventNames, got ' + JSON.stringify(ipcRenderer.eventNames()));\n\
+     check(ipcRenderer.getMaxListeners() === 10 && ipcRenderer.setMaxListeners(20) === ipcRenderer && ipcRenderer.getMaxListeners() === 20, 'max listeners');\n\
+     check(ipcRenderer.emit('order') === true && calls.length === 7, 'emit calls the listeners');\n\
+     const on = ipcRenderer.on, invoke = ipcRenderer.invoke;\n\
+     on('unbound', a); check(ipcRenderer.listenerCount('unbound') === 1, 'an unbound on');\n\
+     check(await invoke('echo', 'unbound') === 'unbound', 'an unbound invoke');\n\
+     ipcRenderer.removeAllListeners();\n\
+     check(ipcRenderer.eventNames().length === 0, 'all removed');\n\
+     check(Object.keys(ipcRenderer).length === 0, 'no enumerable own properties');"
+);
+
+page_case!(
+    context_bridge_typed_arrays_are_copied_not_frozen,
+    "Electron's contextBridge spec: an exposed object holding a typed array is exposed, the object frozen and the typed array a writable copy.",
+    "const bytes = new Uint8Array([1, 2, 3]);\n\
+     contextBridge.exposeInMainWorld('holder', { bytes, view: new DataView(new ArrayBuffer(4)), nested: { floats: new Float64Array([0.5]) } });",
+    "check(Object.isFrozen(window.holder), 'the object frozen');\n\
+     check(window.holder.bytes instanceof Uint8Array && window.holder.bytes.join() === '1,2,3', 'the bytes');\n\
+     window.holder.bytes[0] = 9;\n\
+     check(window.holder.bytes[0] === 9, 'a writable copy');\n\
+     check(window.holder.view instanceof DataView && window.holder.nested.floats[0] === 0.5, 'DataView and nested Float64Array');"
+);
+
+page_case!(
+    context_bridge_exposing_ipc_renderer_gives_an_empty_object,
+    "Exposing `ipcRenderer` itself gives the page an empty object, as in Electron 29 and later.",
+    "contextBridge.exposeInMainWorld('ipcRenderer', ipcRenderer);",
+    "check(typeof window.ipcRenderer === 'object', 'an object');\n\
+     check(Object.keys(window.ipcRenderer).length === 0, 'empty, got ' + Object.keys(window.ipcRenderer).join());\n\
+     check(window.ipcRenderer.send === undefined && window.ipcRenderer.on === undefined, 'no send, no on');"
 );

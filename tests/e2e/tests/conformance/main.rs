@@ -6,9 +6,12 @@
 //!   clone algorithm) and the contextBridge reference's table of copied types;
 //! - [`api`]: the `ipcRenderer`, `ipcMain`, `webContents`, `MessagePortMain` and
 //!   `contextBridge` references, as JavaScript run against one set of handlers;
-//! - [`windows`]: what needs several windows, or one that goes away.
+//! - [`windows`]: what needs several windows, or one that goes away;
+//! - [`shapes`]: preloads in the shapes public Electron apps and templates ship,
+//!   run unchanged.
 
 mod api;
+mod shapes;
 mod values;
 mod windows;
 
@@ -106,6 +109,19 @@ fn main() {
         api::context_bridge_page_callback_errors_reach_the_preload,
         api::context_bridge_lets_go_of_functions_the_page_dropped,
         api::context_bridge_lets_go_of_callbacks_the_preload_dropped,
+        api::context_bridge_typed_arrays_are_copied_not_frozen,
+        api::context_bridge_exposing_ipc_renderer_gives_an_empty_object,
+        // The sandboxed preload environment (Process Sandboxing, process)
+        api::sandboxed_preload_has_process_buffer_global_and_immediates,
+        api::sandboxed_preload_require_has_electrons_module_map,
+        api::sandboxed_preload_buffer_encodes_as_node_does,
+        api::ipc_renderer_is_an_event_emitter,
+        // Preloads in the shapes real apps ship, unchanged
+        shapes::preload_shape_app_template,
+        shapes::preload_shape_getting_started_tutorial,
+        shapes::preload_shape_ipc_renderer_passed_through,
+        shapes::preload_shape_unbound_methods_and_forwarded_events,
+        shapes::preload_shape_unsubscribe_closures_events_and_buffer,
     ]);
 }
 
