@@ -44,6 +44,10 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   const mapGet = Map.prototype.get;
   const mapSet = Map.prototype.set;
   const mapDelete = Map.prototype.delete;
+  const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size').get;
+  const WeakMapCtor = WeakMap;
+  const weakMapGet = WeakMap.prototype.get;
+  const weakMapSet = WeakMap.prototype.set;
   const PromiseCtor = Promise;
   const promiseThen = Promise.prototype.then;
   const ErrorCtor = Error;
@@ -80,7 +84,9 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   const register = FinalizationRegistry.prototype.register;
   const REPLY_EVENT = outType + ':reply';
   const INCOMING_REPLY = inType + ':reply';
-  const MAX_DEPTH = 100;
+  // Electron's limit and text: 999 levels of nesting cross, 1000 do not.
+  const MAX_DEPTH = 1000;
+  const DEPTH_ERROR = 'Electron contextBridge recursion depth exceeded.  Nested objects deeper than 1000 are not supported.';
 
   // Functions of this world handed to the other one, by id. Each id has exactly one
   // proxy over there; when that proxy is garbage collected, the other side says
@@ -91,6 +97,10 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   const proxiesGone = new FinalizationRegistryCtor((id) => {
     post({ op: 'release', fn: id });
   });
+  // The id of each proxy this side made of a function of the other world: a proxy
+  // sent back is sent as that id, and the other side hands its own function over
+  // again rather than a proxy of a proxy.
+  const proxyIds = new WeakMapCtor();
   // Promises of the other world, waiting for their 'settle' message, by its id.
   const remotePromises = new MapCtor();
   let nextPromiseId = 1;
@@ -177,7 +187,36 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     if (keysOf(reply)[0] === 'err') {
       throw decodeError(reply.err);
     }
-    return decode(reply.ok);
+    return decode(reply.ok, decoding());
+  }
+
+  // One crossing (an exposed API, a call's arguments, a return value, a settled
+  // promise) keeps object identity, as Electron's object cache does: an object met a
+  // second time crosses as {c: n}, n counting the objects met before it, which both
+  // sides number in the same order (first met, first numbered; a container before
+  // what it holds). Shared objects stay shared and cycles survive.
+  function encoding() {
+    return { seen: new MapCtor(), depth: 0 };
+  }
+
+  function decoding() {
+    return { objects: [] };
+  }
+
+  // The number of an object already met in this crossing, or -1 after numbering it.
+  function seenBefore(value, state) {
+    const index = apply(mapGet, state.seen, [value]);
+    if (index !== undefined) {
+      return index;
+    }
+    apply(mapSet, state.seen, [value, apply(mapSize, state.seen, [])]);
+    return -1;
+  }
+
+  function met(value, state) {
+    // defineProperty, not push: push would run a setter a page put on Array.prototype.
+    define(state.objects, state.objects.length, value);
+    return value;
   }
 
   function encodeError(error) {
@@ -213,7 +252,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     return { ta: [kind, outgoing.length - 1] };
   }
 
-  function encode(value, ancestors) {
+  function encode(value, state) {
     switch (typeof value) {
       case 'undefined':
         return { u: 1 };
@@ -228,6 +267,14 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       case 'bigint':
         return { b: StringCtor(value) };
       case 'function': {
+        const index = seenBefore(value, state);
+        if (index !== -1) {
+          return { c: index };
+        }
+        const home = apply(weakMapGet, proxyIds, [value]);
+        if (home !== undefined) {
+          return { l: home };
+        }
         const id = nextFunctionId++;
         apply(mapSet, localFunctions, [id, value]);
         return { f: id };
@@ -240,13 +287,12 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     if (value === null) {
       return null;
     }
-    for (let i = 0; i < ancestors.length; i++) {
-      if (ancestors[i] === value) {
-        throw new TypeErrorCtor('An object could not be cloned: it contains a cycle');
-      }
+    if (state.depth >= MAX_DEPTH) {
+      throw new TypeErrorCtor(DEPTH_ERROR);
     }
-    if (ancestors.length >= MAX_DEPTH) {
-      throw new TypeErrorCtor('An object could not be cloned: nested more than ' + MAX_DEPTH + ' levels deep');
+    const index = seenBefore(value, state);
+    if (index !== -1) {
+      return { c: index };
     }
     if (value instanceof PromiseCtor) {
       const id = nextPromiseId++;
@@ -254,7 +300,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         (result) => {
           let encoded;
           try {
-            encoded = { ok: true, value: encode(result, []) };
+            encoded = { ok: true, value: encode(result, encoding()) };
           } catch (error) {
             encoded = { ok: false, value: encodeError(error) };
           }
@@ -277,17 +323,21 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     if (value instanceof RegExpCtor) {
       return { r: [StringCtor(value.source), StringCtor(value.flags)] };
     }
-    // Built with defineProperty, as every array and object here: plain assignment
-    // would run setters a page may have put on Array.prototype or Object.prototype.
-    const inner = [];
-    for (let i = 0; i < ancestors.length; i++) {
-      define(inner, i, ancestors[i]);
+    state.depth++;
+    try {
+      return encodeContainer(value, state);
+    } finally {
+      state.depth--;
     }
-    define(inner, ancestors.length, value);
+  }
+
+  // Built with defineProperty, as every array and object here: plain assignment
+  // would run setters a page may have put on Array.prototype or Object.prototype.
+  function encodeContainer(value, state) {
     if (isArray(value)) {
       const out = [];
       for (let i = 0; i < value.length; i++) {
-        define(out, i, encode(value[i], inner));
+        define(out, i, encode(value[i], state));
       }
       return { a: out };
     }
@@ -295,8 +345,8 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       const out = [];
       apply(mapForEach, value, [(v, k) => {
         const pair = [];
-        define(pair, 0, encode(k, inner));
-        define(pair, 1, encode(v, inner));
+        define(pair, 0, encode(k, state));
+        define(pair, 1, encode(v, state));
         define(out, out.length, pair);
       }]);
       return { m: out };
@@ -304,31 +354,43 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     if (value instanceof SetCtor) {
       const out = [];
       apply(setForEach, value, [(v) => {
-        define(out, out.length, encode(v, inner));
+        define(out, out.length, encode(v, state));
       }]);
       return { s: out };
     }
     const out = {};
     const keys = keysOf(value);
     for (let i = 0; i < keys.length; i++) {
-      define(out, keys[i], encode(value[keys[i]], inner));
+      define(out, keys[i], encode(value[keys[i]], state));
     }
     return { o: out };
   }
 
   function remoteFunction(id) {
     const proxy = function voltaicBridgedFunction(...args) {
+      const state = encoding();
       const encoded = [];
       for (let i = 0; i < args.length; i++) {
-        define(encoded, i, encode(args[i], []));
+        define(encoded, i, encode(args[i], state));
       }
       return request({ op: 'call', fn: id, args: encoded });
     };
     apply(register, proxiesGone, [proxy, id]);
+    apply(weakMapSet, proxyIds, [proxy, id]);
     return proxy;
   }
 
-  function decode(value) {
+  function localFunction(id) {
+    const fn = apply(mapGet, localFunctions, [id]);
+    if (typeof fn !== 'function') {
+      throw new ErrorCtor('This bridged function is no longer available');
+    }
+    return fn;
+  }
+
+  // Decodes one value of a crossing; every object is numbered (met) as it is made,
+  // before what it holds, in the order encode() numbered them.
+  function decode(value, state) {
     if (value === null || typeof value !== 'object') {
       return value;
     }
@@ -341,53 +403,61 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         return body === '-0' ? -0 : NumberCtor(body);
       case 'b':
         return BigIntCtor(body);
+      case 'c':
+        if (typeof body !== 'number' || !(body < state.objects.length)) {
+          throw new TypeErrorCtor('Malformed value on the context bridge');
+        }
+        return state.objects[body];
       case 'd':
-        return new DateCtor(body === 'NaN' ? NaN : body);
+        return met(new DateCtor(body === 'NaN' ? NaN : body), state);
       case 'r':
-        return new RegExpCtor(body[0], body[1]);
+        return met(new RegExpCtor(body[0], body[1]), state);
       case 'ab':
-        return incoming[body];
+        return met(incoming[body], state);
       case 'ta': {
         const Ctor = typedConstructors[body[0]];
         if (Ctor === undefined || !(incoming[body[1]] instanceof ArrayBufferCtor)) {
           throw new TypeErrorCtor('Malformed value on the context bridge');
         }
-        return new Ctor(incoming[body[1]]);
+        return met(new Ctor(incoming[body[1]]), state);
       }
       case 'm': {
-        const out = new MapCtor();
+        const out = met(new MapCtor(), state);
         for (let i = 0; i < body.length; i++) {
-          apply(mapSet, out, [decode(body[i][0]), decode(body[i][1])]);
+          const key = decode(body[i][0], state);
+          apply(mapSet, out, [key, decode(body[i][1], state)]);
         }
         return out;
       }
       case 's': {
-        const out = new SetCtor();
+        const out = met(new SetCtor(), state);
         for (let i = 0; i < body.length; i++) {
-          apply(setAdd, out, [decode(body[i])]);
+          apply(setAdd, out, [decode(body[i], state)]);
         }
         return out;
       }
       case 'e':
-        return decodeError(body);
+        return met(decodeError(body), state);
       case 'f':
-        return remoteFunction(body);
+        return met(remoteFunction(body), state);
+      case 'l':
+        return met(localFunction(body), state);
       case 'p':
-        return new PromiseCtor((resolve, reject) => {
+        return met(new PromiseCtor((resolve, reject) => {
           apply(mapSet, remotePromises, [body, { resolve, reject }]);
-        });
+        }), state);
       case 'a': {
-        const out = [];
+        const out = met([], state);
         for (let i = 0; i < body.length; i++) {
-          define(out, i, decode(body[i]));
+          define(out, i, decode(body[i], state));
         }
         return out;
       }
       case 'o': {
-        const out = {};
+        const out = met({}, state);
         const keys = keysOf(body);
         for (let i = 0; i < keys.length; i++) {
-          define(out, keys[i], decode(body[keys[i]]));
+          define(out, keys[i], decode(body[keys[i]], state));
         }
         return out;
       }
@@ -399,15 +469,13 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   function handle(message) {
     switch (message.op) {
       case 'call': {
-        const fn = apply(mapGet, localFunctions, [message.fn]);
-        if (typeof fn !== 'function') {
-          throw new ErrorCtor('This bridged function is no longer available');
-        }
+        const fn = localFunction(message.fn);
+        const state = decoding();
         const args = [];
         for (let i = 0; i < message.args.length; i++) {
-          define(args, i, decode(message.args[i]));
+          define(args, i, decode(message.args[i], state));
         }
-        return encode(apply(fn, undefined, args), []);
+        return encode(apply(fn, undefined, args), encoding());
       }
       case 'release':
         apply(mapDelete, localFunctions, [message.fn]);
@@ -417,7 +485,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         if (waiting !== undefined) {
           apply(mapDelete, remotePromises, [message.p]);
           if (message.ok) {
-            waiting.resolve(decode(message.value));
+            waiting.resolve(decode(message.value, decoding()));
           } else {
             waiting.reject(decodeError(message.value));
           }
@@ -465,13 +533,13 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     encode: (value) => {
       const saved = outgoing;
       outgoing = [];
-      const encoded = encode(value, []);
+      const encoded = encode(value, encoding());
       const buffers = outgoing;
       outgoing = saved;
       return { value: encoded, buffers };
     },
     /** Decodes a value sent by the other world. */
-    decode,
+    decode: (value) => decode(value, decoding()),
     /** Sets the handler for requests other than calls and settlements. */
     onRequest(handler) {
       requestHandler = handler;

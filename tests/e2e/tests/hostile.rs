@@ -230,7 +230,7 @@ const ATTACKS: &[Attack] = &[
             const nest = (levels) => { let v = 'bottom'; for (let i = 0; i < levels; i++) v = [v]; return v; };
             return { bridge: await errorOf(() => api.echo(nest(10000))), ipc: await errorOf(() => api.echo(nest(70))) };"#,
         expect: &[
-            "An object could not be cloned: nested more than 100 levels deep",
+            "Electron contextBridge recursion depth exceeded.  Nested objects deeper than 1000 are not supported.",
             "IPC message nested deeper than the limit of 64",
         ],
         logs: &[],

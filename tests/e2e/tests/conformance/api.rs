@@ -903,3 +903,55 @@ page_case!(
      check(Object.keys(window.ipcRenderer).length === 0, 'empty, got ' + Object.keys(window.ipcRenderer).join());\n\
      check(window.ipcRenderer.send === undefined && window.ipcRenderer.on === undefined, 'no send, no on');"
 );
+
+// Ported from Electron's spec/api-context-bridge-spec.ts.
+
+page_case!(
+    context_bridge_functions_come_back_as_themselves,
+    "Electron's \"should not double-proxy functions when they are returned to their origin side of the bridge\", both ways.",
+    "const mine = () => 'preload';\n\
+     contextBridge.exposeInMainWorld('example', { echo: (fn) => fn, get: () => mine, isMine: (fn) => fn === mine });",
+    "const fn = () => null;\n\
+     check(window.example.echo(fn) === fn, 'the page function back as itself');\n\
+     check(window.example.isMine(window.example.get()), 'the preload function back as itself');\n\
+     check(window.example.get()() === 'preload', 'still callable');"
+);
+
+page_case!(
+    context_bridge_one_crossing_keeps_shared_objects,
+    "Electron's \"should proxy function arguments only once\": within one crossing, an object met twice is one object.",
+    "const shared = { n: 1 };\n\
+     contextBridge.exposeInMainWorld('example', { same: (a, b) => a === b, pair: () => ({ x: shared, y: shared }), both: { x: shared, y: shared } });",
+    "const obj = { foo: 1 };\n\
+     check(window.example.same(obj, obj) === true, 'the same object twice in one call');\n\
+     check(window.example.same(obj, { foo: 1 }) === false, 'two objects stay two');\n\
+     const pair = window.example.pair();\n\
+     check(pair.x === pair.y, 'shared in a return value');\n\
+     check(window.example.both.x === window.example.both.y, 'shared in an exposed value');"
+);
+
+page_case!(
+    context_bridge_keeps_cycles,
+    "Electron's \"should handle recursive objects\", and a cycle from the page through the bridge to invoke and back.",
+    "const o = { value: 135 };\n\
+     o.o = o;\n\
+     contextBridge.exposeInMainWorld('example', { o, echo: (v) => ipcRenderer.invoke('echo', v) });",
+    "check([window.example.o.value, window.example.o.o.value, window.example.o.o.o.value].join() === '135,135,135', 'the exposed cycle');\n\
+     const c = { name: 'c', list: [] };\n\
+     c.self = c;\n\
+     c.list.push(c);\n\
+     const back = await window.example.echo(c);\n\
+     check(back.name === 'c' && back.self === back && back.list[0] === back, 'the cycle through the bridge and IPC, got ' + Object.keys(back));"
+);
+
+page_case!(
+    context_bridge_nesting_999_crosses_1000_does_not,
+    "Electron's \"should throw an error when recursion depth is exceeded\": 999 levels cross, 1000 throw Electron's TypeError.",
+    "contextBridge.exposeInMainWorld('example', { doThing: (a) => Array.isArray(a) });",
+    "const nest = (levels) => { let a = []; for (let i = 0; i < levels; i++) a = [a]; return a; };\n\
+     check(window.example.doThing(nest(999)) === true, '999 levels cross');\n\
+     let error = null;\n\
+     try { window.example.doThing(nest(1000)); } catch (e) { error = e; }\n\
+     check(error instanceof TypeError, 'a TypeError, got ' + error);\n\
+     check(error.message === 'Electron contextBridge recursion depth exceeded.  Nested objects deeper than 1000 are not supported.', 'Electron\\'s text, got ' + error.message);"
+);

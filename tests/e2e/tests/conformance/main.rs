@@ -111,6 +111,10 @@ fn main() {
         api::context_bridge_lets_go_of_callbacks_the_preload_dropped,
         api::context_bridge_typed_arrays_are_copied_not_frozen,
         api::context_bridge_exposing_ipc_renderer_gives_an_empty_object,
+        api::context_bridge_functions_come_back_as_themselves,
+        api::context_bridge_one_crossing_keeps_shared_objects,
+        api::context_bridge_keeps_cycles,
+        api::context_bridge_nesting_999_crosses_1000_does_not,
         // The sandboxed preload environment (Process Sandboxing, process)
         api::sandboxed_preload_has_process_buffer_global_and_immediates,
         api::sandboxed_preload_require_has_electrons_module_map,
