@@ -70,7 +70,6 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   const setAdd = Set.prototype.add;
   const setForEach = Set.prototype.forEach;
   const mapForEach = Map.prototype.forEach;
-  const push = Array.prototype.push;
   const typedConstructors = Object.assign(Object.create(null), {
     Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array,
     Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView,
@@ -237,7 +236,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
 
   function encodeBytes(value) {
     if (value instanceof ArrayBufferCtor) {
-      apply(push, outgoing, [value]);
+      define(outgoing, outgoing.length, value);
       return { ab: outgoing.length - 1 };
     }
     let kind = 'Uint8Array';
@@ -248,7 +247,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       }
     }
     const start = value.byteOffset;
-    apply(push, outgoing, [apply(bufferSlice, value.buffer, [start, start + value.byteLength])]);
+    define(outgoing, outgoing.length, apply(bufferSlice, value.buffer, [start, start + value.byteLength]));
     return { ta: [kind, outgoing.length - 1] };
   }
 
