@@ -529,6 +529,14 @@ impl IpcMain {
                 source,
                 text,
             } => self.console(sender.id(), level, source, text),
+            RendererMessage::ExposedIpcRenderer { key } => {
+                // Noted before it is logged: whoever sees the line sees the report.
+                sender.note_exposed_ipc_renderer(key.clone());
+                tracing::warn!(
+                    window = sender.id(),
+                    "the preload exposed ipcRenderer itself as window.{key}; the page got an empty object"
+                );
+            }
         }
     }
 

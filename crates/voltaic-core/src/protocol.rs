@@ -69,6 +69,15 @@ pub enum RendererMessage {
         /// The messages, in the order they were posted.
         m: Vec<RendererMessage>,
     },
+    /// The preload gave `contextBridge.exposeInMainWorld` `ipcRenderer` itself (at
+    /// the top of the API or one level down). The page got an empty object, as in
+    /// Electron, but the intent is worth flagging: see
+    /// [`crate::WebContents::exposed_ipc_renderer`].
+    #[serde(rename = "exposed-ipc-renderer")]
+    ExposedIpcRenderer {
+        /// Where it was exposed, e.g. `electron.ipcRenderer`.
+        key: String,
+    },
     /// A forwarded `console.*` call, an uncaught error, or a preload exception.
     Console {
         /// Severity.

@@ -1,5 +1,5 @@
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -37,6 +37,7 @@ pub struct WebContents {
     policy: Arc<WindowPolicy>,
     schemas: Schemas,
     ports: Arc<PortTable>,
+    exposed_ipc_renderer: Arc<Mutex<Vec<String>>>,
 }
 
 /// The id of a window's main frame, the only frame with a preload (Electron's
@@ -57,12 +58,37 @@ impl WebContents {
             policy,
             schemas,
             ports: Arc::default(),
+            exposed_ipc_renderer: Arc::default(),
         }
     }
 
     /// The ports this window's renderer holds.
     pub(crate) fn ports(&self) -> &PortTable {
         &self.ports
+    }
+
+    /// Where the window's preload tried to expose `ipcRenderer` itself through
+    /// `contextBridge` (e.g. `electron.ipcRenderer`), since the window opened. The
+    /// page got an empty object each time, as in Electron ≥ 29; a preload that does
+    /// this meant to hand the page every granted channel.
+    pub fn exposed_ipc_renderer(&self) -> Vec<String> {
+        self.exposed_ipc_renderer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn note_exposed_ipc_renderer(&self, key: String) {
+        let mut keys = self
+            .exposed_ipc_renderer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Bounded: the text comes from the renderer, and a reloading page says it
+        // again each time.
+        let key: String = key.chars().take(128).collect();
+        if !keys.contains(&key) && keys.len() < 16 {
+            keys.push(key);
+        }
     }
 
     /// What this window is allowed: its channel grants and accepted origins.

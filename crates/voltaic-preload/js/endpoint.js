@@ -38,6 +38,10 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   const parse = JSON.parse;
   const stringify = JSON.stringify;
   const keysOf = Object.keys;
+  const symbolsOf = Object.getOwnPropertySymbols;
+  const isEnumerable = Object.prototype.propertyIsEnumerable;
+  const getPrototypeOf = Object.getPrototypeOf;
+  const ObjectPrototype = Object.prototype;
   const defineProperty = Object.defineProperty;
   const isArray = Array.isArray;
   const MapCtor = Map;
@@ -75,14 +79,30 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView,
   });
   const typedNames = keysOf(typedConstructors);
-  // No prototype: a name like 'constructor' must not find anything here.
-  const standardErrors = Object.assign(Object.create(null), {
-    Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError,
-  });
+  const SymbolCtor = Symbol;
+  const symbolFor = Symbol.for;
+  const symbolKeyFor = Symbol.keyFor;
+  const symbolValueOf = Symbol.prototype.valueOf;
+  const symbolDescription = Object.getOwnPropertyDescriptor(Symbol.prototype, 'description').get;
+  // One VM runs both worlds, so these are the same values on both sides.
+  const wellKnownSymbols = ['asyncIterator', 'hasInstance', 'isConcatSpreadable', 'iterator', 'match',
+    'matchAll', 'replace', 'search', 'species', 'split', 'toPrimitive', 'toStringTag', 'unscopables'];
+  // The worlds share the DOM: a node crosses as itself, each world seeing it through
+  // its own wrapper, handed over as the relatedTarget of an event (see sendNodes).
+  const NodeCtor = Node;
+  const MouseEventCtor = MouseEvent;
+  const relatedTargetOf = Object.getOwnPropertyDescriptor(MouseEvent.prototype, 'relatedTarget').get;
+  // Host objects the structured clone copies: they ride with the bytes.
+  const cloneables = [Blob, ImageData];
+  if (typeof VideoFrame === 'function') {
+    cloneables[cloneables.length] = VideoFrame;
+  }
   const FinalizationRegistryCtor = FinalizationRegistry;
   const register = FinalizationRegistry.prototype.register;
   const REPLY_EVENT = outType + ':reply';
   const INCOMING_REPLY = inType + ':reply';
+  const NODE_EVENT = outType + ':node';
+  const INCOMING_NODE = inType + ':node';
   // Electron's limit and text: 999 levels of nesting cross, 1000 do not.
   const MAX_DEPTH = 1000;
   const DEPTH_ERROR = 'Electron contextBridge recursion depth exceeded.  Nested objects deeper than 1000 are not supported.';
@@ -103,10 +123,25 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   // Promises of the other world, waiting for their 'settle' message, by its id.
   const remotePromises = new MapCtor();
   let nextPromiseId = 1;
+  // Symbols cannot cross, so each side stands in for the other's: a symbol of this
+  // world crosses as an id, the other side makes one symbol per id and sends that one
+  // back as the id again. Symbol equality and symbol-keyed lookups hold both ways.
+  // Symbols are never collected from these maps: a page makes few.
+  const ownSymbolIds = new MapCtor();
+  const ownSymbols = new MapCtor();
+  const standInIds = new MapCtor();
+  const standIns = new MapCtor();
+  let nextSymbolId = 1;
   let requestHandler = null;
 
   function define(target, key, value) {
     defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+
+  // Thrown when a function's return value could not be encoded, to tell that from an
+  // error the function threw: Electron reports the two differently.
+  function ReturnError(error) {
+    define(this, 'error', error);
   }
 
   // JSON text of the bridge's own messages, which hold only what encode() made:
@@ -143,11 +178,34 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   let outgoing = [];
   let incoming = [];
   let lastReply = null;
+  // DOM nodes go the same way, as `outgoingNodes` and `incomingNodes`; `arriving`
+  // collects those sent ahead of the message that refers to them.
+  let outgoingNodes = [];
+  let incomingNodes = [];
+  let arriving = [];
+
+  // Sends the nodes of the message about to go, each as the relatedTarget of an
+  // event on the bridge's node: WebKit gives the listener its own world's wrapper.
+  // The bridge's node is detached, so no page listener is on the event's path.
+  function sendNodes() {
+    const nodes = outgoingNodes;
+    outgoingNodes = [];
+    for (let i = 0; i < nodes.length; i++) {
+      apply(dispatchEvent, node, [new MouseEventCtor(NODE_EVENT, { relatedTarget: nodes[i] })]);
+    }
+  }
+
+  function takeArrived() {
+    const nodes = arriving;
+    arriving = [];
+    return nodes;
+  }
 
   function detailFor(message) {
     const buffers = outgoing;
     outgoing = [];
     const json = toJson(message);
+    sendNodes();
     return buffers.length === 0 ? json : { json, buffers };
   }
 
@@ -159,27 +217,31 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   }
 
   // Returns the other side's answer, already parsed, with its buffers in `incoming`.
-  function post(message) {
+  // `encoded`, from encodeApart(), carries the bytes and nodes of the message's values.
+  function post(message, encoded) {
+    if (encoded !== undefined) {
+      outgoing = encoded.buffers;
+      outgoingNodes = encoded.nodes;
+    }
     const detail = detailFor(message);
     lastReply = null;
     apply(dispatchEvent, node, [new CustomEventCtor(outType, { detail })]);
     const reply = lastReply;
     lastReply = null;
+    const nodes = takeArrived();
     if (reply === null) {
       return undefined;
     }
     const answer = read(reply);
     incoming = answer.buffers;
+    incomingNodes = nodes;
     return answer.message;
   }
 
   // Sends a message that expects an answer; returns the decoded value or throws the
   // other side's error in this world.
-  function request(message, buffers) {
-    if (buffers !== undefined) {
-      outgoing = buffers;
-    }
-    const reply = post(message);
+  function request(message, encoded) {
+    const reply = post(message, encoded);
     if (reply === undefined) {
       throw new ErrorCtor('The other side of the context bridge did not answer');
     }
@@ -218,20 +280,100 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     return value;
   }
 
+  // An error crosses as an Error of the receiving world with the same message, as in
+  // Electron, whatever its class was; a thrown non-error becomes one.
   function encodeError(error) {
-    if (error instanceof ErrorCtor) {
-      return { name: StringCtor(error.name), message: StringCtor(error.message) };
+    return { message: error instanceof ErrorCtor ? text(error.message) : text(error) };
+  }
+
+  // What crosses when a value could not be sent, Electron's text: the thrown error
+  // as an uncaught exception would print it.
+  function uncaught(error) {
+    const what = error instanceof ErrorCtor ? text(error.name) + ': ' + text(error.message) : text(error);
+    return { message: 'Uncaught ' + what };
+  }
+
+  // Never throws: what is thrown can be anything, a Symbol or an object whose
+  // toString throws included.
+  function text(value) {
+    try {
+      return StringCtor(value);
+    } catch (_) {
+      return typeof value === 'symbol' ? 'Symbol()' : 'an object that cannot be converted to a string';
     }
-    return { name: 'Error', message: StringCtor(error) };
   }
 
   function decodeError(body) {
-    const Standard = standardErrors[body.name];
-    const error = Standard === undefined ? new ErrorCtor(body.message) : new Standard(body.message);
-    if (Standard === undefined) {
-      define(error, 'name', body.name);
+    return new ErrorCtor(body.message);
+  }
+
+  function encodeSymbol(symbol) {
+    const key = symbolKeyFor(symbol);
+    if (key !== undefined) {
+      return { yr: key };
     }
-    return error;
+    for (let i = 0; i < wellKnownSymbols.length; i++) {
+      if (SymbolCtor[wellKnownSymbols[i]] === symbol) {
+        return { yw: wellKnownSymbols[i] };
+      }
+    }
+    const theirs = apply(mapGet, standInIds, [symbol]);
+    if (theirs !== undefined) {
+      return { yb: theirs };
+    }
+    let id = apply(mapGet, ownSymbolIds, [symbol]);
+    if (id === undefined) {
+      id = nextSymbolId++;
+      apply(mapSet, ownSymbolIds, [symbol, id]);
+      apply(mapSet, ownSymbols, [id, symbol]);
+    }
+    const description = apply(symbolDescription, symbol, []);
+    return { y: [id, description === undefined ? null : description] };
+  }
+
+  function decodeSymbol(tag, body) {
+    let symbol;
+    switch (tag) {
+      case 'yr':
+        return symbolFor(StringCtor(body));
+      case 'yw':
+        symbol = wellKnownSymbols.indexOf(body) === -1 ? undefined : SymbolCtor[body];
+        break;
+      case 'yb':
+        symbol = apply(mapGet, ownSymbols, [body]);
+        break;
+      default:
+        symbol = apply(mapGet, standIns, [body[0]]);
+        if (symbol === undefined) {
+          symbol = body[1] === null ? SymbolCtor() : SymbolCtor(StringCtor(body[1]));
+          apply(mapSet, standIns, [body[0], symbol]);
+          apply(mapSet, standInIds, [symbol, body[0]]);
+        }
+    }
+    if (typeof symbol !== 'symbol') {
+      throw new TypeErrorCtor('Malformed value on the context bridge');
+    }
+    return symbol;
+  }
+
+  // A Symbol wrapper object (Object(Symbol())) has no clone, in Electron as in the
+  // structured clone.
+  function isBoxedSymbol(value) {
+    try {
+      apply(symbolValueOf, value, []);
+      return true;
+    } catch (_) {
+      return false;
+    }
+  }
+
+  function cloneableIndex(value) {
+    for (let i = 0; i < cloneables.length; i++) {
+      if (value instanceof cloneables[i]) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   function encodeBytes(value) {
@@ -279,12 +421,16 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         return { f: id };
       }
       case 'symbol':
-        throw new TypeErrorCtor('An object could not be cloned: a Symbol cannot cross the context bridge');
+        return encodeSymbol(value);
       default:
         break;
     }
     if (value === null) {
       return null;
+    }
+    if (value instanceof NodeCtor) {
+      define(outgoingNodes, outgoingNodes.length, value);
+      return { dom: outgoingNodes.length - 1 };
     }
     if (state.depth >= MAX_DEPTH) {
       throw new TypeErrorCtor(DEPTH_ERROR);
@@ -299,13 +445,25 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         (result) => {
           let encoded;
           try {
-            encoded = { ok: true, value: encode(result, encoding()) };
+            encoded = encodeApart(result);
           } catch (error) {
-            encoded = { ok: false, value: encodeError(error) };
+            post({ op: 'settle', p: id, ok: false, value: { e: uncaught(error) } });
+            return;
           }
-          post({ op: 'settle', p: id, ok: encoded.ok, value: encoded.value });
+          post({ op: 'settle', p: id, ok: true, value: encoded.value }, encoded);
         },
-        (error) => post({ op: 'settle', p: id, ok: false, value: encodeError(error) }),
+        // A rejection's reason crosses as a value, as in Electron: an Error as an
+        // Error, anything else as itself.
+        (reason) => {
+          let encoded;
+          try {
+            encoded = encodeApart(reason);
+          } catch (error) {
+            post({ op: 'settle', p: id, ok: false, value: { e: uncaught(error) } });
+            return;
+          }
+          post({ op: 'settle', p: id, ok: false, value: encoded.value }, encoded);
+        },
       ]);
       return { p: id };
     }
@@ -321,6 +479,14 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     }
     if (value instanceof RegExpCtor) {
       return { r: [StringCtor(value.source), StringCtor(value.flags)] };
+    }
+    if (cloneableIndex(value) !== -1) {
+      define(outgoing, outgoing.length, value);
+      return { h: outgoing.length - 1 };
+    }
+    const proto = getPrototypeOf(value);
+    if (proto !== ObjectPrototype && proto !== null && !isArray(value) && isBoxedSymbol(value)) {
+      throw new ErrorCtor('An object could not be cloned.');
     }
     state.depth++;
     try {
@@ -362,17 +528,27 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     for (let i = 0; i < keys.length; i++) {
       define(out, keys[i], encode(value[keys[i]], state));
     }
-    return { o: out };
+    const symbols = symbolsOf(value);
+    if (symbols.length === 0) {
+      return { o: out };
+    }
+    const keyed = [];
+    for (let i = 0; i < symbols.length; i++) {
+      if (apply(isEnumerable, value, [symbols[i]])) {
+        const pair = [];
+        define(pair, 0, encodeSymbol(symbols[i]));
+        define(pair, 1, encode(value[symbols[i]], state));
+        define(keyed, keyed.length, pair);
+      }
+    }
+    return { o: out, k: keyed };
   }
 
   function remoteFunction(id) {
     const proxy = function voltaicBridgedFunction(...args) {
-      const state = encoding();
-      const encoded = [];
-      for (let i = 0; i < args.length; i++) {
-        define(encoded, i, encode(args[i], state));
-      }
-      return request({ op: 'call', fn: id, args: encoded });
+      // The arguments' own array is not a level of nesting.
+      const encoded = encodeApart(args, -1);
+      return request({ op: 'call', fn: id, args: encoded.value }, encoded);
     };
     apply(register, proxiesGone, [proxy, id]);
     apply(weakMapSet, proxyIds, [proxy, id]);
@@ -389,6 +565,27 @@ function voltaicBridgeEndpoint(node, outType, inType) {
 
   // Decodes one value of a crossing; every object is numbered (met) as it is made,
   // before what it holds, in the order encode() numbered them.
+  // Encodes a value to be sent later with post() or request(): `{ value, buffers,
+  // nodes }`. The bytes and nodes it meets are kept apart from any message being
+  // built meanwhile (a getter the walk runs may itself call across the bridge).
+  function encodeApart(value, depth) {
+    const saved = outgoing;
+    const savedNodes = outgoingNodes;
+    outgoing = [];
+    outgoingNodes = [];
+    try {
+      const state = encoding();
+      if (depth !== undefined) {
+        state.depth = depth;
+      }
+      const encoded = encode(value, state);
+      return { value: encoded, buffers: outgoing, nodes: outgoingNodes };
+    } finally {
+      outgoing = saved;
+      outgoingNodes = savedNodes;
+    }
+  }
+
   function decode(value, state) {
     if (value === null || typeof value !== 'object') {
       return value;
@@ -402,6 +599,21 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         return body === '-0' ? -0 : NumberCtor(body);
       case 'b':
         return BigIntCtor(body);
+      case 'y':
+      case 'yr':
+      case 'yw':
+      case 'yb':
+        return decodeSymbol(tag, body);
+      case 'dom':
+        if (!(incomingNodes[body] instanceof NodeCtor)) {
+          throw new TypeErrorCtor('Malformed value on the context bridge');
+        }
+        return incomingNodes[body];
+      case 'h':
+        if (typeof body !== 'number' || cloneableIndex(incoming[body]) === -1) {
+          throw new TypeErrorCtor('Malformed value on the context bridge');
+        }
+        return met(incoming[body], state);
       case 'c':
         if (typeof body !== 'number' || !(body < state.objects.length)) {
           throw new TypeErrorCtor('Malformed value on the context bridge');
@@ -458,6 +670,16 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         for (let i = 0; i < keys.length; i++) {
           define(out, keys[i], decode(body[keys[i]], state));
         }
+        const keyed = value.k;
+        if (keyed !== undefined) {
+          for (let i = 0; i < keyed.length; i++) {
+            const key = decode(keyed[i][0], state);
+            if (typeof key !== 'symbol') {
+              throw new TypeErrorCtor('Malformed value on the context bridge');
+            }
+            define(out, key, decode(keyed[i][1], state));
+          }
+        }
         return out;
       }
       default:
@@ -469,12 +691,16 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     switch (message.op) {
       case 'call': {
         const fn = localFunction(message.fn);
-        const state = decoding();
-        const args = [];
-        for (let i = 0; i < message.args.length; i++) {
-          define(args, i, decode(message.args[i], state));
+        const args = decode(message.args, decoding());
+        if (!isArray(args)) {
+          throw new TypeErrorCtor('Malformed value on the context bridge');
         }
-        return encode(apply(fn, undefined, args), encoding());
+        const result = apply(fn, undefined, args);
+        try {
+          return encode(result, encoding());
+        } catch (error) {
+          throw new ReturnError(error);
+        }
       }
       case 'release':
         apply(mapDelete, localFunctions, [message.fn]);
@@ -483,11 +709,8 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         const waiting = apply(mapGet, remotePromises, [message.p]);
         if (waiting !== undefined) {
           apply(mapDelete, remotePromises, [message.p]);
-          if (message.ok) {
-            waiting.resolve(decode(message.value, decoding()));
-          } else {
-            waiting.reject(decodeError(message.value));
-          }
+          const value = decode(message.value, decoding());
+          (message.ok ? waiting.resolve : waiting.reject)(value);
         }
         return undefined;
       }
@@ -502,22 +725,30 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   apply(addEventListener, node, [inType, (event) => {
     let reply;
     const saved = incoming;
+    const savedNodes = incomingNodes;
     try {
+      incomingNodes = takeArrived();
       const received = read(apply(detailOf, event, []));
       incoming = received.buffers;
       outgoing = [];
+      outgoingNodes = [];
       reply = { ok: handle(received.message) };
     } catch (error) {
       outgoing = [];
-      reply = { err: encodeError(error) };
+      outgoingNodes = [];
+      reply = { err: error instanceof ReturnError ? uncaught(error.error) : encodeError(error) };
     }
     incoming = saved;
+    incomingNodes = savedNodes;
     // The answer goes back as an event too, so that it can carry bytes; dispatch is
     // synchronous, so the asking side has it when its dispatchEvent returns.
     apply(dispatchEvent, node, [new CustomEventCtor(REPLY_EVENT, { detail: detailFor(reply) })]);
   }]);
   apply(addEventListener, node, [INCOMING_REPLY, (event) => {
     lastReply = apply(detailOf, event, []);
+  }]);
+  apply(addEventListener, node, [INCOMING_NODE, (event) => {
+    define(arriving, arriving.length, apply(relatedTargetOf, event, []));
   }]);
 
   return {
@@ -527,15 +758,19 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     notify: post,
     /**
      * Encodes a value of this world for the other one, to be sent later with
-     * `request(message, buffers)`: returns `{ value, buffers }`.
+     * `request(message, encoded)`: returns `{ value, buffers, nodes }`.
      */
-    encode: (value) => {
-      const saved = outgoing;
-      outgoing = [];
-      const encoded = encode(value, encoding());
-      const buffers = outgoing;
-      outgoing = saved;
-      return { value: encoded, buffers };
+    encode: (value) => encodeApart(value),
+    /**
+     * Encodes the answer to the request being handled (from inside an onRequest
+     * handler): its bytes and nodes go with the reply.
+     */
+    answer: (value) => {
+      try {
+        return encode(value, encoding());
+      } catch (error) {
+        throw new ReturnError(error);
+      }
     },
     /** Decodes a value sent by the other world. */
     decode: (value) => decode(value, decoding()),

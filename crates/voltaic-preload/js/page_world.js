@@ -17,6 +17,9 @@ function voltaicPageWorld(createEndpoint, formatConsole, taken) {
   const hasOwn = Object.prototype.hasOwnProperty;
   const addEventListener = EventTarget.prototype.addEventListener;
   const ErrorCtor = Error;
+  const FunctionCtor = Function;
+  const EvalErrorCtor = EvalError;
+  const isArray = Array.isArray;
   const pageWindow = window;
   const pageConsole = console;
 
@@ -37,7 +40,30 @@ function voltaicPageWorld(createEndpoint, formatConsole, taken) {
     return value;
   }
 
+  // contextBridge.executeInMainWorld: the function's source, compiled here. WebKit
+  // compiles it under the page's Content-Security-Policy, which may forbid it.
+  function execute(message) {
+    let func;
+    try {
+      func = FunctionCtor('return (' + message.source + '\n);')();
+    } catch (error) {
+      if (error instanceof EvalErrorCtor) {
+        throw new ErrorCtor('contextBridge.executeInMainWorld: the page\'s Content-Security-Policy ' +
+          'does not allow \'unsafe-eval\', and WebKit compiles the function in the page\'s world under it');
+      }
+      throw error;
+    }
+    const args = bridge.decode(message.args);
+    if (!isArray(args) || typeof func !== 'function') {
+      throw new ErrorCtor('contextBridge.executeInMainWorld: malformed request');
+    }
+    return bridge.answer(apply(func, undefined, args));
+  }
+
   bridge.onRequest((message) => {
+    if (message.op === 'execute') {
+      return execute(message);
+    }
     if (message.op !== 'expose') {
       throw new ErrorCtor('Unknown context bridge request');
     }

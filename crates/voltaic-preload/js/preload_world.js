@@ -52,6 +52,7 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   const portStart = MessagePort.prototype.start;
   const portClose = MessagePort.prototype.close;
   const listenOn = EventTarget.prototype.addEventListener;
+  const functionToString = Function.prototype.toString;
   const WeakSetCtor = WeakSet;
   const weakSetHas = WeakSet.prototype.has;
   const weakSetAdd = WeakSet.prototype.add;
@@ -706,14 +707,19 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   }
 
   // The page-world half is a user script of the page's world, so no CSP can stop
-  // it. WebKit runs the two worlds' document-start scripts in no promised order:
-  // until the page half has answered, exposeInMainWorld calls wait here, in order.
+  // it. WebKit runs the two worlds' document-start scripts in no promised order, so
+  // the preload script itself waits for the page half (see runPreload): whichever
+  // runs second, both are done before the page's first script, and every
+  // contextBridge call finds the page half there.
   let pageBridge = null;
   let pageConnected = false;
-  const pendingExposes = [];
-  const pendingKeys = [];
-  function expose(key, encoded) {
-    pageBridge.request({ op: 'expose', key, value: encoded.value }, encoded.buffers);
+  let waitingPreload = null;
+  function runPreload(body) {
+    if (pageBridge === null || pageConnected) {
+      body();
+    } else {
+      waitingPreload = body;
+    }
   }
   if (config.contextIsolation) {
     const taken = takeBridgeNode();
@@ -722,14 +728,11 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     pageBridge.onRequest((message) => {
       if (message.op === 'hello') {
         pageConnected = true;
-        for (let i = 0; i < pendingExposes.length; i++) {
-          try {
-            expose(pendingExposes[i][0], pendingExposes[i][1]);
-          } catch (error) {
-            reportPreloadError(error);
-          }
+        const body = waitingPreload;
+        waitingPreload = null;
+        if (body !== null) {
+          body();
         }
-        pendingExposes.length = 0;
         return null;
       }
       if (message.op !== 'console') {
@@ -740,30 +743,70 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     });
   }
 
+  function checkIsolated() {
+    if (pageBridge === null) {
+      throw new ErrorCtor('contextBridge API can only be used when contextIsolation is enabled');
+    }
+  }
+
+  // Electron ≥ 29 gives the page an empty object for ipcRenderer (its methods are not
+  // own enumerable properties), but an app that tries has a preload that meant to
+  // hand the page every channel: say so, and let security_report() show it.
+  function warnIfIpcRenderer(apiKey, api) {
+    let path = null;
+    if (api === ipcRenderer) {
+      path = apiKey;
+    } else if (api !== null && typeof api === 'object') {
+      const keys = Object.keys(api);
+      for (let i = 0; i < keys.length && path === null; i++) {
+        if (api[keys[i]] === ipcRenderer) {
+          path = apiKey + '.' + keys[i];
+        }
+      }
+    }
+    if (path !== null) {
+      report('warn', ['contextBridge: window.' + path + ' was given ipcRenderer itself. ' +
+        'Exposing ipcRenderer would let any script in the page, including injected ones, ' +
+        'use every granted channel; the page gets an empty object instead, as in Electron. ' +
+        'Expose one function per message instead.']);
+      postMessage({ t: 'exposed-ipc-renderer', key: path });
+    }
+  }
+
   const contextBridge = freeze({
     exposeInMainWorld(apiKey, api) {
-      if (pageBridge === null) {
-        throw new ErrorCtor('contextBridge API can only be used when contextIsolation is enabled');
-      }
+      checkIsolated();
       if (typeof apiKey !== 'string' || apiKey.length === 0) {
         throw new TypeErrorCtor('contextBridge.exposeInMainWorld: the API key must be a non-empty string');
       }
+      warnIfIpcRenderer(apiKey, api);
       const encoded = pageBridge.encode(api);
-      if (pageConnected) {
-        expose(apiKey, encoded);
-        return;
+      pageBridge.request({ op: 'expose', key: apiKey, value: encoded.value }, encoded);
+    },
+    // Runs `func` in the page's world with `args` crossing as for any call, and
+    // returns what it returns, copied back. The function is sent as its source,
+    // read with this world's own Function.prototype.toString (a toString the
+    // function carries is not asked).
+    executeInMainWorld(script) {
+      checkIsolated();
+      if (script === null || typeof script !== 'object') {
+        throw new TypeErrorCtor('Invalid script');
       }
-      // Still before any page script: the page's window has only the standard
-      // globals, the same names this world's window has, plus what was exposed.
-      if (apiKey in globalThis || pendingKeys.indexOf(apiKey) !== -1) {
-        throw new ErrorCtor('Cannot bind an API on top of an existing property on the window object');
+      const func = script.func;
+      if (typeof func !== 'function') {
+        throw new TypeErrorCtor("Function 'func' is required in script");
       }
-      pendingKeys.push(apiKey);
-      pendingExposes.push([apiKey, encoded]);
+      const args = script.args === undefined ? [] : script.args;
+      if (!isArray(args)) {
+        throw new TypeErrorCtor("'args' must be an array");
+      }
+      const source = apply(functionToString, func, []);
+      const encoded = pageBridge.encode(args);
+      return pageBridge.request({ op: 'execute', source, args: encoded.value }, encoded);
     },
   });
 
-  const electron = freeze({ contextBridge, ipcRenderer });
+  const electron = freeze({ contextBridge, ipcRenderer, webFrame: node.frame.webFrame, webUtils: node.frame.webUtils });
   // Electron's module map for sandboxed preloads; anything else throws its error.
   const modules = new MapCtor([
     ['electron', () => electron],
@@ -801,6 +844,8 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
       module,
       reportError: reportPreloadError,
       filename: config.preloadName,
+      // Runs the wrapped preload script as soon as the page half of the bridge is there.
+      run: runPreload,
       // Tells the main process that messages can be delivered now: it queues them
       // until then, so none sent during a load is lost.
       ready: () => {

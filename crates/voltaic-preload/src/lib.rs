@@ -36,6 +36,7 @@ const SCHEMA_JS: &str = include_str!("../js/schema.js");
 const TIMERS_JS: &str = include_str!("../js/timers.js");
 const URL_JS: &str = include_str!("../js/url.js");
 const VALUE_JS: &str = include_str!("../js/value.js");
+const WEB_FRAME_JS: &str = include_str!("../js/web_frame.js");
 
 /// Name of the isolated script world preloads run in.
 pub const ISOLATED_WORLD: &str = "voltaic";
@@ -55,6 +56,10 @@ pub const PARCEL_URL: &str = "app://localhost/__voltaic/parcel/";
 
 /// Where `ipcRenderer.sendSync` posts, synchronously, with the window's token.
 pub const SYNC_URL: &str = "app://localhost/__voltaic/send-sync";
+
+/// Where the preload sends `webFrame` requests (zoom, inserted CSS, script in the
+/// page's world), which only the main process can carry out in WebKitGTK.
+pub const WEB_FRAME_URL: &str = "app://localhost/__voltaic/web-frame";
 
 /// Global (in the preload's world only) through which the main process delivers messages.
 pub const RECEIVER: &str = "__voltaicReceive";
@@ -205,16 +210,18 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
         "schemas": config.schemas,
         "syncToken": config.sync_token,
         "syncUrl": SYNC_URL,
+        "webFrameUrl": WEB_FRAME_URL,
         "preloadName": config.preload_name,
         "readyMessage": READY_MESSAGE,
         "process": config.process,
     });
     format!(
         "(function () {{\n{ENDPOINT_JS}\n{SCHEMA_JS}\n{VALUE_JS}\n{EVENTS_JS}\n{BUFFER_JS}\n\
-         {TIMERS_JS}\n{URL_JS}\n{PROCESS_JS}\n{PRELOAD_WORLD_JS}\n\
+         {TIMERS_JS}\n{URL_JS}\n{PROCESS_JS}\n{WEB_FRAME_JS}\n{PRELOAD_WORLD_JS}\n\
          const settings = {settings};\n\
          const node = {{ EventEmitter: voltaicEvents((...args) => console.warn(...args)), \
-         Buffer: voltaicBuffer(), timers: voltaicTimers(), url: voltaicUrl(), createProcess: voltaicProcess }};\n\
+         Buffer: voltaicBuffer(), timers: voltaicTimers(), url: voltaicUrl(), createProcess: voltaicProcess, \
+         frame: voltaicWebFrame(settings) }};\n\
          voltaicPreloadWorld(settings, voltaicTakeBridgeNode, voltaicBridgeEndpoint, \
          voltaicFormatConsole(), voltaicSchemaChecker(), voltaicValueCodec(settings.maxDepth), node);\n}})();"
     )
@@ -234,13 +241,13 @@ pub fn page_world_script() -> String {
 /// wrapper's first line, so error line numbers match the file.
 pub fn preload_script(source: &str) -> String {
     format!(
-        "(function (__voltaic) {{ delete globalThis.__voltaicPreload; try {{ \
+        "(function (__voltaic) {{ delete globalThis.__voltaicPreload; __voltaic.run(function () {{ try {{ \
          (function (require, process, Buffer, global, setImmediate, clearImmediate, exports, module, \
          __filename) {{{source}\n}})\
          .call(__voltaic.module.exports, __voltaic.require, __voltaic.process, __voltaic.Buffer, \
          globalThis, __voltaic.setImmediate, __voltaic.clearImmediate, __voltaic.module.exports, \
          __voltaic.module, __voltaic.filename); }} \
-         catch (error) {{ __voltaic.reportError(error); }} __voltaic.ready(); }})(globalThis.__voltaicPreload);"
+         catch (error) {{ __voltaic.reportError(error); }} __voltaic.ready(); }}); }})(globalThis.__voltaicPreload);"
     )
 }
 

@@ -504,6 +504,11 @@ impl AppHandle {
                 limits: self.ipc_main.limits(),
                 schema_channels: self.ipc_main.schema_channels(),
                 hooks: self.hooks.installed(),
+                exposed_ipc_renderer: self
+                    .get_all_windows()
+                    .iter()
+                    .map(|w| (w.id(), w.web_contents().exposed_ipc_renderer()))
+                    .collect(),
             },
         )
     }

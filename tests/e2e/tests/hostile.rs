@@ -369,7 +369,8 @@ const ATTACKS: &[Attack] = &[
             ] };"#,
         expect: &[
             "functions cannot be sent over IPC",
-            "a Symbol cannot cross the context bridge",
+            // Symbols cross the bridge, as in Electron; IPC refuses them.
+            "symbols cannot be sent over IPC",
             "could not be cloned",
         ],
         logs: &[],

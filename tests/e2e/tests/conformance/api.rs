@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
+use voltaic::WebPreferences;
 use voltaic::{Bytes, IpcEvent, Json, MessageChannelMain, Value};
-use voltaic_e2e::{ensure_eq, Driver, Harness, REPORT_JS};
+use voltaic_e2e::{api_prefs, ensure_eq, Driver, Harness, REPORT_JS};
 
 /// Helpers every case gets: `check(condition, what)`, `errorOf(fn)` (the message of
 /// what `fn` throws or rejects with), `until(condition)` (waits for something that
@@ -242,7 +243,17 @@ fn in_preload(h: &Harness, body: &str) -> Result<Driver, String> {
 
 /// Opens a window whose preload is `preload` and whose page runs `body` (an async
 /// function body with the helpers in scope).
-fn in_page(h: &Harness, preload: &str, body: &str) -> Result<Driver, String> {
+pub(crate) fn in_page(h: &Harness, preload: &str, body: &str) -> Result<Driver, String> {
+    in_page_with(h, api_prefs(), preload, body)
+}
+
+/// [`in_page`] in a window with preferences `prefs` (its preload is set here).
+pub(crate) fn in_page_with(
+    h: &Harness,
+    prefs: WebPreferences,
+    preload: &str,
+    body: &str,
+) -> Result<Driver, String> {
     fixture(h)?;
     let preload = format!(
         "{REPORT_JS}{HELPERS_JS}const {{ ipcRenderer, contextBridge }} = require('electron');\n{NEXT_JS}\n{preload}\n"
@@ -253,7 +264,11 @@ fn in_page(h: &Harness, preload: &str, body: &str) -> Result<Driver, String> {
            .then(() => report('verdict', 'pass'), (e) => report('verdict', String(e && e.message))); }});\n\
          </script></head><body>api</body></html>"
     );
-    h.window("api", Some(&preload), &html)?;
+    let prefs = WebPreferences {
+        preload: Some(h.file("api-preload.js", &preload)?),
+        ..prefs
+    };
+    h.window_with("api", prefs, &html)?;
     verdict(h)
 }
 
@@ -895,14 +910,50 @@ page_case!(
      check(window.holder.view instanceof DataView && window.holder.nested.floats[0] === 0.5, 'DataView and nested Float64Array');"
 );
 
-page_case!(
-    context_bridge_exposing_ipc_renderer_gives_an_empty_object,
-    "Exposing `ipcRenderer` itself gives the page an empty object, as in Electron 29 and later.",
-    "contextBridge.exposeInMainWorld('ipcRenderer', ipcRenderer);",
-    "check(typeof window.ipcRenderer === 'object', 'an object');\n\
-     check(Object.keys(window.ipcRenderer).length === 0, 'empty, got ' + Object.keys(window.ipcRenderer).join());\n\
-     check(window.ipcRenderer.send === undefined && window.ipcRenderer.on === undefined, 'no send, no on');"
-);
+/// Exposing `ipcRenderer` itself gives the page an empty object, as in Electron 29
+/// and later; the main process logs a warning naming the risk and `security_report()`
+/// flags the window, naming where it was exposed (at the top or one level down).
+pub(crate) fn context_bridge_exposing_ipc_renderer_gives_an_empty_object(
+    h: &Harness,
+) -> Result<Driver, String> {
+    let verdict = in_page(
+        h,
+        "contextBridge.exposeInMainWorld('ipcRenderer', ipcRenderer);\n\
+         contextBridge.exposeInMainWorld('electron', { ipcRenderer, ok: () => 1 });",
+        "check(typeof window.ipcRenderer === 'object', 'an object');\n\
+         check(Object.keys(window.ipcRenderer).length === 0, 'empty, got ' + Object.keys(window.ipcRenderer).join());\n\
+         check(window.ipcRenderer.send === undefined && window.ipcRenderer.on === undefined, 'no send, no on');\n\
+         check(Object.keys(window.electron.ipcRenderer).length === 0 && window.electron.ok() === 1, 'nested: empty too');",
+    )?;
+    let probe = h.probe();
+    let app = h.app().handle();
+    Ok(Box::pin(async move {
+        verdict.await?;
+        probe
+            .wait_for("the warning about exposing ipcRenderer", |l| {
+                l.starts_with("log:WARN:")
+                    && l.contains("exposed ipcRenderer itself as window.electron.ipcRenderer")
+            })
+            .await?;
+        let report = app.security_report();
+        let window = report
+            .windows
+            .first()
+            .ok_or("no window in the report")?
+            .window;
+        let check = report
+            .check(window, "ipcRenderer exposure")
+            .ok_or("no ipcRenderer exposure check")?;
+        ensure_eq!(check.state, voltaic::CheckState::Weakened);
+        ensure_eq!(
+            check
+                .detail
+                .contains("window.ipcRenderer, window.electron.ipcRenderer"),
+            true
+        );
+        Ok(())
+    }))
+}
 
 // Ported from Electron's spec/api-context-bridge-spec.ts.
 
@@ -954,4 +1005,70 @@ page_case!(
      try { window.example.doThing(nest(1000)); } catch (e) { error = e; }\n\
      check(error instanceof TypeError, 'a TypeError, got ' + error);\n\
      check(error.message === 'Electron contextBridge recursion depth exceeded.  Nested objects deeper than 1000 are not supported.', 'Electron\\'s text, got ' + error.message);"
+);
+
+// ---- webFrame and webUtils ------------------------------------------------------------
+
+page_case!(
+    web_frame_zoom_factor_and_level,
+    "`webFrame.setZoomFactor`/`getZoomFactor` and `setZoomLevel`/`getZoomLevel` (each level scales by 1.2) zoom the window's page: its viewport in CSS pixels shrinks.",
+    "const { webFrame } = require('electron');\n\
+     contextBridge.exposeInMainWorld('zoom', {\n\
+       set: (f) => webFrame.setZoomFactor(f), get: () => webFrame.getZoomFactor(),\n\
+       setLevel: (l) => webFrame.setZoomLevel(l), level: () => webFrame.getZoomLevel(),\n\
+       bad: () => errorOf(() => webFrame.setZoomFactor(0)),\n\
+     });",
+    "const before = window.innerWidth;\n\
+     check(window.zoom.get() === 1, 'factor 1 at first, got ' + window.zoom.get());\n\
+     window.zoom.set(2);\n\
+     check(window.zoom.get() === 2, 'factor 2, got ' + window.zoom.get());\n\
+     await until(() => window.innerWidth <= before / 2 + 1);\n\
+     check(window.innerWidth <= before / 2 + 1, 'the viewport halved: ' + before + ' -> ' + window.innerWidth);\n\
+     window.zoom.setLevel(1);\n\
+     check(Math.abs(window.zoom.get() - 1.2) < 1e-9 && Math.abs(window.zoom.level() - 1) < 1e-9, 'level 1 is 1.2, got ' + window.zoom.get());\n\
+     check((await window.zoom.bad()) === \"'zoomFactor' must be a double greater than 0.0\", 'Electron\\'s error for 0');\n\
+     window.zoom.setLevel(0);\n\
+     await until(() => window.innerWidth === before);\n\
+     check(window.innerWidth === before, 'back to 100 %');"
+);
+
+page_case!(
+    web_frame_insert_css_applies_unseen_and_removes,
+    "`webFrame.insertCSS(css)` styles the document without a sheet the page's DOM can see, returns a key, and `removeInsertedCSS(key)` takes it away.",
+    "const { webFrame } = require('electron');\n\
+     contextBridge.exposeInMainWorld('css', { insert: (css) => webFrame.insertCSS(css), remove: (key) => webFrame.removeInsertedCSS(key) });",
+    "const color = () => getComputedStyle(document.body).backgroundColor;\n\
+     const sheets = document.styleSheets.length;\n\
+     const key = window.css.insert('body { background-color: rgb(1, 2, 3) !important; }');\n\
+     check(typeof key === 'string' && key.length > 0, 'a key');\n\
+     await until(() => color() === 'rgb(1, 2, 3)');\n\
+     check(color() === 'rgb(1, 2, 3)', 'the inserted rule applies, got ' + color());\n\
+     check(document.styleSheets.length === sheets && document.querySelectorAll('style').length === 0, 'no sheet in the page\\'s DOM');\n\
+     window.css.remove(key);\n\
+     await until(() => color() !== 'rgb(1, 2, 3)');\n\
+     check(color() !== 'rgb(1, 2, 3)', 'removed');"
+);
+
+page_case!(
+    web_frame_execute_java_script_runs_in_the_page_world,
+    "`webFrame.executeJavaScript(code)` runs in the page's world (past its Content-Security-Policy, which forbids eval here): the promise settles with the result, awaits a promise, and rejects with an exception.",
+    "const { webFrame } = require('electron');\n\
+     contextBridge.exposeInMainWorld('js', { run: (code) => webFrame.executeJavaScript(code), preloadSees: () => typeof window.pageValue });",
+    "window.pageValue = 42;\n\
+     check(window.js.preloadSees() === 'undefined', 'the preload world does not see page globals');\n\
+     check((await window.js.run('window.pageValue')) === 42, 'the page world\\'s value');\n\
+     check((await window.js.run('Promise.resolve(7)')) === 7, 'a promise awaited');\n\
+     check((await window.js.run('let a = 2; a * 3')) === 6, 'statements give their completion value');\n\
+     check(JSON.stringify(await window.js.run('({ a: [1, \"x\"] })')) === '{\"a\":[1,\"x\"]}', 'an object copied');\n\
+     check((await errorOf(() => window.js.run('throw new Error(\"boom\")'))).includes('boom'), 'the exception');\n\
+     check((await errorOf(() => eval('1'))) !== 'no error', 'eval is forbidden to the page itself');"
+);
+
+preload_case!(
+    web_utils_get_path_for_file_says_why_it_cannot,
+    "`webUtils.getPathForFile(file)`: WebKitGTK keeps a File's path in the web process, so it throws a clear error; a non-File is a TypeError.",
+    "const { webUtils } = require('electron');\n\
+     const file = new File(['x'], 'x.txt');\n\
+     check((await errorOf(() => webUtils.getPathForFile(file))).startsWith('webUtils.getPathForFile: WebKitGTK does not tell the main process'), 'the reason');\n\
+     check((await errorOf(() => webUtils.getPathForFile({ name: 'x' }))) === 'webUtils.getPathForFile: the argument must be a File', 'TypeError for a non-File');"
 );

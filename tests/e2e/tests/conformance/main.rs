@@ -7,10 +7,14 @@
 //! - [`api`]: the `ipcRenderer`, `ipcMain`, `webContents`, `MessagePortMain` and
 //!   `contextBridge` references, as JavaScript run against one set of handlers;
 //! - [`windows`]: what needs several windows, or one that goes away;
+//! - [`electron_bridge`]: Electron's own contextBridge tests, ported case by case;
+//! - [`electron_ipc`]: cases of Electron's IPC tests no other scenario covers;
 //! - [`shapes`]: preloads in the shapes public Electron apps and templates ship,
 //!   run unchanged.
 
 mod api;
+mod electron_bridge;
+mod electron_ipc;
 mod shapes;
 mod values;
 mod windows;
@@ -115,6 +119,79 @@ fn main() {
         api::context_bridge_one_crossing_keeps_shared_objects,
         api::context_bridge_keeps_cycles,
         api::context_bridge_nesting_999_crosses_1000_does_not,
+        // Electron's spec/api-context-bridge-spec.ts, case by case
+        electron_bridge::proxy_numbers,
+        electron_bridge::global_properties_are_read_only,
+        electron_bridge::proxy_nested_numbers,
+        electron_bridge::properties_are_unwriteable,
+        electron_bridge::proxy_strings,
+        electron_bridge::proxy_nested_strings,
+        electron_bridge::proxy_arrays,
+        electron_bridge::proxy_nested_arrays,
+        electron_bridge::arrays_are_immutable,
+        electron_bridge::nested_arrays_are_immutable,
+        electron_bridge::proxy_booleans,
+        electron_bridge::proxy_nested_booleans,
+        electron_bridge::proxy_promises_resolving,
+        electron_bridge::proxy_nested_promises_resolving,
+        electron_bridge::proxy_promises_rejecting,
+        electron_bridge::proxy_nested_promises_rejecting,
+        electron_bridge::proxy_promises_resolving_later,
+        electron_bridge::proxy_nested_promises_correctly,
+        electron_bridge::promises_ignore_an_overridden_function_prototype,
+        electron_bridge::proxy_methods,
+        electron_bridge::proxy_functions,
+        electron_bridge::functions_are_not_double_proxied,
+        electron_bridge::function_arguments_proxied_once,
+        electron_bridge::errors_thrown_in_proxied_functions,
+        electron_bridge::throwing_getter_in_an_array_argument,
+        electron_bridge::throwing_getter_in_a_returned_array,
+        electron_bridge::methods_callable_many_times,
+        electron_bridge::methods_in_the_reverse_direction,
+        electron_bridge::promises_in_the_reverse_direction,
+        electron_bridge::objects_with_number_keys,
+        electron_bridge::own_proto_key_sent_does_not_mutate_the_prototype,
+        electron_bridge::own_proto_key_exposed_does_not_mutate_the_prototype,
+        electron_bridge::proxy_null,
+        electron_bridge::proxy_undefined,
+        electron_bridge::proxy_nested_null_and_undefined,
+        electron_bridge::proxy_symbols,
+        electron_bridge::symbol_equality_holds,
+        electron_bridge::symbol_key_lookup_holds,
+        electron_bridge::proxy_typed_arrays,
+        electron_bridge::proxy_regexps,
+        electron_bridge::typed_arrays_and_regexps_through_the_serializer,
+        electron_bridge::recursive_objects,
+        electron_bridge::dom_elements,
+        electron_bridge::dom_elements_going_backwards,
+        electron_bridge::blobs,
+        electron_bridge::blobs_going_backwards,
+        electron_bridge::video_frames,
+        electron_bridge::video_frames_going_backwards,
+        electron_bridge::exposed_things_cannot_be_overwritten,
+        electron_bridge::complex_nested_methods_and_promises,
+        electron_bridge::complex_nested_methods_and_promises_on_the_global,
+        electron_bridge::recursion_depth_exceeded_throws,
+        electron_bridge::thrown_errors_copied_into_the_other_context,
+        electron_bridge::prototypes_do_not_leak,
+        electron_bridge::prototypes_do_not_leak_on_the_global,
+        electron_bridge::execute_in_main_world_serializes_the_function_and_proxies_args,
+        electron_bridge::execute_in_main_world_function_args_can_be_invoked,
+        electron_bridge::execute_in_main_world_proxies_arguments_once,
+        electron_bridge::execute_in_main_world_safely_clones_returned_objects,
+        electron_bridge::execute_in_main_world_uses_the_intrinsic_to_string,
+        electron_bridge::execute_in_main_world_under_a_strict_csp_says_why,
+        // Electron's IPC spec files, the cases not covered above
+        electron_ipc::payloads_across_the_shared_memory_threshold,
+        electron_ipc::ordering_between_send_and_send_sync,
+        electron_ipc::ordering_between_send_send_sync_and_invoke,
+        electron_ipc::send_an_object_with_an_id_property,
+        electron_ipc::send_sync_answered_by_several_listeners,
+        // webFrame and webUtils
+        api::web_frame_zoom_factor_and_level,
+        api::web_frame_insert_css_applies_unseen_and_removes,
+        api::web_frame_execute_java_script_runs_in_the_page_world,
+        api::web_utils_get_path_for_file_says_why_it_cannot,
         // The sandboxed preload environment (Process Sandboxing, process)
         api::sandboxed_preload_has_process_buffer_global_and_immediates,
         api::sandboxed_preload_require_has_electrons_module_map,

@@ -319,7 +319,9 @@ pub(crate) fn values_cycles_and_shared_objects_survive(h: &Harness) -> Result<Dr
 
 /// contextBridge copies what it passes (the reference's table: primitives, objects,
 /// arrays, Error, Promise, Function, Date, ArrayBuffer and typed arrays, Map, Set...),
-/// in both directions, and through it the page reaches IPC with the same values.
+/// in both directions, and through it the page reaches IPC with the same values. An
+/// error arrives as an `Error` of the receiving world with its message, whatever its
+/// class, as Electron's own tests have it.
 pub(crate) fn context_bridge_copies_bytes_maps_sets_and_dates_both_ways(
     h: &Harness,
 ) -> Result<Driver, String> {
@@ -335,13 +337,14 @@ pub(crate) fn context_bridge_copies_bytes_maps_sets_and_dates_both_ways(
         });";
     let script = format!(
         "{VALUES_JS}\n(async () => {{\n\
-           const v = makeValues(); delete v.sparse; delete v.boxed; delete v.custom;\n\
+           const v = makeValues(); delete v.sparse; delete v.boxed; delete v.custom; delete v.err;\n\
+           const error = window.api.local(new TypeError('bad'));\n\
            const local = window.api.local(v);\n\
            const viaMain = await window.api.viaMain(v);\n\
            const made = window.api.make();\n\
            report('bridge', {{ local: wrongKinds(local).filter((k) => k in v), viaMain: wrongKinds(viaMain).filter((k) => k in v),\n\
              made: [made.bytes instanceof Uint8Array && made.bytes.join() === '5,6', made.map.get('k') === 1, made.when.getTime() === 3],\n\
-             copied: local.u8 !== v.u8 }});\n\
+             copied: local.u8 !== v.u8, error: [Object.getPrototypeOf(error) === Error.prototype, error.message] }});\n\
          }})().catch((e) => report('bridge', String(e && e.stack)));"
     );
     let html = format!(
@@ -352,7 +355,7 @@ pub(crate) fn context_bridge_copies_bytes_maps_sets_and_dates_both_ways(
     Ok(Box::pin(async move {
         ensure_eq!(
             probe.result("bridge").await?,
-            json!({"local": [], "viaMain": [], "made": [true, true, true], "copied": true})
+            json!({"local": [], "viaMain": [], "made": [true, true, true], "copied": true, "error": [true, "bad"]})
         );
         Ok(())
     }))

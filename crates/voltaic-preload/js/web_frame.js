@@ -1,0 +1,157 @@
+// require('electron').webFrame and webUtils, for the preload's frame (the window's
+// top frame). WebKitGTK lets only the main process zoom a web view, add a style
+// sheet the page's DOM cannot see, or run script in the page's world past its
+// Content-Security-Policy, so each call is a request to the main process: an
+// XMLHttpRequest carrying the window's token, which the page does not know.
+
+/* exported voltaicWebFrame */
+
+function voltaicWebFrame(config) {
+  'use strict';
+  const apply = Reflect.apply;
+  const parse = JSON.parse;
+  const stringify = JSON.stringify;
+  const freeze = Object.freeze;
+  const log = Math.log;
+  const pow = Math.pow;
+  const ErrorCtor = Error;
+  const TypeErrorCtor = TypeError;
+  const PromiseCtor = Promise;
+  const XHRCtor = XMLHttpRequest;
+  const xhrOpen = XMLHttpRequest.prototype.open;
+  const xhrSetHeader = XMLHttpRequest.prototype.setRequestHeader;
+  const xhrSend = XMLHttpRequest.prototype.send;
+  const listen = EventTarget.prototype.addEventListener;
+  const FileCtor = File;
+  // Electron's zoom levels: each level scales by 1.2, level 0 being 100 %.
+  const ZOOM_STEP = 1.2;
+
+  function open(async) {
+    const request = new XHRCtor();
+    apply(xhrOpen, request, ['POST', config.webFrameUrl, async]);
+    apply(xhrSetHeader, request, ['X-Voltaic-Token', config.syncToken]);
+    return request;
+  }
+
+  function outcome(request) {
+    if (request.status !== 200) {
+      throw new ErrorCtor('webFrame: the main process refused the request (HTTP ' + request.status + ')');
+    }
+    const answer = parse(request.responseText);
+    if (answer.err !== undefined) {
+      throw new ErrorCtor(answer.err);
+    }
+    return answer.ok;
+  }
+
+  // Zoom and CSS: answered by the main process at once, without the web process.
+  function now(message) {
+    const request = open(false);
+    apply(xhrSend, request, [stringify(message)]);
+    return outcome(request);
+  }
+
+  function later(message) {
+    return new PromiseCtor((resolve, reject) => {
+      const request = open(true);
+      apply(listen, request, ['loadend', () => {
+        try {
+          resolve(outcome(request));
+        } catch (error) {
+          reject(error);
+        }
+      }]);
+      apply(xhrSend, request, [stringify(message)]);
+    });
+  }
+
+  function checkFactor(factor) {
+    if (typeof factor !== 'number' || !(factor > 0) || factor === Infinity) {
+      throw new ErrorCtor("'zoomFactor' must be a double greater than 0.0");
+    }
+  }
+
+  let nextSheet = 1;
+
+  const webFrame = freeze({
+    /** Sets the window's zoom factor (1 is 100 %), clamped to 0.25–5 as in Chromium. */
+    setZoomFactor(factor) {
+      checkFactor(factor);
+      now({ op: 'set-zoom', factor });
+    },
+    /** The window's zoom factor. */
+    getZoomFactor() {
+      return now({ op: 'get-zoom' });
+    },
+    /** Sets the zoom level: 0 is 100 %, each step up or down scales by 1.2. */
+    setZoomLevel(level) {
+      if (typeof level !== 'number' || level !== level) {
+        throw new TypeErrorCtor('webFrame.setZoomLevel: the level must be a number');
+      }
+      const factor = pow(ZOOM_STEP, level);
+      checkFactor(factor);
+      now({ op: 'set-zoom', factor });
+    },
+    /** The zoom level: 0 is 100 %. */
+    getZoomLevel() {
+      return log(now({ op: 'get-zoom' })) / log(ZOOM_STEP);
+    },
+    /**
+     * Inserts CSS into the document as a style sheet the page's DOM does not see;
+     * returns the key that removeInsertedCSS takes. It goes with the document.
+     */
+    insertCSS(css, options) {
+      if (typeof css !== 'string') {
+        throw new TypeErrorCtor('webFrame.insertCSS: the CSS must be a string');
+      }
+      const origin = options === undefined || options === null ? 'author' : options.cssOrigin;
+      if (origin !== undefined && origin !== 'author' && origin !== 'user') {
+        throw new TypeErrorCtor("webFrame.insertCSS: cssOrigin must be 'user' or 'author'");
+      }
+      const key = 'voltaic-css-' + nextSheet++;
+      now({ op: 'insert-css', key, css, user: origin === 'user' });
+      return key;
+    },
+    /** Removes CSS that insertCSS inserted. */
+    removeInsertedCSS(key) {
+      if (typeof key !== 'string') {
+        throw new TypeErrorCtor('webFrame.removeInsertedCSS: the key must be a string');
+      }
+      now({ op: 'remove-css', key });
+    },
+    /**
+     * Runs `code` in the page's world; the promise settles with its result (a
+     * promise it gives is awaited), copied as JSON, or with its exception. The
+     * callback, if any, gets (result, error) as in Electron.
+     */
+    executeJavaScript(code, userGesture, callback) {
+      if (typeof code !== 'string') {
+        return PromiseCtor.reject(new TypeErrorCtor('webFrame.executeJavaScript: the code must be a string'));
+      }
+      const done = typeof userGesture === 'function' ? userGesture : callback;
+      const result = later({ op: 'execute', code });
+      if (typeof done === 'function') {
+        apply(PromiseCtor.prototype.then, result, [(value) => done(value, undefined), (error) => done(undefined, error)]);
+      }
+      return result;
+    },
+  });
+
+  const webUtils = freeze({
+    /**
+     * The path of a file the user picked or dropped. WebKitGTK keeps a File's path
+     * in the web process and gives it neither to the page's script nor to the main
+     * process, so Voltaic cannot answer: this throws, saying so.
+     */
+    getPathForFile(file) {
+      if (!(file instanceof FileCtor)) {
+        throw new TypeErrorCtor('webUtils.getPathForFile: the argument must be a File');
+      }
+      throw new ErrorCtor('webUtils.getPathForFile: WebKitGTK does not tell the main process ' +
+        'the path of a file a page was given (it keeps it in the web process), so Voltaic cannot answer. ' +
+        'Pick files in the main process (a dialog there) and send their paths to the page.');
+    },
+  });
+
+  return { webFrame, webUtils };
+}
