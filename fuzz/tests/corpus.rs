@@ -53,6 +53,7 @@ fn the_seeds_cover_every_message_kind_and_wire_form() {
         "console",
         "port",
         "port-close",
+        "exposed-ipc-renderer",
     ];
     let forms = [
         "undefined",

@@ -441,30 +441,19 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     }
     if (value instanceof PromiseCtor) {
       const id = nextPromiseId++;
-      apply(promiseThen, value, [
-        (result) => {
-          let encoded;
-          try {
-            encoded = encodeApart(result);
-          } catch (error) {
-            post({ op: 'settle', p: id, ok: false, value: { e: uncaught(error) } });
-            return;
-          }
-          post({ op: 'settle', p: id, ok: true, value: encoded.value }, encoded);
-        },
-        // A rejection's reason crosses as a value, as in Electron: an Error as an
-        // Error, anything else as itself.
-        (reason) => {
-          let encoded;
-          try {
-            encoded = encodeApart(reason);
-          } catch (error) {
-            post({ op: 'settle', p: id, ok: false, value: { e: uncaught(error) } });
-            return;
-          }
-          post({ op: 'settle', p: id, ok: false, value: encoded.value }, encoded);
-        },
-      ]);
+      // Both outcomes cross as values, as in Electron: a rejection's reason too (an
+      // Error as an Error, anything else as itself).
+      const settle = (ok) => (outcome) => {
+        let encoded;
+        try {
+          encoded = encodeApart(outcome);
+        } catch (error) {
+          post({ op: 'settle', p: id, ok: false, value: { e: uncaught(error) } });
+          return;
+        }
+        post({ op: 'settle', p: id, ok, value: encoded.value }, encoded);
+      };
+      apply(promiseThen, value, [settle(true), settle(false)]);
       return { p: id };
     }
     if (value instanceof ErrorCtor) {

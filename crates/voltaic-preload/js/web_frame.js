@@ -140,16 +140,16 @@ function voltaicWebFrame(config) {
   const webUtils = freeze({
     /**
      * The path of a file the user picked or dropped. WebKitGTK keeps a File's path
-     * in the web process and gives it neither to the page's script nor to the main
-     * process, so Voltaic cannot answer: this throws, saying so.
+     * in the web process, out of script's reach, and does not tell the main process
+     * which file a File object is, so Voltaic cannot answer: this throws, saying so.
      */
     getPathForFile(file) {
       if (!(file instanceof FileCtor)) {
         throw new TypeErrorCtor('webUtils.getPathForFile: the argument must be a File');
       }
-      throw new ErrorCtor('webUtils.getPathForFile: WebKitGTK does not tell the main process ' +
-        'the path of a file a page was given (it keeps it in the web process), so Voltaic cannot answer. ' +
-        'Pick files in the main process (a dialog there) and send their paths to the page.');
+      throw new ErrorCtor('webUtils.getPathForFile: WebKitGTK keeps a File\'s path in the web process, ' +
+        'where script cannot read it, and does not tell the main process which file a File object is, ' +
+        'so Voltaic cannot answer. Pick files in the main process (a dialog there) and send their paths to the page.');
     },
   });
 

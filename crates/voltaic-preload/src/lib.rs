@@ -11,14 +11,16 @@
 //! 2. [`preload_script`] wraps the user's preload so that it runs in that same world
 //!    with what Electron gives a sandboxed preload (`require`, `process`, `Buffer`,
 //!    `global`, `setImmediate`, `clearImmediate`, `module` and `exports`), keeping
-//!    its own line numbers.
+//!    its own line numbers. It runs once the page-world half is there (the two
+//!    document-start scripts run in no promised order), still before any page script.
+//! 3. [`receive_call`] is what the main process evaluates in that world to deliver a
+//!    message.
 //!
 //! `require` knows Electron's module map for sandboxed preloads, each module a file of
 //! its own under `js/`: `electron` (`preload_world.js`: `contextBridge` and
-//! `ipcRenderer`), `events` (`events.js`), `timers` (`timers.js`) and `url`
-//! (`url.js`); `process` is `process.js` and `Buffer` is `buffer.js`.
-//! 3. [`receive_call`] is what the main process evaluates in that world to deliver a
-//!    message.
+//! `ipcRenderer`; `web_frame.js`: `webFrame` and `webUtils`), `events` (`events.js`),
+//! `timers` (`timers.js`) and `url` (`url.js`); `process` is `process.js` and
+//! `Buffer` is `buffer.js`. Both halves of `contextBridge` are made by `endpoint.js`.
 
 #![warn(missing_docs)]
 

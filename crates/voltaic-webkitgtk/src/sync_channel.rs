@@ -130,6 +130,11 @@ fn answer(
         Ok(value) => json!({ "ok": value }),
         Err(error) => json!({ "err": error }),
     };
+    json_response(&body)
+}
+
+/// `body` as an `application/json` response: the answers of the token channels.
+pub(crate) fn json_response(body: &serde_json::Value) -> Response<Cow<'static, [u8]>> {
     let mut response = Response::new(Cow::Owned(body.to_string().into_bytes()));
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -21,10 +21,10 @@ use webkit2gtk::{
     LoadEvent, UserContentInjectedFrames, UserContentManagerExt, UserStyleLevel, UserStyleSheet,
     WebViewExt,
 };
-use wry::http::{header, Request, Response, StatusCode};
+use wry::http::{Request, Response, StatusCode};
 
 use crate::scheme_handler::{Responder, TOKEN_HEADER};
-use crate::sync_channel::status;
+use crate::sync_channel::{json_response, status};
 
 /// Path of the `webFrame` requests under `app://localhost`.
 pub(crate) const PATH: &str = "/__voltaic/web-frame";
@@ -212,14 +212,8 @@ fn script_result(
 }
 
 fn answer(outcome: Result<Value, String>) -> Response<Cow<'static, [u8]>> {
-    let body = match outcome {
+    json_response(&match outcome {
         Ok(value) => json!({ "ok": value }),
         Err(error) => json!({ "err": error }),
-    };
-    let mut response = Response::new(Cow::Owned(body.to_string().into_bytes()));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
-    response
+    })
 }

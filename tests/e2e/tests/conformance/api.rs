@@ -1069,6 +1069,6 @@ preload_case!(
     "`webUtils.getPathForFile(file)`: WebKitGTK keeps a File's path in the web process, so it throws a clear error; a non-File is a TypeError.",
     "const { webUtils } = require('electron');\n\
      const file = new File(['x'], 'x.txt');\n\
-     check((await errorOf(() => webUtils.getPathForFile(file))).startsWith('webUtils.getPathForFile: WebKitGTK does not tell the main process'), 'the reason');\n\
+     check((await errorOf(() => webUtils.getPathForFile(file))).startsWith('webUtils.getPathForFile: WebKitGTK keeps a File\\'s path in the web process'), 'the reason');\n\
      check((await errorOf(() => webUtils.getPathForFile({ name: 'x' }))) === 'webUtils.getPathForFile: the argument must be a File', 'TypeError for a non-File');"
 );
