@@ -203,6 +203,11 @@ fn main() {
         shapes::preload_shape_ipc_renderer_passed_through,
         shapes::preload_shape_unbound_methods_and_forwarded_events,
         shapes::preload_shape_unsubscribe_closures_events_and_buffer,
+        shapes::preload_shape_react_boilerplate,
+        shapes::preload_shape_channel_allowlist,
+        shapes::preload_shape_sync_config_at_load,
+        shapes::preload_shape_web_frame_zoom,
+        shapes::preload_shape_that_throws,
     ]);
 }
 

@@ -246,3 +246,174 @@ pub(crate) fn preload_shape_unsubscribe_closures_events_and_buffer(
         json!({ "seen": [1], "before": 1, "after": 0, "base64": "aMOpbGxv", "text": "héllo" }),
     )
 }
+
+/// electron-react-boilerplate's preload: a typed `electronHandler` whose `on`
+/// subscribes a wrapper that drops the event, returning the unsubscribe.
+const BOILERPLATE_PRELOAD: &str = r#"// Disable no-unused-vars, broken for spread args
+/* eslint no-unused-vars: off */
+const { contextBridge, ipcRenderer } = require('electron');
+
+const electronHandler = {
+  ipcRenderer: {
+    sendMessage(channel, ...args) {
+      ipcRenderer.send(channel, ...args);
+    },
+    on(channel, func) {
+      const subscription = (_event, ...args) => func(...args);
+      ipcRenderer.on(channel, subscription);
+
+      return () => {
+        ipcRenderer.removeListener(channel, subscription);
+      };
+    },
+    once(channel, func) {
+      ipcRenderer.once(channel, (_event, ...args) => func(...args));
+    },
+  },
+};
+
+contextBridge.exposeInMainWorld('electron', electronHandler);
+"#;
+
+pub(crate) fn preload_shape_react_boilerplate(h: &Harness) -> Result<Driver, String> {
+    // The boilerplate's main process answers on the channel it was sent on.
+    h.app()
+        .ipc_main()
+        .on("ipc-example", |event: IpcEvent, _: Value| {
+            let _ = event.reply("ipc-example", ("pong",));
+        });
+    shape(
+        h,
+        BOILERPLATE_PRELOAD,
+        "const { ipcRenderer } = window.electron;\n\
+         const got = [];\n\
+         const off = ipcRenderer.on('ipc-example', (arg) => got.push(arg));\n\
+         const once = new Promise((resolve) => ipcRenderer.once('ipc-example', resolve));\n\
+         ipcRenderer.sendMessage('ipc-example', 'ping');\n\
+         const first = await once;\n\
+         off();\n\
+         return { first, got };",
+        json!({ "first": "pong", "got": ["pong"] }),
+    )
+}
+
+/// The allowlist shape of many older apps and secure templates: the preload checks
+/// each channel against its own list before it forwards.
+const ALLOWLIST_PRELOAD: &str = r#"const { contextBridge, ipcRenderer } = require('electron');
+
+const validChannels = {
+  send: ['record'],
+  invoke: ['echo'],
+  receive: ['tick'],
+};
+
+contextBridge.exposeInMainWorld('api', {
+  send: (channel, data) => {
+    if (validChannels.send.includes(channel)) {
+      ipcRenderer.send(channel, data);
+    }
+  },
+  invoke: (channel, data) => {
+    if (validChannels.invoke.includes(channel)) {
+      return ipcRenderer.invoke(channel, data);
+    }
+    return Promise.reject(new Error(`Blocked channel: ${channel}`));
+  },
+  receive: (channel, func) => {
+    if (validChannels.receive.includes(channel)) {
+      ipcRenderer.on(channel, (event, ...args) => func(...args));
+    }
+  },
+});
+"#;
+
+pub(crate) fn preload_shape_channel_allowlist(h: &Harness) -> Result<Driver, String> {
+    shape(
+        h,
+        ALLOWLIST_PRELOAD,
+        "const echoed = await window.api.invoke('echo', 'allowed');\n\
+         let blocked = 'no error';\n\
+         try { await window.api.invoke('fail'); } catch (e) { blocked = e.message; }\n\
+         return { echoed, blocked };",
+        json!({ "echoed": "allowed", "blocked": "Blocked channel: fail" }),
+    )
+}
+
+/// A preload that reads its configuration synchronously at load, as older apps do,
+/// and hands the page a frozen copy.
+const SYNC_CONFIG_PRELOAD: &str = r#"const { contextBridge, ipcRenderer } = require('electron');
+
+const config = ipcRenderer.sendSync('sync-add', 40, 2);
+
+contextBridge.exposeInMainWorld('config', { answer: config, platform: process.platform });
+"#;
+
+pub(crate) fn preload_shape_sync_config_at_load(h: &Harness) -> Result<Driver, String> {
+    shape(
+        h,
+        SYNC_CONFIG_PRELOAD,
+        "return { answer: window.config.answer, platform: window.config.platform, frozen: Object.isFrozen(window.config) };",
+        json!({ "answer": 42, "platform": "linux", "frozen": true }),
+    )
+}
+
+/// Zoom controls, as apps without a menu expose them: `webFrame`'s level and factor.
+const ZOOM_PRELOAD: &str = r#"const { contextBridge, webFrame } = require('electron');
+
+contextBridge.exposeInMainWorld('zoom', {
+  in: () => webFrame.setZoomLevel(webFrame.getZoomLevel() + 1),
+  out: () => webFrame.setZoomLevel(webFrame.getZoomLevel() - 1),
+  reset: () => webFrame.setZoomLevel(0),
+  factor: () => webFrame.getZoomFactor(),
+});
+"#;
+
+pub(crate) fn preload_shape_web_frame_zoom(h: &Harness) -> Result<Driver, String> {
+    shape(
+        h,
+        ZOOM_PRELOAD,
+        "const width = window.innerWidth;\n\
+         window.zoom.in();\n\
+         window.zoom.in();\n\
+         const zoomed = Math.round(window.zoom.factor() * 100);\n\
+         const start = Date.now();\n\
+         while (window.innerWidth === width && Date.now() - start < 20000) await new Promise((r) => setTimeout(r, 10));\n\
+         const narrower = window.innerWidth < width;\n\
+         window.zoom.out();\n\
+         const back = Math.round(window.zoom.factor() * 100);\n\
+         window.zoom.reset();\n\
+         return { zoomed, narrower, back, reset: window.zoom.factor() };",
+        json!({ "zoomed": 144, "narrower": true, "back": 120, "reset": 1 }),
+    )
+}
+
+/// A preload that throws halfway: what it exposed before the throw is there, and
+/// the error is reported with the preload's file and line.
+const THROWING_PRELOAD: &str = r#"const { contextBridge } = require('electron');
+
+contextBridge.exposeInMainWorld('before', { ok: () => true });
+
+const settings = JSON.parse('{ not json');
+
+contextBridge.exposeInMainWorld('after', { settings });
+"#;
+
+pub(crate) fn preload_shape_that_throws(h: &Harness) -> Result<Driver, String> {
+    let driver = shape(
+        h,
+        THROWING_PRELOAD,
+        "return { before: window.before.ok(), after: typeof window.after };",
+        json!({ "before": true, "after": "undefined" }),
+    )?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        driver.await?;
+        probe
+            .wait_for("the preload's error with its file and line", |l| {
+                l.contains("Unable to load preload script shape-preload.js:5:")
+                    && l.contains("SyntaxError")
+            })
+            .await?;
+        Ok(())
+    }))
+}
