@@ -274,9 +274,15 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     return -1;
   }
 
+  // Adds `value` at the end of `list` and returns its index. defineProperty, not
+  // push: push would run a setter a page put on Array.prototype.
+  function append(list, value) {
+    define(list, list.length, value);
+    return list.length - 1;
+  }
+
   function met(value, state) {
-    // defineProperty, not push: push would run a setter a page put on Array.prototype.
-    define(state.objects, state.objects.length, value);
+    append(state.objects, value);
     return value;
   }
 
@@ -378,8 +384,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
 
   function encodeBytes(value) {
     if (value instanceof ArrayBufferCtor) {
-      define(outgoing, outgoing.length, value);
-      return { ab: outgoing.length - 1 };
+      return { ab: append(outgoing, value) };
     }
     let kind = 'Uint8Array';
     for (let i = 0; i < typedNames.length; i++) {
@@ -389,8 +394,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       }
     }
     const start = value.byteOffset;
-    define(outgoing, outgoing.length, apply(bufferSlice, value.buffer, [start, start + value.byteLength]));
-    return { ta: [kind, outgoing.length - 1] };
+    return { ta: [kind, append(outgoing, apply(bufferSlice, value.buffer, [start, start + value.byteLength]))] };
   }
 
   function encode(value, state) {
@@ -429,8 +433,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       return null;
     }
     if (value instanceof NodeCtor) {
-      define(outgoingNodes, outgoingNodes.length, value);
-      return { dom: outgoingNodes.length - 1 };
+      return { dom: append(outgoingNodes, value) };
     }
     if (state.depth >= MAX_DEPTH) {
       throw new TypeErrorCtor(DEPTH_ERROR);
@@ -470,8 +473,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       return { r: [StringCtor(value.source), StringCtor(value.flags)] };
     }
     if (cloneableIndex(value) !== -1) {
-      define(outgoing, outgoing.length, value);
-      return { h: outgoing.length - 1 };
+      return { h: append(outgoing, value) };
     }
     const proto = getPrototypeOf(value);
     if (proto !== ObjectPrototype && proto !== null && !isArray(value) && isBoxedSymbol(value)) {
@@ -554,6 +556,17 @@ function voltaicBridgeEndpoint(node, outType, inType) {
 
   // Decodes one value of a crossing; every object is numbered (met) as it is made,
   // before what it holds, in the order encode() numbered them.
+  // Encodes what a called function returned, as the answer to the request being
+  // handled (its bytes and nodes go with the reply); a value that cannot be encoded
+  // is a ReturnError.
+  function encodeReturn(value) {
+    try {
+      return encode(value, encoding());
+    } catch (error) {
+      throw new ReturnError(error);
+    }
+  }
+
   // Encodes a value to be sent later with post() or request(): `{ value, buffers,
   // nodes }`. The bytes and nodes it meets are kept apart from any message being
   // built meanwhile (a getter the walk runs may itself call across the bridge).
@@ -684,12 +697,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         if (!isArray(args)) {
           throw new TypeErrorCtor('Malformed value on the context bridge');
         }
-        const result = apply(fn, undefined, args);
-        try {
-          return encode(result, encoding());
-        } catch (error) {
-          throw new ReturnError(error);
-        }
+        return encodeReturn(apply(fn, undefined, args));
       }
       case 'release':
         apply(mapDelete, localFunctions, [message.fn]);
@@ -737,7 +745,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     lastReply = apply(detailOf, event, []);
   }]);
   apply(addEventListener, node, [INCOMING_NODE, (event) => {
-    define(arriving, arriving.length, apply(relatedTargetOf, event, []));
+    append(arriving, apply(relatedTargetOf, event, []));
   }]);
 
   return {
@@ -754,13 +762,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
      * Encodes the answer to the request being handled (from inside an onRequest
      * handler): its bytes and nodes go with the reply.
      */
-    answer: (value) => {
-      try {
-        return encode(value, encoding());
-      } catch (error) {
-        throw new ReturnError(error);
-      }
-    },
+    answer: encodeReturn,
     /** Decodes a value sent by the other world. */
     decode: (value) => decode(value, decoding()),
     /** Sets the handler for requests other than calls and settlements. */

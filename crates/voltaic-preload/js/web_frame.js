@@ -65,20 +65,18 @@ function voltaicWebFrame(config) {
     });
   }
 
-  function checkFactor(factor) {
+  function setZoomFactor(factor) {
     if (typeof factor !== 'number' || !(factor > 0) || factor === Infinity) {
       throw new ErrorCtor("'zoomFactor' must be a double greater than 0.0");
     }
+    now({ op: 'set-zoom', factor });
   }
 
   let nextSheet = 1;
 
   const webFrame = freeze({
     /** Sets the window's zoom factor (1 is 100 %), clamped to 0.25–5 as in Chromium. */
-    setZoomFactor(factor) {
-      checkFactor(factor);
-      now({ op: 'set-zoom', factor });
-    },
+    setZoomFactor,
     /** The window's zoom factor. */
     getZoomFactor() {
       return now({ op: 'get-zoom' });
@@ -88,9 +86,7 @@ function voltaicWebFrame(config) {
       if (typeof level !== 'number' || level !== level) {
         throw new TypeErrorCtor('webFrame.setZoomLevel: the level must be a number');
       }
-      const factor = pow(ZOOM_STEP, level);
-      checkFactor(factor);
-      now({ op: 'set-zoom', factor });
+      setZoomFactor(pow(ZOOM_STEP, level));
     },
     /** The zoom level: 0 is 100 %. */
     getZoomLevel() {

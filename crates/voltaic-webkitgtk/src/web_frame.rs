@@ -166,33 +166,43 @@ type Value = serde_json::Value;
 /// expression is run as an async function's return value, so that a promise it
 /// gives is awaited, as Electron does; code that is not an expression (statements)
 /// is run as a script and answers with its completion value.
+///
+/// Which of the two it is, is asked first without running anything: the code is
+/// compiled as the body of an arrow function that is returned, not called. Trying
+/// it as an expression and falling back on a SyntaxError would run it twice when
+/// it throws a SyntaxError of its own (`JSON.parse('{')`).
 fn execute(view: &webkit2gtk::WebView, code: &str, responder: Responder) {
-    let body = format!("return (\n{code}\n);");
-    let retry = view.clone();
+    let probe = format!("return typeof (async () => (\n{code}\n));");
     let code = code.to_owned();
+    let runner = view.clone();
     view.call_async_javascript_function(
-        &body,
+        &probe,
         None,
         None,
         None,
         None::<&webkit2gtk::gio::Cancellable>,
-        move |result| match result {
-            Err(error) if is_syntax_error(&error) => {
-                retry.evaluate_javascript(
+        move |compiled| {
+            let done = move |result| responder.respond(answer(script_result(result)));
+            if compiled.is_ok() {
+                runner.call_async_javascript_function(
+                    &format!("return (\n{code}\n);"),
+                    None,
+                    None,
+                    None,
+                    None::<&webkit2gtk::gio::Cancellable>,
+                    done,
+                );
+            } else {
+                runner.evaluate_javascript(
                     &code,
                     None,
                     None,
                     None::<&webkit2gtk::gio::Cancellable>,
-                    move |result| responder.respond(answer(script_result(result))),
+                    done,
                 );
             }
-            result => responder.respond(answer(script_result(result))),
         },
     );
-}
-
-fn is_syntax_error(error: &webkit2gtk::glib::Error) -> bool {
-    error.message().contains("SyntaxError")
 }
 
 /// A script's result as JSON: `undefined` as `null`, anything JSON cannot hold as

@@ -1061,6 +1061,8 @@ page_case!(
      check((await window.js.run('let a = 2; a * 3')) === 6, 'statements give their completion value');\n\
      check(JSON.stringify(await window.js.run('({ a: [1, \"x\"] })')) === '{\"a\":[1,\"x\"]}', 'an object copied');\n\
      check((await errorOf(() => window.js.run('throw new Error(\"boom\")'))).includes('boom'), 'the exception');\n\
+     check((await errorOf(() => window.js.run('(window.runs = (window.runs || 0) + 1, JSON.parse(\"{\"))'))).includes('JSON'), 'a SyntaxError thrown when run');\n\
+     check(window.runs === 1, 'code that throws a SyntaxError when run is run once, got ' + window.runs);\n\
      check((await errorOf(() => eval('1'))) !== 'no error', 'eval is forbidden to the page itself');"
 );
 
