@@ -1,9 +1,8 @@
 //! The main-process registry of handlers and listeners, and the per-window dispatcher.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Instant;
 
@@ -15,11 +14,12 @@ use tokio::sync::mpsc;
 
 use crate::console::{ConsoleLevel, ConsoleMessage, ConsoleSource};
 use crate::event::ReturnSlot;
-use crate::handler::{Erased, ErasedHandler, HandlerFuture};
+use crate::handler::{ErasedHandler, HandlerFuture};
 use crate::policy::{Direction, WindowPolicy};
 use crate::protocol::{MainMessage, ProtocolError, RendererMessage};
 use crate::rate::RateLimiter;
 use crate::schema::{ChannelSchema, Part, Schemas};
+use crate::scope::{IpcScope, ListenerId};
 use crate::web_contents::validate_channel;
 use crate::wire::{self, Packet};
 use crate::MessagePortMain;
@@ -86,31 +86,13 @@ impl Limits {
     }
 }
 
-/// Identifies a listener added with [`IpcMain::on`] or [`IpcMain::once`], for
-/// [`IpcMain::remove_listener`] (Rust closures have no identity to compare).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ListenerId(u64);
-
 type ConsoleHook = Arc<dyn Fn(&ConsoleMessage) + Send + Sync>;
-
-struct HandlerSlot {
-    handler: Arc<dyn ErasedHandler>,
-    once: bool,
-}
-
-struct ListenerSlot {
-    id: ListenerId,
-    handler: Arc<dyn ErasedHandler>,
-    once: bool,
-}
 
 struct Registry {
     runtime: Handle,
     limits: Limits,
-    handlers: Mutex<HashMap<String, HandlerSlot>>,
-    listeners: Mutex<HashMap<String, Vec<ListenerSlot>>>,
+    scope: IpcScope,
     console_hooks: RwLock<Vec<ConsoleHook>>,
-    next_listener: AtomicU64,
     schemas: Schemas,
     inline: AtomicBool,
 }
@@ -149,10 +131,8 @@ impl IpcMain {
             registry: Arc::new(Registry {
                 runtime,
                 limits,
-                handlers: Mutex::default(),
-                listeners: Mutex::default(),
+                scope: IpcScope::default(),
                 console_hooks: RwLock::default(),
-                next_listener: AtomicU64::new(1),
                 schemas: Schemas::default(),
                 inline: AtomicBool::new(true),
             }),
@@ -186,17 +166,23 @@ impl IpcMain {
         self.registry.limits
     }
 
-    /// Handles `ipcRenderer.invoke(channel, ..)` (`ipcMain.handle`). The handler's
-    /// return value resolves the renderer's promise; an error, a panic or a wrong
-    /// argument type rejects it with `Error invoking remote method '<channel>': <reason>`.
+    /// The app-wide handlers and listeners, which every window's messages reach
+    /// after its own ([`WebContents::ipc`]). `ipc_main.handle(..)` and the other
+    /// methods below are shorthands for `ipc_main.scope().handle(..)`.
+    pub fn scope(&self) -> &IpcScope {
+        &self.registry.scope
+    }
+
+    /// Handles `ipcRenderer.invoke(channel, ..)` (`ipcMain.handle`) from every window
+    /// whose own scopes have no handler for it ([`IpcScope::handle`]).
     ///
-    /// Fails if the channel already has a handler, as Electron does.
+    /// Fails if the channel already has an app-wide handler, as Electron does.
     pub fn handle<H, M>(&self, channel: impl Into<String>, handler: H) -> Result<(), IpcError>
     where
         H: Handler<M>,
         M: 'static,
     {
-        self.insert_handler(channel.into(), Arc::new(Erased::new(handler)), false)
+        self.registry.scope.handle(channel, handler)
     }
 
     /// Like [`IpcMain::handle`], but the handler is removed after its first invoke.
@@ -205,22 +191,7 @@ impl IpcMain {
         H: Handler<M>,
         M: 'static,
     {
-        self.insert_handler(channel.into(), Arc::new(Erased::new(handler)), true)
-    }
-
-    fn insert_handler(
-        &self,
-        channel: String,
-        handler: Arc<dyn ErasedHandler>,
-        once: bool,
-    ) -> Result<(), IpcError> {
-        validate_channel(&channel)?;
-        let mut handlers = lock(&self.registry.handlers);
-        if handlers.contains_key(&channel) {
-            return Err(IpcError::HandlerAlreadyRegistered(channel));
-        }
-        handlers.insert(channel, HandlerSlot { handler, once });
-        Ok(())
+        self.registry.scope.handle_once(channel, handler)
     }
 
     /// Gives `channel` a JSON Schema for its arguments and, for invokes, its result.
@@ -259,25 +230,24 @@ impl IpcMain {
         self.registry.schemas.channels()
     }
 
-    /// Removes the handler of `channel`; returns whether there was one.
+    /// Removes the app-wide handler of `channel`; returns whether there was one.
     pub fn remove_handler(&self, channel: &str) -> bool {
-        lock(&self.registry.handlers).remove(channel).is_some()
+        self.registry.scope.remove_handler(channel)
     }
 
-    /// Whether `channel` has an invoke handler.
+    /// Whether `channel` has an app-wide invoke handler.
     pub fn has_handler(&self, channel: &str) -> bool {
-        lock(&self.registry.handlers).contains_key(channel)
+        self.registry.scope.has_handler(channel)
     }
 
-    /// Listens to `ipcRenderer.send(channel, ..)` (`ipcMain.on`). Every listener of the
-    /// channel runs, in the order added. What a listener returns is dropped; an error
-    /// or panic is logged.
+    /// Listens to `ipcRenderer.send(channel, ..)` from every window (`ipcMain.on`),
+    /// after the window's own listeners ([`IpcScope::on`]).
     pub fn on<H, M>(&self, channel: impl Into<String>, listener: H) -> ListenerId
     where
         H: Handler<M>,
         M: 'static,
     {
-        self.insert_listener(channel.into(), Arc::new(Erased::new(listener)), false)
+        self.registry.scope.on(channel, listener)
     }
 
     /// Like [`IpcMain::on`], but the listener is removed after its first message.
@@ -286,55 +256,24 @@ impl IpcMain {
         H: Handler<M>,
         M: 'static,
     {
-        self.insert_listener(channel.into(), Arc::new(Erased::new(listener)), true)
+        self.registry.scope.once(channel, listener)
     }
 
-    fn insert_listener(
-        &self,
-        channel: String,
-        handler: Arc<dyn ErasedHandler>,
-        once: bool,
-    ) -> ListenerId {
-        let id = ListenerId(self.registry.next_listener.fetch_add(1, Ordering::Relaxed));
-        lock(&self.registry.listeners)
-            .entry(channel)
-            .or_default()
-            .push(ListenerSlot { id, handler, once });
-        id
-    }
-
-    /// Removes one listener (`ipcMain.removeListener` / `off`); returns whether it was there.
+    /// Removes one app-wide listener (`ipcMain.removeListener` / `off`); returns
+    /// whether it was there.
     pub fn remove_listener(&self, channel: &str, id: ListenerId) -> bool {
-        let mut listeners = lock(&self.registry.listeners);
-        let Some(list) = listeners.get_mut(channel) else {
-            return false;
-        };
-        let before = list.len();
-        list.retain(|slot| slot.id != id);
-        let removed = list.len() != before;
-        if list.is_empty() {
-            listeners.remove(channel);
-        }
-        removed
+        self.registry.scope.remove_listener(channel, id)
     }
 
-    /// Removes every listener of `channel`, or of every channel when `None`
+    /// Removes every app-wide listener of `channel`, or of every channel when `None`
     /// (`ipcMain.removeAllListeners`).
     pub fn remove_all_listeners(&self, channel: Option<&str>) {
-        let mut listeners = lock(&self.registry.listeners);
-        match channel {
-            Some(channel) => {
-                listeners.remove(channel);
-            }
-            None => listeners.clear(),
-        }
+        self.registry.scope.remove_all_listeners(channel)
     }
 
-    /// How many listeners `channel` has.
+    /// How many app-wide listeners `channel` has.
     pub fn listener_count(&self, channel: &str) -> usize {
-        lock(&self.registry.listeners)
-            .get(channel)
-            .map_or(0, Vec::len)
+        self.registry.scope.listener_count(channel)
     }
 
     /// Calls `hook` for every console message forwarded from any renderer (Electron's
@@ -555,7 +494,8 @@ impl IpcMain {
                 match self.admit(sender, &frame, Direction::Send, &ch, args, buffers) {
                     Ok(args) => {
                         let (slot, answer) = ReturnSlot::new();
-                        if self.listener_count(&ch) == 0 {
+                        let scopes = self.scopes(sender);
+                        if scopes.iter().all(|scope| scope.listener_count(&ch) == 0) {
                             return respond(Err(format!("No listener for '{ch}'")));
                         }
                         self.emit(sender, frame, ch.clone(), args, Some(slot), Vec::new())
@@ -645,6 +585,16 @@ impl IpcMain {
         wire::decode(data, buffers, &mut 0)
     }
 
+    /// Where a message from `sender` looks for handlers and listeners, narrowest
+    /// first: its main frame's, its own, the app's.
+    fn scopes<'a>(&'a self, sender: &'a WebContents) -> [&'a IpcScope; 3] {
+        [
+            sender.main_frame_scope(),
+            sender.ipc(),
+            &self.registry.scope,
+        ]
+    }
+
     async fn emit(
         &self,
         sender: &WebContents,
@@ -654,19 +604,14 @@ impl IpcMain {
         slot: Option<Arc<ReturnSlot>>,
         ports: Vec<MessagePortMain>,
     ) {
-        let listeners: Vec<Arc<dyn ErasedHandler>> = {
-            let mut registry = lock(&self.registry.listeners);
-            let Some(list) = registry.get_mut(&ch) else {
-                tracing::debug!(window = sender.id(), "no listener for '{ch}'");
-                return;
-            };
-            let handlers = list.iter().map(|slot| slot.handler.clone()).collect();
-            list.retain(|slot| !slot.once);
-            if list.is_empty() {
-                registry.remove(&ch);
-            }
-            handlers
-        };
+        let mut listeners = Vec::new();
+        for scope in self.scopes(sender) {
+            scope.take_listeners(&ch, &mut listeners);
+        }
+        if listeners.is_empty() {
+            tracing::debug!(window = sender.id(), "no listener for '{ch}'");
+            return;
+        }
         for listener in listeners {
             let mut event =
                 IpcEvent::new(ch.clone(), sender.clone(), frame.clone()).with_ports(ports.clone());
@@ -692,14 +637,10 @@ impl IpcMain {
         ch: String,
         args: Vec<Value>,
     ) {
-        let handler = {
-            let mut handlers = lock(&self.registry.handlers);
-            match handlers.get(&ch) {
-                Some(slot) if slot.once => handlers.remove(&ch).map(|slot| slot.handler),
-                Some(slot) => Some(slot.handler.clone()),
-                None => None,
-            }
-        };
+        let handler = self
+            .scopes(sender)
+            .into_iter()
+            .find_map(|scope| scope.take_handler(&ch));
         let Some(handler) = handler else {
             return reject(
                 sender,
@@ -873,6 +814,7 @@ impl Drop for Connection {
     /// The renderer is gone, and with it the ports it held: their channels close.
     fn drop(&mut self) {
         self.web_contents.ports().close_all();
+        self.web_contents.clear_scopes();
     }
 }
 

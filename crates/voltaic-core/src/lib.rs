@@ -45,6 +45,7 @@ mod ports;
 pub mod protocol;
 mod rate;
 mod schema;
+mod scope;
 mod value;
 mod web_contents;
 pub mod wire;
@@ -55,13 +56,14 @@ pub use error::IpcError;
 pub use event::IpcEvent;
 pub use frame::SenderFrame;
 pub use handler::{Handler, IntoReply, Json};
-pub use ipc_main::{Connection, IpcMain, Limits, ListenerId, SyncResponder};
+pub use ipc_main::{Connection, IpcMain, Limits, SyncResponder};
 pub use policy::{
     AllowedOrigins, ChannelGrants, ChannelPattern, Direction, WindowPolicy, APP_ORIGIN,
 };
 pub use ports::{MessageChannelMain, MessagePortMain, PortMessage};
 pub use schema::ChannelSchema;
 pub use schemars;
+pub use scope::{IpcScope, ListenerId};
 pub use value::{TypedArrayKind, Value};
-pub use web_contents::{RendererLink, WebContents, MAIN_FRAME_ID};
+pub use web_contents::{RendererLink, WebContents, WebFrameMain, MAIN_FRAME_ID};
 pub use wire::Packet;

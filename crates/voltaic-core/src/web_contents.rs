@@ -8,6 +8,7 @@ use crate::policy::{Direction, WindowPolicy};
 use crate::ports::{MessagePortMain, PortTable};
 use crate::protocol::MainMessage;
 use crate::schema::Schemas;
+use crate::scope::IpcScope;
 use crate::wire::{self, Packet};
 use crate::{IpcError, Value};
 
@@ -38,6 +39,8 @@ pub struct WebContents {
     schemas: Schemas,
     ports: Arc<PortTable>,
     exposed_ipc_renderer: Arc<Mutex<Vec<String>>>,
+    ipc: IpcScope,
+    main_frame_ipc: IpcScope,
 }
 
 /// The id of a window's main frame, the only frame with a preload (Electron's
@@ -59,7 +62,45 @@ impl WebContents {
             schemas,
             ports: Arc::default(),
             exposed_ipc_renderer: Arc::default(),
+            ipc: IpcScope::default(),
+            main_frame_ipc: IpcScope::default(),
         }
+    }
+
+    /// This window's own handlers and listeners (Electron's `webContents.ipc`): its
+    /// messages reach them after its main frame's and before [`crate::IpcMain`]'s,
+    /// and its invokes are answered here first (see [`IpcScope`]). They go when the
+    /// window closes.
+    ///
+    /// ```
+    /// # fn demo(web_contents: &voltaic_core::WebContents) -> Result<(), voltaic_core::IpcError> {
+    /// use voltaic_core::IpcEvent;
+    ///
+    /// web_contents.ipc().on("saved", |event: IpcEvent, path: String| {
+    ///     println!("window {} saved {path}", event.sender().id());
+    /// });
+    /// # Ok(()) }
+    /// ```
+    pub fn ipc(&self) -> &IpcScope {
+        &self.ipc
+    }
+
+    /// The window's main frame (Electron's `webContents.mainFrame`), the one frame
+    /// with a preload.
+    pub fn main_frame(&self) -> WebFrameMain {
+        WebFrameMain {
+            web_contents: self.clone(),
+        }
+    }
+
+    pub(crate) fn main_frame_scope(&self) -> &IpcScope {
+        &self.main_frame_ipc
+    }
+
+    /// Lets go of the window's handlers and listeners once it has closed.
+    pub(crate) fn clear_scopes(&self) {
+        self.ipc.clear();
+        self.main_frame_ipc.clear();
     }
 
     /// The ports this window's renderer holds.
@@ -257,6 +298,50 @@ impl WebContents {
         buffers: Vec<Bytes>,
     ) -> Result<(), IpcError> {
         self.link.answer(id, packet(message, buffers))
+    }
+}
+
+/// A window's main frame (Electron's `WebFrameMain` for `webContents.mainFrame`).
+/// Only the main frame has a preload, so it is the only frame that sends or
+/// receives IPC. Cheap to clone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebFrameMain {
+    web_contents: WebContents,
+}
+
+impl WebFrameMain {
+    /// The frame's handlers and listeners (`webFrameMain.ipc`): the first a message
+    /// from this frame reaches, before [`WebContents::ipc`] and [`crate::IpcMain`]'s
+    /// (see [`IpcScope`]).
+    pub fn ipc(&self) -> &IpcScope {
+        self.web_contents.main_frame_scope()
+    }
+
+    /// The frame's id, [`MAIN_FRAME_ID`] (`webFrameMain.routingId`).
+    pub fn frame_id(&self) -> u32 {
+        MAIN_FRAME_ID
+    }
+
+    /// The window the frame belongs to.
+    pub fn web_contents(&self) -> &WebContents {
+        &self.web_contents
+    }
+
+    /// Sends a message to the frame's `ipcRenderer.on(channel, ..)` listeners
+    /// (`webFrameMain.send`), as [`WebContents::send`] does.
+    pub fn send<T: Serialize + 'static>(&self, channel: &str, args: T) -> Result<(), IpcError> {
+        self.web_contents.send(channel, args)
+    }
+
+    /// Sends one message and transfers ports with it (`webFrameMain.postMessage`), as
+    /// [`WebContents::post_message`] does.
+    pub fn post_message<T: Serialize + 'static>(
+        &self,
+        channel: &str,
+        message: T,
+        transfer: Vec<MessagePortMain>,
+    ) -> Result<(), IpcError> {
+        self.web_contents.post_message(channel, message, transfer)
     }
 }
 

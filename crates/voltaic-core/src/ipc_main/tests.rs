@@ -631,3 +631,72 @@ async fn batches_run_in_order_and_count_each_message_against_the_rate_limit() {
     // The nested batch is refused; the rest of the outer one runs.
     assert_eq!(*seen.lock().unwrap(), [1]);
 }
+
+#[tokio::test]
+async fn a_windows_own_scopes_answer_first_and_messages_cascade_out_to_ipc_main() {
+    let f = fixture();
+    let web_contents = f.conn.web_contents().clone();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    for (name, scope) in [
+        ("ipc_main", f.ipc.scope().clone()),
+        ("web_contents", web_contents.ipc().clone()),
+        ("main_frame", web_contents.main_frame().ipc().clone()),
+    ] {
+        let order = order.clone();
+        scope.on("note", move |_: IpcEvent, n: u32| {
+            order.lock().unwrap().push(format!("{name}:{n}"))
+        });
+        scope
+            .handle("who", move |_: IpcEvent| name.to_owned())
+            .unwrap();
+    }
+    f.send(r#"{"t":"send","ch":"note","args":[1]}"#);
+    f.send(r#"{"t":"invoke","id":1,"ch":"who","args":[]}"#);
+    eventually(|| order.lock().unwrap().len() == 3).await;
+    assert_eq!(
+        *order.lock().unwrap(),
+        ["main_frame:1", "web_contents:1", "ipc_main:1"],
+        "a send reaches every scope, narrowest first"
+    );
+    assert_eq!(
+        f.posted(1).await,
+        [json!({"t":"resolve","id":1,"value":"main_frame"})]
+    );
+    // Without the frame's handler the window's answers; without both, the app's.
+    assert!(web_contents.main_frame().ipc().remove_handler("who"));
+    f.send(r#"{"t":"invoke","id":2,"ch":"who","args":[]}"#);
+    assert!(web_contents.ipc().remove_handler("who"));
+    f.send(r#"{"t":"invoke","id":3,"ch":"who","args":[]}"#);
+    let posted = f.posted(3).await;
+    assert_eq!(
+        posted[1],
+        json!({"t":"resolve","id":2,"value":"web_contents"})
+    );
+    assert_eq!(posted[2], json!({"t":"resolve","id":3,"value":"ipc_main"}));
+}
+
+#[tokio::test]
+async fn a_listener_id_from_one_scope_removes_nothing_in_another() {
+    let f = fixture();
+    let window = f.conn.web_contents().ipc().on("x", |_: IpcEvent| ());
+    let app = f.ipc.on("x", |_: IpcEvent| ());
+    assert_ne!(window, app);
+    assert!(!f.ipc.remove_listener("x", window));
+    assert_eq!(f.ipc.listener_count("x"), 1);
+    assert!(f.conn.web_contents().ipc().remove_listener("x", window));
+}
+
+#[tokio::test]
+async fn a_closed_windows_scopes_let_go_of_their_handlers() {
+    let f = fixture();
+    let web_contents = f.conn.web_contents().clone();
+    // The handler holds the window's own handle: without the clearing, a cycle.
+    let held = web_contents.clone();
+    web_contents
+        .ipc()
+        .handle("id", move |_: IpcEvent| held.id())
+        .unwrap();
+    assert!(web_contents.ipc().has_handler("id"));
+    drop(f.conn);
+    assert!(!web_contents.ipc().has_handler("id"));
+}

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value as Json};
-use voltaic::{IpcEvent, Value};
+use voltaic::{IpcEvent, IpcScope, Value, WebContents};
 use voltaic_e2e::{ensure_eq, Driver, Harness, REPORT_JS};
 
 use crate::api::HELPERS_JS;
@@ -15,14 +15,14 @@ use crate::api::HELPERS_JS;
 /// Opens a window whose preload runs `body` (an async function body with
 /// `ipcRenderer` and the helpers in scope) once the page has loaded, and reports
 /// what it returns as `result`.
-fn in_renderer(h: &Harness, body: &str) -> Result<(), String> {
+fn in_renderer(h: &Harness, body: &str) -> Result<WebContents, String> {
     let preload = format!(
         "{REPORT_JS}{HELPERS_JS}const {{ ipcRenderer }} = require('electron');\n\
          window.addEventListener('DOMContentLoaded', () => {{ (async () => {{\n{body}\n}})()\
            .then((r) => report('result', r), (e) => report('result', {{ threw: String(e && e.message) }})); }});\n"
     );
-    h.window("ipc", Some(&preload), "<!DOCTYPE html><p>ipc</p>")?;
-    Ok(())
+    let window = h.window("ipc", Some(&preload), "<!DOCTYPE html><p>ipc</p>")?;
+    Ok(window.web_contents().clone())
 }
 
 /// Electron's "payloads across the shared-memory threshold": strings, typed arrays
@@ -191,5 +191,265 @@ pub(crate) fn send_sync_answered_by_several_listeners(h: &Harness) -> Result<Dri
         })
         .await?;
         Ok(())
+    }))
+}
+
+/// The window scope a case of Electron's "WebContents.ipc" or "WebFrameMain.ipc"
+/// registers in.
+#[derive(Clone, Copy)]
+enum Scoped {
+    /// `webContents.ipc`.
+    Window,
+    /// `webContents.mainFrame.ipc`.
+    MainFrame,
+}
+
+impl Scoped {
+    fn of(self, web_contents: &WebContents) -> IpcScope {
+        match self {
+            Scoped::Window => web_contents.ipc().clone(),
+            Scoped::MainFrame => web_contents.main_frame().ipc().clone(),
+        }
+    }
+}
+
+/// "receives ipc messages sent from the WebContents" / "responds to ipc messages in
+/// the main frame".
+fn scope_receives_send(h: &Harness, scoped: Scoped) -> Result<Driver, String> {
+    let web_contents = in_renderer(h, "ipcRenderer.send('test', 42); return 'sent';")?;
+    let probe = h.probe();
+    scoped
+        .of(&web_contents)
+        .on("test", move |_: IpcEvent, n: i64| {
+            probe.record(format!("test:{n}"))
+        });
+    let probe = h.probe();
+    Ok(Box::pin(async move { probe.expect("test:42").await }))
+}
+
+/// "receives sync-ipc messages sent from the WebContents" / "responds to sync ipc
+/// messages in the main frame".
+fn scope_answers_send_sync(h: &Harness, scoped: Scoped) -> Result<Driver, String> {
+    let web_contents = in_renderer(h, "return ipcRenderer.sendSync('test', 42);")?;
+    scoped
+        .of(&web_contents)
+        .on("test", |event: IpcEvent, n: i64| {
+            let _ = event.set_return_value(n * 2);
+        });
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        ensure_eq!(probe.result("result").await?, json!(84));
+        Ok(())
+    }))
+}
+
+/// "receives postMessage messages sent from the WebContents, w/ MessagePorts", on
+/// either scope.
+fn scope_receives_ports(h: &Harness, scoped: Scoped) -> Result<Driver, String> {
+    let web_contents = in_renderer(
+        h,
+        "ipcRenderer.postMessage('test', null, [new MessageChannel().port1]);\nreturn 'sent';",
+    )?;
+    let probe = h.probe();
+    scoped.of(&web_contents).on("test", move |event: IpcEvent| {
+        probe.record(format!("ports:{}", event.ports().len()))
+    });
+    let probe = h.probe();
+    Ok(Box::pin(async move { probe.expect("ports:1").await }))
+}
+
+/// "handles invoke messages sent from the WebContents", on either scope.
+fn scope_handles_invoke(h: &Harness, scoped: Scoped) -> Result<Driver, String> {
+    let web_contents = in_renderer(h, "return await ipcRenderer.invoke('test', 42);")?;
+    scoped
+        .of(&web_contents)
+        .handle("test", |_: IpcEvent, n: i64| n * 2)
+        .map_err(|e| e.to_string())?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        ensure_eq!(probe.result("result").await?, json!(84));
+        Ok(())
+    }))
+}
+
+/// "cascades to ipcMain" / "cascades to WebContents and ipcMain": a send reaches
+/// every scope's listeners, the frame's first and `ipcMain`'s last.
+fn scopes_cascade(h: &Harness, scopes: &[Scoped]) -> Result<Driver, String> {
+    let web_contents = in_renderer(h, "ipcRenderer.send('test', 42); return 'sent';")?;
+    let order = Arc::new(Mutex::new(Vec::<&str>::new()));
+    let listen = |scope: &IpcScope, name: &'static str| {
+        let order = order.clone();
+        scope.on("test", move |_: IpcEvent| {
+            if let Ok(mut order) = order.lock() {
+                order.push(name);
+            }
+        });
+    };
+    // Registered widest first, so an order that followed registration would fail.
+    listen(h.app().ipc_main().scope(), "ipcMain");
+    let mut expected = vec!["ipcMain"];
+    for &scoped in scopes.iter().rev() {
+        let name = match scoped {
+            Scoped::Window => "webContents",
+            Scoped::MainFrame => "mainFrame",
+        };
+        listen(&scoped.of(&web_contents), name);
+        expected.insert(0, name);
+    }
+    Ok(Box::pin(async move {
+        voltaic_e2e::poll_until("'test' at every scope", || {
+            order
+                .lock()
+                .map(|o| o.len() >= expected.len())
+                .unwrap_or(false)
+        })
+        .await?;
+        let order = order.lock().map_err(|e| e.to_string())?.clone();
+        ensure_eq!(order, expected);
+        Ok(())
+    }))
+}
+
+/// "overrides ipcMain handlers", "overrides WebContents handlers" and "falls back
+/// to ipcMain / WebContents handlers": `answering` handles `test` with `n * 2`, each
+/// scope in `wider` with an error that must not be seen.
+fn scope_handler_precedence(
+    h: &Harness,
+    answering: Option<Scoped>,
+    wider: &[Scoped],
+    app_wide: bool,
+) -> Result<Driver, String> {
+    let web_contents = in_renderer(h, "return await ipcRenderer.invoke('test', 42);")?;
+    let err = |e: voltaic::IpcError| e.to_string();
+    let refuse = |_: IpcEvent| Err::<i64, _>("should not be called");
+    let double = |_: IpcEvent, n: i64| n * 2;
+    for scoped in wider {
+        scoped
+            .of(&web_contents)
+            .handle("test", refuse)
+            .map_err(err)?;
+    }
+    match answering {
+        Some(scoped) => scoped
+            .of(&web_contents)
+            .handle("test", double)
+            .map_err(err)?,
+        None => h.app().ipc_main().handle("test", double).map_err(err)?,
+    }
+    if app_wide {
+        h.app().ipc_main().handle("test", refuse).map_err(err)?;
+    }
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        ensure_eq!(probe.result("result").await?, json!(84));
+        Ok(())
+    }))
+}
+
+/// Electron's "WebContents.ipc receives ipc messages sent from the WebContents".
+pub(crate) fn web_contents_ipc_receives_send(h: &Harness) -> Result<Driver, String> {
+    scope_receives_send(h, Scoped::Window)
+}
+
+/// Electron's "WebContents.ipc receives sync-ipc messages sent from the WebContents".
+pub(crate) fn web_contents_ipc_answers_send_sync(h: &Harness) -> Result<Driver, String> {
+    scope_answers_send_sync(h, Scoped::Window)
+}
+
+/// Electron's "WebContents.ipc receives postMessage messages sent from the
+/// WebContents, w/ MessagePorts".
+pub(crate) fn web_contents_ipc_receives_ports(h: &Harness) -> Result<Driver, String> {
+    scope_receives_ports(h, Scoped::Window)
+}
+
+/// Electron's "WebContents.ipc handles invoke messages sent from the WebContents".
+pub(crate) fn web_contents_ipc_handles_invoke(h: &Harness) -> Result<Driver, String> {
+    scope_handles_invoke(h, Scoped::Window)
+}
+
+/// Electron's "WebContents.ipc cascades to ipcMain".
+pub(crate) fn web_contents_ipc_cascades_to_ipc_main(h: &Harness) -> Result<Driver, String> {
+    scopes_cascade(h, &[Scoped::Window])
+}
+
+/// Electron's "WebContents.ipc overrides ipcMain handlers".
+pub(crate) fn web_contents_ipc_overrides_ipc_main(h: &Harness) -> Result<Driver, String> {
+    scope_handler_precedence(h, Some(Scoped::Window), &[], true)
+}
+
+/// Electron's "WebContents.ipc falls back to ipcMain handlers".
+pub(crate) fn web_contents_ipc_falls_back_to_ipc_main(h: &Harness) -> Result<Driver, String> {
+    scope_handler_precedence(h, None, &[], false)
+}
+
+/// Electron's "WebFrameMain.ipc responds to ipc messages in the main frame".
+pub(crate) fn main_frame_ipc_receives_send(h: &Harness) -> Result<Driver, String> {
+    scope_receives_send(h, Scoped::MainFrame)
+}
+
+/// Electron's "WebFrameMain.ipc responds to sync ipc messages in the main frame".
+pub(crate) fn main_frame_ipc_answers_send_sync(h: &Harness) -> Result<Driver, String> {
+    scope_answers_send_sync(h, Scoped::MainFrame)
+}
+
+/// Electron's "WebFrameMain.ipc receives postMessage messages sent from the
+/// WebContents, w/ MessagePorts".
+pub(crate) fn main_frame_ipc_receives_ports(h: &Harness) -> Result<Driver, String> {
+    scope_receives_ports(h, Scoped::MainFrame)
+}
+
+/// Electron's "WebFrameMain.ipc handles invoke messages sent from the WebContents".
+pub(crate) fn main_frame_ipc_handles_invoke(h: &Harness) -> Result<Driver, String> {
+    scope_handles_invoke(h, Scoped::MainFrame)
+}
+
+/// Electron's "WebFrameMain.ipc cascades to WebContents and ipcMain".
+pub(crate) fn main_frame_ipc_cascades(h: &Harness) -> Result<Driver, String> {
+    scopes_cascade(h, &[Scoped::MainFrame, Scoped::Window])
+}
+
+/// Electron's "WebFrameMain.ipc overrides ipcMain handlers".
+pub(crate) fn main_frame_ipc_overrides_ipc_main(h: &Harness) -> Result<Driver, String> {
+    scope_handler_precedence(h, Some(Scoped::MainFrame), &[], true)
+}
+
+/// Electron's "WebFrameMain.ipc overrides WebContents handlers".
+pub(crate) fn main_frame_ipc_overrides_web_contents(h: &Harness) -> Result<Driver, String> {
+    scope_handler_precedence(h, Some(Scoped::MainFrame), &[Scoped::Window], true)
+}
+
+/// Electron's "WebFrameMain.ipc falls back to WebContents handlers".
+pub(crate) fn main_frame_ipc_falls_back_to_web_contents(h: &Harness) -> Result<Driver, String> {
+    scope_handler_precedence(h, Some(Scoped::Window), &[], false)
+}
+
+/// Electron's "WebFrameMain.ipc receives ipcs from unloading frames in the main
+/// frame": a message sent from `unload`, as the page navigates away, still arrives,
+/// from the document that sent it.
+pub(crate) fn main_frame_ipc_receives_from_an_unloading_page(
+    h: &Harness,
+) -> Result<Driver, String> {
+    h.file("arrived.html", "<!DOCTYPE html><p>arrived</p>")?;
+    let preload = "const { ipcRenderer } = require('electron');\n\
+        if (location.pathname.endsWith('/leaving.html')) {\n\
+          window.addEventListener('unload', () => ipcRenderer.send('unload', location.pathname));\n\
+          window.addEventListener('DOMContentLoaded', () => { location.href = 'arrived.html'; });\n\
+        }\n";
+    let window = h.window("leaving", Some(preload), "<!DOCTYPE html><p>leaving</p>")?;
+    let probe = h.probe();
+    window
+        .web_contents()
+        .main_frame()
+        .ipc()
+        .on("unload", move |event: IpcEvent, path: String| {
+            let from = event.sender_frame().url().rsplit('/').next().unwrap_or("");
+            probe.record(format!(
+                "unload:{}:{from}",
+                path.rsplit('/').next().unwrap_or("")
+            ))
+        });
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        probe.expect("unload:leaving.html:leaving.html").await
     }))
 }
