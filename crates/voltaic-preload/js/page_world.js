@@ -70,11 +70,14 @@ function voltaicPageWorld(createEndpoint, formatConsole, taken) {
     if (apply(hasOwn, pageWindow, [message.key]) || message.key in pageWindow) {
       throw new ErrorCtor('Cannot bind an API on top of an existing property on the window object');
     }
+    // ContextBridgeMutability leaves what the page gets as changeable as its own.
+    const mutable = message.mutable === true;
+    const value = bridge.decode(message.value);
     defineProperty(pageWindow, message.key, {
-      value: deepFreeze(bridge.decode(message.value)),
+      value: mutable ? value : deepFreeze(value),
       enumerable: true,
-      writable: false,
-      configurable: false,
+      writable: mutable,
+      configurable: mutable,
     });
     return null;
   });

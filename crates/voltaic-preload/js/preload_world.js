@@ -743,6 +743,8 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     });
   }
 
+  const mutableExposures = config.contextBridgeMutability === true;
+
   function checkIsolated() {
     if (pageBridge === null) {
       throw new ErrorCtor('contextBridge API can only be used when contextIsolation is enabled');
@@ -781,7 +783,7 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
       }
       warnIfIpcRenderer(apiKey, api);
       const encoded = pageBridge.encode(api);
-      pageBridge.request({ op: 'expose', key: apiKey, value: encoded.value }, encoded);
+      pageBridge.request({ op: 'expose', key: apiKey, value: encoded.value, mutable: mutableExposures }, encoded);
     },
     // Runs `func` in the page's world with `args` crossing as for any call, and
     // returns what it returns, copied back. The function is sent as its source,

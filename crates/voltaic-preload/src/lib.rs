@@ -96,6 +96,9 @@ pub struct RuntimeConfig {
     pub sync_token: String,
     /// What the preload's `process` reads.
     pub process: ProcessInfo,
+    /// Whether exposed APIs stay writable and unfrozen in the page (see the backend's
+    /// `WebPreferences::context_bridge_mutability`).
+    pub context_bridge_mutability: bool,
 }
 
 /// What a preload's `process` object reads, from the main process (as Electron's
@@ -216,6 +219,7 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
         "preloadName": config.preload_name,
         "readyMessage": READY_MESSAGE,
         "process": config.process,
+        "contextBridgeMutability": config.context_bridge_mutability,
     });
     format!(
         "(function () {{\n{ENDPOINT_JS}\n{SCHEMA_JS}\n{VALUE_JS}\n{EVENTS_JS}\n{BUFFER_JS}\n\
@@ -284,6 +288,7 @@ mod tests {
             schemas: json!({}),
             sync_token: "0123".into(),
             process: ProcessInfo::current(BTreeMap::new(), true),
+            context_bridge_mutability: false,
         }
     }
 

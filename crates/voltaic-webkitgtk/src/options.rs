@@ -87,6 +87,12 @@ pub struct WebPreferences {
     /// The Content-Security-Policy header of everything served from `app://`.
     /// Default [`DEFAULT_CSP`]; an empty string sends none.
     pub content_security_policy: String,
+    /// What `contextBridge.exposeInMainWorld` gives the page can be changed by it:
+    /// the `window` property is writable and configurable, and the objects are not
+    /// frozen (Electron's `--enable-features=ContextBridgeMutability`). Default
+    /// `false`: exposed APIs are read-only and deeply frozen, so one page script
+    /// cannot swap a function another relies on.
+    pub context_bridge_mutability: bool,
 }
 
 impl Default for WebPreferences {
@@ -100,6 +106,7 @@ impl Default for WebPreferences {
             grants: ChannelGrants::default(),
             allowed_origins: AllowedOrigins::default(),
             content_security_policy: DEFAULT_CSP.to_owned(),
+            context_bridge_mutability: false,
         }
     }
 }
@@ -114,6 +121,7 @@ mod tests {
         assert!(prefs.context_isolation);
         assert!(prefs.sandbox);
         assert!(!prefs.node_integration);
+        assert!(!prefs.context_bridge_mutability);
         assert_eq!(prefs.preload, None);
         assert_eq!(prefs.grants, ChannelGrants::new());
         assert!(prefs.allowed_origins.allows("app://localhost"));

@@ -490,6 +490,7 @@ fn runtime_config(
         schemas: ipc_main.schemas_json(),
         sync_token: sync_token.to_owned(),
         process: voltaic_preload::ProcessInfo::current(versions(), sandboxed),
+        context_bridge_mutability: prefs.context_bridge_mutability,
     }
 }
 

@@ -754,3 +754,44 @@ port!(
        })"#,
     "['VideoFrame', 32, 32, 100]"
 );
+
+/// The `context-bridge-mutability` fixture app of Electron's two
+/// "ContextBridgeMutability" cases: its preload, and its page's mutations (each
+/// tried, the first refusal ending the attempt, as the fixture's `try` does).
+fn context_bridge_mutability(h: &Harness, mutable: bool, expected: &str) -> Result<Driver, String> {
+    ported_with(
+        h,
+        WebPreferences {
+            context_bridge_mutability: mutable,
+            ..api_prefs()
+        },
+        "contextBridge.exposeInMainWorld('str', 'some-text');\n\
+         contextBridge.exposeInMainWorld('obj', { prop: 'obj-prop' });\n\
+         contextBridge.exposeInMainWorld('arr', [1, 2, 3, 4]);",
+        "(root) => {\n\
+           try {\n\
+             root.str = 'some-modified-text';\n\
+             root.obj.prop = 'obj-modified-prop';\n\
+             root.arr.splice(2, 0, 5);\n\
+           } catch (e) { }\n\
+           return [root.str, root.obj.prop, String(root.arr)];\n\
+         }",
+        expected,
+    )
+}
+
+/// Electron's "should not make properties unwriteable and read-only if
+/// ContextBridgeMutability is on" (`WebPreferences::context_bridge_mutability`).
+pub(crate) fn context_bridge_mutability_on(h: &Harness) -> Result<Driver, String> {
+    context_bridge_mutability(
+        h,
+        true,
+        "['some-modified-text', 'obj-modified-prop', '1,2,5,3,4']",
+    )
+}
+
+/// Electron's "should make properties unwriteable and read-only if
+/// ContextBridgeMutability is off".
+pub(crate) fn context_bridge_mutability_off(h: &Harness) -> Result<Driver, String> {
+    context_bridge_mutability(h, false, "['some-text', 'obj-prop', '1,2,3,4']")
+}

@@ -181,6 +181,8 @@ fn main() {
         electron_bridge::execute_in_main_world_safely_clones_returned_objects,
         electron_bridge::execute_in_main_world_uses_the_intrinsic_to_string,
         electron_bridge::execute_in_main_world_under_a_strict_csp_says_why,
+        electron_bridge::context_bridge_mutability_on,
+        electron_bridge::context_bridge_mutability_off,
         // Electron's IPC spec files, the cases not covered above
         electron_ipc::payloads_across_the_shared_memory_threshold,
         electron_ipc::ordering_between_send_and_send_sync,
