@@ -428,14 +428,16 @@ impl IpcMain {
                     Err(error) => refused(sender, &frame, &ch, &error),
                 }
             }
-            RendererMessage::Port { port, data } => {
+            RendererMessage::Port { port, data, ports } => {
                 let decoded = self.check_origin(sender, &frame).and_then(|()| {
-                    self.decode_port_message(data, buffers)
-                        .map_err(|reason| IpcError::Port(format!("invalid message: {reason}")))
+                    let data = self
+                        .decode_port_message(data, buffers)
+                        .map_err(|reason| IpcError::Port(format!("invalid message: {reason}")))?;
+                    Ok((data, sender.ports().adopt(sender, &ports)?))
                 });
                 match decoded {
-                    Ok(data) => {
-                        if !sender.ports().post_from_renderer(&port, data) {
+                    Ok((data, carried)) => {
+                        if !sender.ports().post_from_renderer(&port, data, carried) {
                             tracing::debug!(
                                 window = sender.id(),
                                 "message for an unknown port dropped"

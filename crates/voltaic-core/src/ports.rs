@@ -72,6 +72,8 @@ impl Default for MessageChannelMain {
 pub struct PortMessage {
     /// What was posted.
     pub data: Value,
+    /// The ports transferred with it (`event.ports`), now this process's to use.
+    pub ports: Vec<MessagePortMain>,
 }
 
 impl PortMessage {
@@ -98,20 +100,91 @@ type CloseListener = Arc<dyn Fn() + Send + Sync>;
 pub struct MessagePortMain {
     channel: Arc<Channel>,
     side: usize,
+    /// Which holder of the end this handle belongs to: a transfer gives the end a new
+    /// holder, so handles kept by the sender are neutered, as a transferred
+    /// `MessagePort` is.
+    holder: u64,
 }
 
 impl MessagePortMain {
     fn new(channel: Arc<Channel>, side: usize) -> Self {
-        Self { channel, side }
+        Self {
+            channel,
+            side,
+            holder: 0,
+        }
     }
 
     /// Posts a message to the other end (`port.postMessage`): any serde type, or a
-    /// [`Value`]. Fails when this end is closed or was transferred to a renderer.
+    /// [`Value`]. Fails when this end was transferred away. On a closed channel the
+    /// message is dropped, as in Electron.
     pub fn post_message<T: Serialize + 'static>(&self, message: T) -> Result<(), IpcError> {
+        self.post_message_with(message, Vec::new())
+    }
+
+    /// Posts a message and transfers ports with it (`port.postMessage(message,
+    /// [ports])`): the other end's listeners get them in [`PortMessage::ports`], or,
+    /// when it is in a renderer, its `event.ports`. The handles given here, and their
+    /// clones, are neutered.
+    ///
+    /// Refused, with Electron's texts, when `transfer` holds this port or its other
+    /// end, the same port twice, or a port that is closed or already transferred.
+    ///
+    /// ```
+    /// use voltaic_core::MessageChannelMain;
+    ///
+    /// let outer = MessageChannelMain::new();
+    /// let inner = MessageChannelMain::new();
+    /// outer.port2.on_message(|message| {
+    ///     let carried = &message.ports[0];
+    ///     carried.on_message(|inner| println!("through the carried port: {:?}", inner.data));
+    ///     carried.start();
+    /// });
+    /// outer.port2.start();
+    /// outer.port1.post_message_with((), vec![inner.port2])?;
+    /// inner.port1.post_message("hello")?;
+    /// # Ok::<(), voltaic_core::IpcError>(())
+    /// ```
+    pub fn post_message_with<T: Serialize + 'static>(
+        &self,
+        message: T,
+        transfer: Vec<MessagePortMain>,
+    ) -> Result<(), IpcError> {
         let value = crate::value::into_value(message)?;
-        self.usable()?;
-        self.channel.deliver(1 - self.side, value);
+        check_transfer(&transfer, Some(self))?;
+        match self.state() {
+            Held::Here => {}
+            Held::Closed => {
+                tracing::debug!("a message posted on a closed port was dropped");
+                return Ok(());
+            }
+            Held::Elsewhere => return Err(neutered(None)),
+        }
+        let moved = transfer.iter().map(MessagePortMain::take).collect();
+        self.channel.deliver(1 - self.side, value, moved);
         Ok(())
+    }
+
+    /// Where this handle's end is, for this handle.
+    fn state(&self) -> Held {
+        let end = lock(&self.channel.ends[self.side]);
+        match end.location {
+            Location::Closed => Held::Closed,
+            Location::Main if end.holder == self.holder => Held::Here,
+            _ => Held::Elsewhere,
+        }
+    }
+
+    /// Moves this end to a new holder: the handle returned works, this one and its
+    /// clones are neutered. Called on ports [`check_transfer`] accepted.
+    fn take(&self) -> MessagePortMain {
+        let mut end = lock(&self.channel.ends[self.side]);
+        end.holder += 1;
+        MessagePortMain {
+            channel: self.channel.clone(),
+            side: self.side,
+            holder: end.holder,
+        }
     }
 
     /// Adds a listener for messages arriving at this end (`port.on('message')`).
@@ -133,14 +206,14 @@ impl MessagePortMain {
     pub fn start(&self) {
         let (queued, listeners) = {
             let mut end = lock(&self.channel.ends[self.side]);
-            if !matches!(end.location, Location::Main) {
+            if !matches!(end.location, Location::Main) || end.holder != self.holder {
                 return;
             }
             end.started = true;
             (std::mem::take(&mut end.queue), end.on_message.clone())
         };
-        for data in queued {
-            notify(&listeners, &data);
+        for message in queued {
+            notify(&listeners, &message.data, &message.ports);
         }
     }
 
@@ -158,32 +231,17 @@ impl MessagePortMain {
         )
     }
 
-    pub(crate) fn usable(&self) -> Result<(), IpcError> {
-        match lock(&self.channel.ends[self.side]).location {
-            Location::Main => Ok(()),
-            Location::Renderer { .. } => Err(IpcError::Port(
-                "this port was transferred to a renderer".into(),
-            )),
-            Location::Closed => Err(IpcError::Port("the port is closed".into())),
-        }
-    }
-
     /// Moves this end into `contents`' renderer under `key`; messages that were
     /// waiting for it follow it there, after the message that carries it.
     pub(crate) fn transfer_to(
         &self,
         contents: &WebContents,
         table: &PortTable,
-    ) -> Result<(String, Vec<Value>), IpcError> {
+    ) -> Result<(String, Vec<Queued>), IpcError> {
         let key = format!("m{}", self.channel.id * 2 + self.side as u64);
         let mut end = lock(&self.channel.ends[self.side]);
-        match end.location {
-            Location::Main => {}
-            _ => {
-                return Err(IpcError::Port(
-                    "only an open port of the main process can be transferred".into(),
-                ))
-            }
+        if !matches!(end.location, Location::Main) || end.holder != self.holder {
+            return Err(neutered(None));
         }
         table.insert(key.clone(), self.channel.clone(), self.side)?;
         end.location = Location::Renderer {
@@ -204,15 +262,67 @@ impl fmt::Debug for MessagePortMain {
 }
 
 impl PartialEq for MessagePortMain {
+    /// The same end of the same channel, whoever holds it.
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.channel, &other.channel) && self.side == other.side
     }
 }
 
-fn notify(listeners: &[MessageListener], data: &Value) {
-    for listener in listeners {
-        listener(PortMessage { data: data.clone() });
+/// Where an end is, as seen by one handle to it.
+enum Held {
+    Here,
+    Elsewhere,
+    Closed,
+}
+
+fn neutered(index: Option<usize>) -> IpcError {
+    IpcError::Port(match index {
+        Some(i) => format!("Port at index {i} is already neutered."),
+        None => "the port was transferred and is neutered".into(),
+    })
+}
+
+/// The checks on a transfer list that Electron makes (its texts), before anything
+/// is moved: no port twice, none closed or already transferred, and neither end of
+/// the port it is posted on.
+pub(crate) fn check_transfer(
+    transfer: &[MessagePortMain],
+    source: Option<&MessagePortMain>,
+) -> Result<(), IpcError> {
+    for (i, port) in transfer.iter().enumerate() {
+        if let Some(source) = source {
+            if Arc::ptr_eq(&port.channel, &source.channel) {
+                return Err(IpcError::Port(if port.side == source.side {
+                    format!("Port at index {i} contains the source port.")
+                } else {
+                    format!("Port at index {i} is the other end of the source port.")
+                }));
+            }
+        }
+        if transfer[..i].contains(port) {
+            return Err(IpcError::Port(format!("Port at index {i} is a duplicate.")));
+        }
+        if !matches!(port.state(), Held::Here) {
+            return Err(neutered(Some(i)));
+        }
     }
+    Ok(())
+}
+
+fn notify(listeners: &[MessageListener], data: &Value, ports: &[MessagePortMain]) {
+    for listener in listeners {
+        listener(PortMessage {
+            data: data.clone(),
+            ports: ports.to_vec(),
+        });
+    }
+}
+
+/// A message waiting for an end that has not started, or following a port on its way
+/// to a renderer.
+pub(crate) struct Queued {
+    pub(crate) data: Value,
+    pub(crate) ports: Vec<MessagePortMain>,
 }
 
 /// Where one end of a channel is.
@@ -229,8 +339,9 @@ enum Location {
 
 struct End {
     location: Location,
+    holder: u64,
     started: bool,
-    queue: VecDeque<Value>,
+    queue: VecDeque<Queued>,
     on_message: Vec<MessageListener>,
     on_close: Vec<CloseListener>,
 }
@@ -245,6 +356,7 @@ impl Channel {
         let end = || {
             Mutex::new(End {
                 location: Location::Main,
+                holder: 0,
                 started: false,
                 queue: VecDeque::new(),
                 on_message: Vec::new(),
@@ -257,34 +369,39 @@ impl Channel {
         })
     }
 
-    /// Delivers `data` to end `side`, wherever it is.
-    fn deliver(&self, side: usize, data: Value) {
+    /// Delivers `data`, and the ports moved with it, to end `side`, wherever it is.
+    /// Ports of a message that cannot be delivered are closed.
+    fn deliver(&self, side: usize, data: Value, ports: Vec<MessagePortMain>) {
         let mut end = lock(&self.ends[side]);
         match &end.location {
             Location::Main if end.started => {
                 let listeners = end.on_message.clone();
                 drop(end);
-                notify(&listeners, &data);
+                notify(&listeners, &data, &ports);
+            }
+            Location::Main if end.queue.len() < MAX_QUEUED => {
+                end.queue.push_back(Queued { data, ports });
             }
             Location::Main => {
-                if end.queue.len() < MAX_QUEUED {
-                    end.queue.push_back(data);
-                } else {
-                    tracing::warn!(
-                        "dropped a port message: {MAX_QUEUED} wait for a port nobody started"
-                    );
-                }
+                drop(end);
+                tracing::warn!(
+                    "dropped a port message: {MAX_QUEUED} wait for a port nobody started"
+                );
+                ports.iter().for_each(MessagePortMain::close);
             }
             Location::Renderer { contents, key } => {
                 let (contents, key) = (contents.clone(), key.clone());
                 drop(end);
-                match contents.post_port(&key, data) {
+                match contents.post_port(&key, Queued { data, ports }) {
                     Ok(()) => {}
                     Err(IpcError::WindowClosed(_)) => self.close(side),
                     Err(error) => tracing::debug!("port message not delivered: {error}"),
                 }
             }
-            Location::Closed => {}
+            Location::Closed => {
+                drop(end);
+                ports.iter().for_each(MessagePortMain::close);
+            }
         }
     }
 
@@ -292,13 +409,17 @@ impl Channel {
     /// already knows.
     fn close(&self, from: usize) {
         for side in [from, 1 - from] {
-            let (location, listeners) = {
+            let (location, listeners, queued) = {
                 let mut end = lock(&self.ends[side]);
                 let location = std::mem::replace(&mut end.location, Location::Closed);
-                end.queue.clear();
                 end.on_message.clear();
-                (location, std::mem::take(&mut end.on_close))
+                let queued = std::mem::take(&mut end.queue);
+                (location, std::mem::take(&mut end.on_close), queued)
             };
+            // Ports waiting in a closed end's queue can never be taken out.
+            for message in queued {
+                message.ports.iter().for_each(MessagePortMain::close);
+            }
             match location {
                 Location::Main => listeners.iter().for_each(|listener| listener()),
                 Location::Renderer { contents, key } => {
@@ -376,16 +497,25 @@ impl PortTable {
         Ok(ports)
     }
 
-    /// A message the renderer posted on its port `key`: delivered to the other end.
-    /// Unknown keys (a port closed meanwhile, or a forged key) are dropped.
-    pub(crate) fn post_from_renderer(&self, key: &str, data: Value) -> bool {
+    /// A message the renderer posted on its port `key`, with the ports it carried
+    /// (already adopted): delivered to the other end. Unknown keys (a port closed
+    /// meanwhile, or a forged key) are dropped, and the ports with them closed.
+    pub(crate) fn post_from_renderer(
+        &self,
+        key: &str,
+        data: Value,
+        ports: Vec<MessagePortMain>,
+    ) -> bool {
         let entry = lock(&self.0).get(key).cloned();
         match entry {
             Some((channel, side)) => {
-                channel.deliver(1 - side, data);
+                channel.deliver(1 - side, data, ports);
                 true
             }
-            None => false,
+            None => {
+                ports.iter().for_each(MessagePortMain::close);
+                false
+            }
         }
     }
 
@@ -459,8 +589,144 @@ mod tests {
         port1.close();
         assert_eq!(closed.load(Ordering::SeqCst), 1);
         assert!(port2.is_closed());
-        assert!(matches!(port1.post_message(1), Err(IpcError::Port(_))));
-        assert!(matches!(port2.post_message(1), Err(IpcError::Port(_))));
+    }
+
+    /// Electron's "can send messages to a closed port" and "... to a port whose
+    /// remote end is closed": no error, and nothing arrives.
+    #[test]
+    fn messages_to_a_closed_port_are_dropped_without_error() {
+        for close_first in [true, false] {
+            let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+            port2.start();
+            let seen = recorder(&port2);
+            if close_first {
+                port1.close();
+            } else {
+                port2.close();
+            }
+            assert_eq!(port1.post_message("hello"), Ok(()));
+            assert!(lock(&seen).is_empty());
+        }
+    }
+
+    /// Electron's transfer-list cases of `MessageChannelMain` ("throws when
+    /// postMessage transferables contains the source port", "... passing duplicate
+    /// ports", "... ports that have already been neutered", "... passing itself"),
+    /// with its texts.
+    #[test]
+    fn transfer_lists_are_checked_with_electrons_texts() {
+        let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+        let other = MessageChannelMain::new();
+        let refused = |result: Result<(), IpcError>| match result {
+            Err(IpcError::Port(text)) => text,
+            other => panic!("expected a port error, got {other:?}"),
+        };
+        assert_eq!(
+            refused(port1.post_message_with((), vec![port1.clone()])),
+            "Port at index 0 contains the source port."
+        );
+        assert_eq!(
+            refused(port1.post_message_with((), vec![port2.clone()])),
+            "Port at index 0 is the other end of the source port."
+        );
+        assert_eq!(
+            refused(port1.post_message_with((), vec![other.port1.clone(), other.port1.clone()])),
+            "Port at index 1 is a duplicate."
+        );
+        port1
+            .post_message_with((), vec![other.port1.clone()])
+            .unwrap();
+        assert_eq!(
+            refused(port1.post_message_with((), vec![other.port1.clone()])),
+            "Port at index 0 is already neutered."
+        );
+        // A neutered handle cannot post either; a refused list moved nothing.
+        assert!(other.port1.post_message(1).is_err());
+        let (contents, _link) = test_contents();
+        let third = MessageChannelMain::new();
+        assert!(contents
+            .post_message("p", (), vec![third.port1.clone(), third.port1.clone()])
+            .is_err());
+        assert!(third.port1.post_message(1).is_ok());
+    }
+
+    /// Electron's "can be passed over another channel": a port carried by a message
+    /// arrives usable, with the messages that were waiting for it, and the sender's
+    /// handle is neutered.
+    #[test]
+    fn a_port_carried_in_a_port_message_arrives_usable() {
+        let outer = MessageChannelMain::new();
+        let inner = MessageChannelMain::new();
+        let carried: Arc<Mutex<Vec<MessagePortMain>>> = Arc::default();
+        let sink = carried.clone();
+        outer.port2.on_message(move |m| lock(&sink).extend(m.ports));
+        outer.port2.start();
+        inner.port1.post_message("waiting").unwrap();
+        outer
+            .port1
+            .post_message_with((), vec![inner.port2.clone()])
+            .unwrap();
+        let port = lock(&carried).pop().expect("the carried port");
+        let seen = recorder(&port);
+        port.start();
+        inner.port1.post_message("after").unwrap();
+        assert_eq!(
+            *lock(&seen),
+            vec![
+                Value::String("waiting".into()),
+                Value::String("after".into())
+            ]
+        );
+        assert!(
+            inner.port2.post_message(1).is_err(),
+            "the sender's handle is neutered"
+        );
+    }
+
+    /// A port carried to a renderer goes there under its own key, after the message
+    /// that carries it; one carried from a renderer is adopted.
+    #[test]
+    fn ports_carried_to_and_from_a_renderer() {
+        let (contents, link) = test_contents();
+        let outer = MessageChannelMain::new();
+        let inner = MessageChannelMain::new();
+        contents
+            .post_message("port", (), vec![outer.port2])
+            .unwrap();
+        inner.port1.post_message("queued").unwrap();
+        outer
+            .port1
+            .post_message_with("carrier", vec![inner.port2.clone()])
+            .unwrap();
+        let outer_key = format!("m{}", outer.port1.channel.id * 2 + 1);
+        let inner_key = format!("m{}", inner.port1.channel.id * 2 + 1);
+        assert_eq!(
+            lock(&link.posted)[1..].to_vec(),
+            vec![
+                format!(
+                    r#"{{"t":"port","port":"{outer_key}","data":"carrier","ports":["{inner_key}"]}}"#
+                ),
+                format!(r#"{{"t":"port","port":"{inner_key}","data":"queued"}}"#),
+            ]
+        );
+        // Back from the renderer, carrying a port of its own.
+        let carried: Arc<Mutex<Vec<MessagePortMain>>> = Arc::default();
+        let sink = carried.clone();
+        outer.port1.on_message(move |m| lock(&sink).extend(m.ports));
+        outer.port1.start();
+        let adopted = contents
+            .ports()
+            .adopt(&contents, &["r7".to_owned()])
+            .unwrap();
+        assert!(contents
+            .ports()
+            .post_from_renderer(&outer_key, Value::Null, adopted));
+        let port = lock(&carried).pop().expect("the renderer's port");
+        port.post_message("to r7").unwrap();
+        assert_eq!(
+            lock(&link.posted).last().cloned(),
+            Some(r#"{"t":"port","port":"r7","data":"to r7"}"#.to_owned())
+        );
     }
 
     #[test]
@@ -486,8 +752,12 @@ mod tests {
 
         let seen = recorder(&port1);
         port1.start();
-        assert!(contents.ports().post_from_renderer(&key, Value::Bool(true)));
-        assert!(!contents.ports().post_from_renderer("m999999", Value::Null));
+        assert!(contents
+            .ports()
+            .post_from_renderer(&key, Value::Bool(true), Vec::new()));
+        assert!(!contents
+            .ports()
+            .post_from_renderer("m999999", Value::Null, Vec::new()));
         assert_eq!(*lock(&seen), vec![Value::Bool(true)]);
 
         let closed = Arc::new(AtomicUsize::new(0));
@@ -554,10 +824,10 @@ mod tests {
         let (ka, kb) = (key(&link_a), key(&link_b));
         assert!(a
             .ports()
-            .post_from_renderer(&ka, Value::String("to b".into())));
+            .post_from_renderer(&ka, Value::String("to b".into()), Vec::new()));
         assert!(b
             .ports()
-            .post_from_renderer(&kb, Value::String("to a".into())));
+            .post_from_renderer(&kb, Value::String("to a".into()), Vec::new()));
         assert_eq!(
             lock(&link_b.posted).last().cloned(),
             Some(format!(r#"{{"t":"port","port":"{kb}","data":"to b"}}"#))

@@ -33,6 +33,10 @@ pub enum RendererMessage {
         port: String,
         /// The message, in its wire form.
         data: Value,
+        /// Keys of the `MessagePort`s transferred with the message, as for
+        /// [`RendererMessage::Send`].
+        #[serde(default)]
+        ports: Vec<String>,
     },
     /// The renderer closed a port it holds.
     #[serde(rename = "port-close")]
@@ -154,6 +158,9 @@ pub enum MainMessage {
         port: String,
         /// The message, in its wire form.
         data: Value,
+        /// Keys of the ports transferred with it (`event.ports`).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        ports: Vec<String>,
     },
     /// The other end of the renderer's port `port` was closed, or went away.
     #[serde(rename = "port-close")]

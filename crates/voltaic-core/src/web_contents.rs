@@ -5,7 +5,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use crate::policy::{Direction, WindowPolicy};
-use crate::ports::{MessagePortMain, PortTable};
+use crate::ports::{check_transfer, MessagePortMain, PortTable, Queued};
 use crate::protocol::MainMessage;
 use crate::schema::Schemas;
 use crate::scope::IpcScope;
@@ -242,39 +242,59 @@ impl WebContents {
         transfer: Vec<MessagePortMain>,
     ) -> Result<(), IpcError> {
         let (args, buffers) = self.outgoing(channel, &[crate::value::into_value(message)?])?;
-        for (i, port) in transfer.iter().enumerate() {
-            if transfer[..i].contains(port) {
-                return Err(IpcError::Port("the same port is transferred twice".into()));
-            }
-            port.usable()?;
-        }
-        let mut keys = Vec::with_capacity(transfer.len());
-        let mut waiting = Vec::new();
-        for port in &transfer {
-            let (key, queued) = port.transfer_to(self, &self.ports)?;
-            waiting.extend(queued.into_iter().map(|data| (key.clone(), data)));
-            keys.push(key);
-        }
+        check_transfer(&transfer, None)?;
+        let (keys, waiting) = self.transfer(&transfer)?;
         let message = MainMessage::Message {
             ch: channel.to_owned(),
             args,
             ports: keys,
         };
         self.link.post(packet(&message, buffers))?;
-        for (key, data) in waiting {
-            self.post_port(&key, data)?;
+        self.post_waiting(waiting)
+    }
+
+    /// Moves `ports` into this renderer: their keys, and the messages that were
+    /// waiting for them, to be posted after the message that carries them. If one
+    /// cannot be moved, all of them are closed: the message will not go.
+    fn transfer(
+        &self,
+        ports: &[MessagePortMain],
+    ) -> Result<(Vec<String>, Vec<(String, Queued)>), IpcError> {
+        let mut keys = Vec::with_capacity(ports.len());
+        let mut waiting = Vec::new();
+        for port in ports {
+            match port.transfer_to(self, &self.ports) {
+                Ok((key, queued)) => {
+                    waiting.extend(queued.into_iter().map(|message| (key.clone(), message)));
+                    keys.push(key);
+                }
+                Err(error) => {
+                    ports.iter().for_each(MessagePortMain::close);
+                    return Err(error);
+                }
+            }
+        }
+        Ok((keys, waiting))
+    }
+
+    fn post_waiting(&self, waiting: Vec<(String, Queued)>) -> Result<(), IpcError> {
+        for (key, message) in waiting {
+            self.post_port(&key, message)?;
         }
         Ok(())
     }
 
-    /// Delivers a message to the renderer's port `key`.
-    pub(crate) fn post_port(&self, key: &str, data: Value) -> Result<(), IpcError> {
+    /// Delivers a message, and the ports it carries, to the renderer's port `key`.
+    pub(crate) fn post_port(&self, key: &str, message: Queued) -> Result<(), IpcError> {
+        let (keys, waiting) = self.transfer(&message.ports)?;
         let mut buffers = Vec::new();
-        let message = MainMessage::Port {
+        let wire = MainMessage::Port {
             port: key.to_owned(),
-            data: wire::encode(&data, &mut buffers),
+            data: wire::encode(&message.data, &mut buffers),
+            ports: keys,
         };
-        self.link.post(packet(&message, buffers))
+        self.link.post(packet(&wire, buffers))?;
+        self.post_waiting(waiting)
     }
 
     /// Tells the renderer its port `key` is closed.
@@ -460,6 +480,58 @@ pub(crate) mod tests {
             ]
         );
         assert_eq!(link.buffers.lock().unwrap()[0], vec![blob]);
+    }
+
+    /// Electron's "WebContents.postMessage / WebFrameMain.postMessage error handling"
+    /// cases that Rust's types leave possible, with Electron's texts for ports.
+    #[test]
+    fn post_message_refuses_what_electron_refuses() {
+        let (wc, link) = test_contents();
+        let frame = wc.main_frame();
+        for post in [
+            |wc: &WebContents, ch: &str, v: Value, t| wc.post_message(ch, v, t),
+            |wc: &WebContents, ch: &str, v: Value, t| wc.main_frame().post_message(ch, v, t),
+        ] {
+            // "throws on invalid channel"
+            assert!(matches!(
+                post(&wc, "", Value::Null, Vec::new()),
+                Err(IpcError::InvalidChannel(_))
+            ));
+            // "throws when passing duplicate ports"
+            let crate::MessageChannelMain { port1, .. } = crate::MessageChannelMain::new();
+            assert_eq!(
+                post(&wc, "foo", Value::Null, vec![port1.clone(), port1.clone()]),
+                Err(IpcError::Port("Port at index 1 is a duplicate.".into()))
+            );
+            // "throws when passing ports that have already been neutered"
+            post(&wc, "foo", Value::Null, vec![port1.clone()]).unwrap();
+            assert_eq!(
+                post(&wc, "foo", Value::Null, vec![port1]),
+                Err(IpcError::Port(
+                    "Port at index 0 is already neutered.".into()
+                ))
+            );
+        }
+        // "throws on non-serializable message": a value whose serializer refuses.
+        struct Refuses;
+        impl Serialize for Refuses {
+            fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("An object could not be cloned."))
+            }
+        }
+        assert!(frame.post_message("foo", Refuses, Vec::new()).is_err());
+        assert_eq!(
+            lock_posted(&link).len(),
+            2,
+            "only the two good messages went"
+        );
+    }
+
+    fn lock_posted(link: &RecordingLink) -> Vec<String> {
+        link.posted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     #[test]

@@ -51,6 +51,9 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   const portPostMessage = MessagePort.prototype.postMessage;
   const portStart = MessagePort.prototype.start;
   const portClose = MessagePort.prototype.close;
+  const dispatchOn = EventTarget.prototype.dispatchEvent;
+  const EventCtor = Event;
+  const nativePortClose = 'onclose' in MessagePort.prototype;
   const listenOn = EventTarget.prototype.addEventListener;
   const functionToString = Function.prototype.toString;
   const WeakSetCtor = WeakSet;
@@ -332,14 +335,34 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   // listened to, under a key the main process knows: what the page posts on the other
   // end is forwarded by key, and what arrives for the key is posted on it.
   const MAX_PORTS = 4096;
-  const ports = new MapCtor(); // key -> { port, pending } (port null until adopted)
+  // key -> { port, pending, user } (port null until adopted; user: the end handed
+  // out, for ports the main process sent here)
+  const ports = new MapCtor();
   const transferred = new WeakSetCtor();
   let nextPortKey = 1;
+
+  // Takes ports the page or preload transfers to the main process (with a message on
+  // a channel or on a port): their keys, in order.
+  function adoptAll(list) {
+    const keys = [];
+    for (let i = 0; i < list.length; i++) {
+      const key = 'r' + nextPortKey++;
+      apply(weakSetAdd, transferred, [list[i]]);
+      adoptPort(list[i], key);
+      keys.push(key);
+    }
+    return keys;
+  }
 
   function listenOnPort(key, port) {
     apply(listenOn, port, ['message', (event) => {
       if (!tryToken()) {
         report('warn', ['A port message was dropped: IPC rate limit exceeded']);
+        return;
+      }
+      const carried = event.ports;
+      if (ports.size + carried.length > MAX_PORTS) {
+        report('error', ['A port message was dropped: a window may hold at most ' + MAX_PORTS + ' ports']);
         return;
       }
       const buffers = [];
@@ -350,7 +373,11 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
         report('error', ['A message posted on a transferred port could not be sent:', error]);
         return;
       }
-      postMessage({ t: 'port', port: key, data }, buffers);
+      const message = { t: 'port', port: key, data };
+      if (carried.length > 0) {
+        message.ports = adoptAll(carried);
+      }
+      postMessage(message, buffers);
     }]);
     apply(portStart, port, []);
   }
@@ -358,7 +385,7 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   // Takes `port` from the page, as a transfer would: the page's object is neutered
   // (moved through a private channel), and its queued messages come along.
   function adoptPort(port, key) {
-    const entry = { port: null, pending: [] };
+    const entry = { port: null, pending: [], user: null };
     ports.set(key, entry);
     const relay = new MessageChannelCtor();
     apply(listenOn, relay.port2, ['message', (event) => {
@@ -372,7 +399,7 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
       entry.port = own;
       listenOnPort(key, own);
       for (let i = 0; i < entry.pending.length; i++) {
-        apply(portPostMessage, own, [entry.pending[i]]);
+        apply(portPostMessage, own, entry.pending[i]);
       }
       entry.pending = [];
     }]);
@@ -380,25 +407,62 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     apply(portPostMessage, relay.port1, [null, [port]]);
   }
 
-  // A port the main process transfers here: the listener gets the page's end.
+  // A port the main process transfers here: the listener gets the page's end. What
+  // reaches that end is counted, so that its close event can wait for the messages
+  // posted before it (see announceClose).
   function receivePort(key) {
     const channel = new MessageChannelCtor();
-    ports.set(key, { port: channel.port1, pending: [] });
+    const entry = { port: channel.port1, pending: [], user: channel.port2, posted: 0, arrived: 0, closed: false };
+    ports.set(key, entry);
     listenOnPort(key, channel.port1);
+    apply(listenOn, channel.port2, ['message', () => {
+      entry.arrived++;
+      if (entry.closed && entry.arrived === entry.posted) {
+        announceClose(entry.user);
+      }
+    }]);
     return channel.port2;
   }
 
-  function portMessage(key, wire, buffers) {
+  function portMessage(key, wire, buffers, portKeys) {
     const entry = ports.get(key);
     if (entry === undefined) {
       return;
     }
     const data = codec.decode(wire, buffers);
-    if (entry.port === null) {
-      entry.pending.push(data);
-    } else {
-      apply(portPostMessage, entry.port, [data]);
+    const carried = [];
+    if (isArray(portKeys)) {
+      for (let i = 0; i < portKeys.length; i++) {
+        carried.push(receivePort(portKeys[i]));
+      }
     }
+    const args = carried.length > 0 ? [data, carried] : [data];
+    if (entry.port === null) {
+      entry.pending.push(args);
+    } else {
+      entry.posted++;
+      apply(portPostMessage, entry.port, args);
+    }
+  }
+
+  // WebKit's MessagePort has no close event (WebKit standards-positions #271), so
+  // the end handed out gets Electron's 'close' from here, and its `onclose` is
+  // called: once every message posted to it before has been dispatched (WebKit
+  // orders messages per port only), in a task of its own, after the listeners of
+  // the last one. An end that was never started, or was transferred on, gets none.
+  function announceClose(user) {
+    const tick = new MessageChannelCtor();
+    apply(listenOn, tick.port2, ['message', () => {
+      apply(portClose, tick.port1, []);
+      apply(portClose, tick.port2, []);
+      const event = new EventCtor('close');
+      apply(dispatchOn, user, [event]);
+      if (!nativePortClose && typeof user.onclose === 'function') {
+        apply(user.onclose, user, [event]);
+      }
+    }]);
+    apply(portStart, tick.port2, []);
+    apply(portPostMessage, tick.port1, [null]);
   }
 
   function portClosed(key) {
@@ -407,6 +471,12 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
       ports.delete(key);
       if (entry.port !== null) {
         apply(portClose, entry.port, []);
+      }
+      if (entry.user !== null) {
+        entry.closed = true;
+        if (entry.arrived === entry.posted) {
+          announceClose(entry.user);
+        }
       }
     }
   }
@@ -441,14 +511,7 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
       }
       const buffers = [];
       const args = toWire('send', channel, [message], buffers);
-      const keys = [];
-      for (let i = 0; i < list.length; i++) {
-        const key = 'r' + nextPortKey++;
-        apply(weakSetAdd, transferred, [list[i]]);
-        adoptPort(list[i], key);
-        keys.push(key);
-      }
-      postMessage({ t: 'send', ch: channel, args, ports: keys }, buffers);
+      postMessage({ t: 'send', ch: channel, args, ports: adoptAll(list) }, buffers);
     },
     send(channel, ...args) {
       const buffers = [];
@@ -650,7 +713,7 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
         deliver(message.ch, message.args, buffers, message.ports);
         break;
       case 'port':
-        portMessage(message.port, message.data, buffers);
+        portMessage(message.port, message.data, buffers, message.ports);
         break;
       case 'port-close':
         portClosed(message.port);

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value as Json};
-use voltaic::{IpcEvent, IpcScope, Value, WebContents};
+use voltaic::{IpcEvent, IpcScope, MessageChannelMain, Value, WebContents};
 use voltaic_e2e::{ensure_eq, Driver, Harness, REPORT_JS};
 
 use crate::api::HELPERS_JS;
@@ -451,5 +451,136 @@ pub(crate) fn main_frame_ipc_receives_from_an_unloading_page(
     let probe = h.probe();
     Ok(Box::pin(async move {
         probe.expect("unload:leaving.html:leaving.html").await
+    }))
+}
+
+/// Electron's "MessagePort close event in renderer: is emitted when the main process
+/// closes its end of the port". A message posted just before the close arrives
+/// first.
+pub(crate) fn port_close_event_when_main_closes_its_end(h: &Harness) -> Result<Driver, String> {
+    let ipc = h.app().ipc_main();
+    ipc.on("ready", |event: IpcEvent| {
+        let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+        let sent = event.sender().post_message("port", (), vec![port2]);
+        let posted = port1.post_message("last");
+        port1.close();
+        sent.and(posted).map_err(|e| e.to_string())
+    });
+    let probe = h.probe();
+    ipc.on("closed", move |_: IpcEvent, seen: Json| {
+        probe.record(format!("closed after {seen}"))
+    });
+    in_renderer(
+        h,
+        "ipcRenderer.on('port', (e) => {\n\
+           const [port] = e.ports;\n\
+           const seen = [];\n\
+           port.addEventListener('message', (m) => seen.push(m.data));\n\
+           port.start();\n\
+           port.onclose = () => { ipcRenderer.send('closed', seen); };\n\
+         });\n\
+         ipcRenderer.send('ready');\n\
+         return 'listening';",
+    )?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        probe.expect(r#"closed after ["last"]"#).await
+    }))
+}
+
+/// Electron's "MessagePort: can receive a port from a renderer over a MessagePort
+/// connection": a port the page posts on a port it sent arrives in Rust, usable.
+pub(crate) fn port_received_over_a_port_from_the_renderer(h: &Harness) -> Result<Driver, String> {
+    let probe = h.probe();
+    h.app().ipc_main().on("port", move |event: IpcEvent| {
+        let Some(port1) = event.ports().first().cloned() else {
+            return probe.record("no port");
+        };
+        let probe = probe.clone();
+        port1.on_message(move |message| {
+            let Some(port2) = message.ports.first().cloned() else {
+                return probe.record("no port in the port message");
+            };
+            let probe = probe.clone();
+            port2.on_message(move |inner| probe.record(format!("inner:{:?}", inner.data)));
+            port2.start();
+        });
+        port1.start();
+    });
+    in_renderer(
+        h,
+        "const channel1 = new MessageChannel();\n\
+         const channel2 = new MessageChannel();\n\
+         channel1.port2.postMessage('', [channel2.port1]);\n\
+         channel2.port2.postMessage('matryoshka');\n\
+         ipcRenderer.postMessage('port', '', [channel1.port1]);\n\
+         return 'sent';",
+    )?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        probe.expect(r#"inner:String("matryoshka")"#).await
+    }))
+}
+
+/// Electron's "MessageChannelMain: can be passed over another channel": a port the
+/// main process posts on a port reaches the renderer, with the message that waited
+/// for it.
+pub(crate) fn message_channel_main_passed_over_another_channel(
+    h: &Harness,
+) -> Result<Driver, String> {
+    let ipc = h.app().ipc_main();
+    ipc.on("ready", |event: IpcEvent| {
+        let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
+        let MessageChannelMain {
+            port1: port3,
+            port2: port4,
+        } = MessageChannelMain::new();
+        port1
+            .post_message_with(Json::Null, vec![port4])
+            .and_then(|()| port3.post_message("hello"))
+            .and_then(|()| event.sender().post_message("port", Json::Null, vec![port2]))
+            .map_err(|e| e.to_string())
+    });
+    let probe = h.probe();
+    ipc.on("done", move |_: IpcEvent, message: String| {
+        probe.record(format!("done:{message}"))
+    });
+    in_renderer(
+        h,
+        "ipcRenderer.on('port', (e1) => {\n\
+           e1.ports[0].onmessage = (e2) => {\n\
+             e2.ports[0].onmessage = (e3) => { ipcRenderer.send('done', e3.data); };\n\
+           };\n\
+         });\n\
+         ipcRenderer.send('ready');\n\
+         return 'listening';",
+    )?;
+    let probe = h.probe();
+    Ok(Box::pin(async move { probe.expect("done:hello").await }))
+}
+
+/// Electron's "WebFrameMain.postMessage sends a message".
+pub(crate) fn main_frame_post_message_sends_a_message(h: &Harness) -> Result<Driver, String> {
+    let ipc = h.app().ipc_main();
+    ipc.on("ready", |event: IpcEvent| {
+        event
+            .sender()
+            .main_frame()
+            .post_message("foo", json!({ "some": "message" }), Vec::new())
+            .map_err(|e| e.to_string())
+    });
+    let probe = h.probe();
+    ipc.on("bar", move |_: IpcEvent, message: Json| {
+        probe.record(format!("bar:{message}"))
+    });
+    in_renderer(
+        h,
+        "ipcRenderer.on('foo', (_e, msg) => { ipcRenderer.send('bar', msg); });\n\
+         ipcRenderer.send('ready');\n\
+         return 'listening';",
+    )?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        probe.expect(r#"bar:{"some":"message"}"#).await
     }))
 }

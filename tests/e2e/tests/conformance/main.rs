@@ -205,6 +205,10 @@ fn main() {
         electron_ipc::main_frame_ipc_overrides_web_contents,
         electron_ipc::main_frame_ipc_falls_back_to_web_contents,
         electron_ipc::main_frame_ipc_receives_from_an_unloading_page,
+        electron_ipc::port_close_event_when_main_closes_its_end,
+        electron_ipc::port_received_over_a_port_from_the_renderer,
+        electron_ipc::message_channel_main_passed_over_another_channel,
+        electron_ipc::main_frame_post_message_sends_a_message,
         // webFrame and webUtils
         api::web_frame_zoom_factor_and_level,
         api::web_frame_insert_css_applies_unseen_and_removes,
