@@ -13,13 +13,14 @@
 
 /* exported voltaicBridgeEndpoint, voltaicFormatConsole, voltaicTakeBridgeNode */
 
-// The DOM node both halves of the bridge share. Each world's half calls this at
+// The DOM node both halves of a bridge share. Each world's half calls this at
 // document start, in whichever order WebKit runs them: the first creates the node
 // and puts it in the document, the second finds it and takes it out again, all
-// before the page's first script. `found` says which of the two this was.
-function voltaicTakeBridgeNode() {
+// before the page's first script. `found` says which of the two this was. `world`
+// names the bridge: '' for the page's world, the id of an isolated world otherwise.
+function voltaicTakeBridgeNode(world) {
   'use strict';
-  const MARK = 'data-voltaic-bridge';
+  const MARK = world ? 'data-voltaic-bridge-' + world : 'data-voltaic-bridge';
   const found = document.querySelector('[' + MARK + ']');
   if (found !== null) {
     found.remove();

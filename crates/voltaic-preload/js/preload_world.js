@@ -774,26 +774,34 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   // the preload script itself waits for the page half (see runPreload): whichever
   // runs second, both are done before the page's first script, and every
   // contextBridge call finds the page half there.
-  let pageBridge = null;
-  let pageConnected = false;
+  // The bridges to the page's world (id 0) and to each isolated world the window
+  // names, by world id.
+  const bridges = new MapCtor();
+  let unconnected = 0;
   let waitingPreload = null;
   function runPreload(body) {
-    if (pageBridge === null || pageConnected) {
+    if (unconnected === 0) {
       body();
     } else {
       waitingPreload = body;
     }
   }
-  if (config.contextIsolation) {
-    const taken = takeBridgeNode();
-    pageConnected = taken.found;
-    pageBridge = createEndpoint(taken.node, 'voltaic:to-page', 'voltaic:to-preload');
-    pageBridge.onRequest((message) => {
+  function connectWorld(worldId) {
+    const taken = takeBridgeNode(worldId === 0 ? '' : String(worldId));
+    const bridge = createEndpoint(taken.node, 'voltaic:to-page', 'voltaic:to-preload');
+    let connected = taken.found;
+    if (!connected) {
+      unconnected++;
+    }
+    bridge.onRequest((message) => {
       if (message.op === 'hello') {
-        pageConnected = true;
+        if (!connected) {
+          connected = true;
+          unconnected--;
+        }
         const body = waitingPreload;
-        waitingPreload = null;
-        if (body !== null) {
+        if (unconnected === 0 && body !== null) {
+          waitingPreload = null;
           body();
         }
         return null;
@@ -801,9 +809,20 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
       if (message.op !== 'console') {
         throw new ErrorCtor('Unknown context bridge request');
       }
-      report(consoleLevel[message.level] || 'info', [String(message.text)], 'page');
+      const prefix = worldId === 0 ? '' : '[isolated world ' + worldId + '] ';
+      report(consoleLevel[message.level] || 'info', [prefix + String(message.text)], 'page');
       return null;
     });
+    bridges.set(worldId, bridge);
+  }
+  let pageBridge = null;
+  if (config.contextIsolation) {
+    connectWorld(0);
+    const worlds = config.isolatedWorlds;
+    for (let i = 0; i < worlds.length; i++) {
+      connectWorld(worlds[i]);
+    }
+    pageBridge = bridges.get(0);
   }
 
   const mutableExposures = config.contextBridgeMutability === true;
@@ -838,15 +857,32 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     }
   }
 
+  function expose(bridge, method, apiKey, api) {
+    if (typeof apiKey !== 'string' || apiKey.length === 0) {
+      throw new TypeErrorCtor('contextBridge.' + method + ': the API key must be a non-empty string');
+    }
+    warnIfIpcRenderer(apiKey, api);
+    const encoded = bridge.encode(api);
+    bridge.request({ op: 'expose', key: apiKey, value: encoded.value, mutable: mutableExposures }, encoded);
+  }
+
   const contextBridge = freeze({
     exposeInMainWorld(apiKey, api) {
       checkIsolated();
-      if (typeof apiKey !== 'string' || apiKey.length === 0) {
-        throw new TypeErrorCtor('contextBridge.exposeInMainWorld: the API key must be a non-empty string');
+      expose(pageBridge, 'exposeInMainWorld', apiKey, api);
+    },
+    // World 0 is the page's; any other must be one the window names in
+    // WebPreferences::isolated_worlds: WebKit gives a world its scripts from the
+    // document's start, so a world made on demand could be joined to this one only
+    // through the page's DOM, where the page would see the bridge.
+    exposeInIsolatedWorld(worldId, apiKey, api) {
+      checkIsolated();
+      const bridge = bridges.get(worldId);
+      if (bridge === undefined) {
+        throw new ErrorCtor('contextBridge.exposeInIsolatedWorld: world ' + String(worldId) +
+          ' is not one of this window\'s isolated worlds; name it in WebPreferences::isolated_worlds');
       }
-      warnIfIpcRenderer(apiKey, api);
-      const encoded = pageBridge.encode(api);
-      pageBridge.request({ op: 'expose', key: apiKey, value: encoded.value, mutable: mutableExposures }, encoded);
+      expose(bridge, 'exposeInIsolatedWorld', apiKey, api);
     },
     // Runs `func` in the page's world with `args` crossing as for any call, and
     // returns what it returns, copied back. The function is sent as its source,

@@ -23,6 +23,7 @@ function voltaicWebFrame(config) {
   const xhrSend = XMLHttpRequest.prototype.send;
   const listen = EventTarget.prototype.addEventListener;
   const FileCtor = File;
+  const isArray = Array.isArray;
   // Electron's zoom levels: each level scales by 1.2, level 0 being 100 %.
   const ZOOM_STEP = 1.2;
 
@@ -124,14 +125,51 @@ function voltaicWebFrame(config) {
       if (typeof code !== 'string') {
         return PromiseCtor.reject(new TypeErrorCtor('webFrame.executeJavaScript: the code must be a string'));
       }
-      const done = typeof userGesture === 'function' ? userGesture : callback;
-      const result = later({ op: 'execute', code });
-      if (typeof done === 'function') {
-        apply(PromiseCtor.prototype.then, result, [(value) => done(value, undefined), (error) => done(undefined, error)]);
+      return withCallback(later({ op: 'execute', code }), userGesture, callback);
+    },
+    /**
+     * Runs each of `scripts` ({ code }) in isolated world `worldId`, one after the
+     * other; the promise settles with the last one's result, as executeJavaScript's
+     * does. The world must be one the window names in WebPreferences::isolated_worlds
+     * (0 is the page's own).
+     */
+    executeJavaScriptInIsolatedWorld(worldId, scripts, userGesture, callback) {
+      if (typeof worldId !== 'number' || !isArray(scripts)) {
+        return PromiseCtor.reject(new TypeErrorCtor('webFrame.executeJavaScriptInIsolatedWorld: expected (worldId, [{ code }])'));
       }
-      return result;
+      const codes = [];
+      for (let i = 0; i < scripts.length; i++) {
+        const code = scripts[i] !== null && typeof scripts[i] === 'object' ? scripts[i].code : undefined;
+        if (typeof code !== 'string') {
+          return PromiseCtor.reject(new TypeErrorCtor('webFrame.executeJavaScriptInIsolatedWorld: each script needs its code as a string'));
+        }
+        codes.push(code);
+      }
+      let result = PromiseCtor.resolve(undefined);
+      for (let i = 0; i < codes.length; i++) {
+        result = apply(PromiseCtor.prototype.then, result, [() => later({ op: 'execute', code: codes[i], world: worldId })]);
+      }
+      return withCallback(result, userGesture, callback);
+    },
+    /**
+     * Accepted for Electron's preloads, and does nothing: a WebKitGTK script world
+     * has no name, origin or Content-Security-Policy of its own to set.
+     */
+    setIsolatedWorldInfo(worldId, info) {
+      if (typeof worldId !== 'number' || info === null || typeof info !== 'object') {
+        throw new TypeErrorCtor('webFrame.setIsolatedWorldInfo: expected (worldId, { name, securityOrigin, csp })');
+      }
     },
   });
+
+  // Electron's optional callback, given (result, error).
+  function withCallback(result, userGesture, callback) {
+    const done = typeof userGesture === 'function' ? userGesture : callback;
+    if (typeof done === 'function') {
+      apply(PromiseCtor.prototype.then, result, [(value) => done(value, undefined), (error) => done(undefined, error)]);
+    }
+    return result;
+  }
 
   const webUtils = freeze({
     /**

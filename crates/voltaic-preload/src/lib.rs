@@ -99,6 +99,8 @@ pub struct RuntimeConfig {
     /// Whether exposed APIs stay writable and unfrozen in the page (see the backend's
     /// `WebPreferences::context_bridge_mutability`).
     pub context_bridge_mutability: bool,
+    /// The isolated worlds the preload can expose APIs to, besides the page's.
+    pub isolated_worlds: Vec<u32>,
 }
 
 /// What a preload's `process` object reads, from the main process (as Electron's
@@ -220,6 +222,7 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
         "readyMessage": READY_MESSAGE,
         "process": config.process,
         "contextBridgeMutability": config.context_bridge_mutability,
+        "isolatedWorlds": config.isolated_worlds,
     });
     format!(
         "(function () {{\n{ENDPOINT_JS}\n{SCHEMA_JS}\n{VALUE_JS}\n{EVENTS_JS}\n{BUFFER_JS}\n\
@@ -236,9 +239,19 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
 /// The page-world half of `contextBridge`, to be injected at document start in the
 /// page's own world (top frame only) when context isolation is on.
 pub fn page_world_script() -> String {
+    far_world_script("")
+}
+
+/// The same half for isolated world `world_id` (`contextBridge.exposeInIsolatedWorld`),
+/// to be injected at document start in that world.
+pub fn isolated_world_script(world_id: u32) -> String {
+    far_world_script(&world_id.to_string())
+}
+
+fn far_world_script(world: &str) -> String {
     format!(
         "(function () {{\n{ENDPOINT_JS}\n{PAGE_WORLD_JS}\n\
-         voltaicPageWorld(voltaicBridgeEndpoint, voltaicFormatConsole(), voltaicTakeBridgeNode());\n}})();"
+         voltaicPageWorld(voltaicBridgeEndpoint, voltaicFormatConsole(), voltaicTakeBridgeNode('{world}'));\n}})();"
     )
 }
 
@@ -289,6 +302,7 @@ mod tests {
             sync_token: "0123".into(),
             process: ProcessInfo::current(BTreeMap::new(), true),
             context_bridge_mutability: false,
+            isolated_worlds: vec![1004],
         }
     }
 

@@ -12,6 +12,12 @@ pub enum Error {
          give the page what it needs from a preload script with contextBridge"
     )]
     NodeIntegrationUnsupported,
+    /// `isolated_worlds` named a world id that is not an isolated world's.
+    #[error(
+        "isolated world {0} cannot be used: 0 is the page's world and 999 the preload's; \
+         use 1 to 998, or 1000 and up"
+    )]
+    InvalidIsolatedWorld(u32),
     /// Neither `DISPLAY` nor `WAYLAND_DISPLAY` is set, so GTK cannot start.
     #[error("no display: set DISPLAY or WAYLAND_DISPLAY, or run under `xvfb-run -a`")]
     NoDisplay,

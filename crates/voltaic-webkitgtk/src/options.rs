@@ -93,6 +93,15 @@ pub struct WebPreferences {
     /// `false`: exposed APIs are read-only and deeply frozen, so one page script
     /// cannot swap a function another relies on.
     pub context_bridge_mutability: bool,
+    /// Script worlds, besides the page's and the preload's, that the preload can
+    /// expose APIs to (`contextBridge.exposeInIsolatedWorld(id, ..)`) and run script
+    /// in (`webFrame.executeJavaScriptInIsolatedWorld(id, ..)`). Electron makes a
+    /// world when it is first used; WebKit gives a world its scripts from the
+    /// document's start, and a world made later could be joined to the preload's only
+    /// through the page's DOM, where the page would see the bridge. So a window names
+    /// its worlds here: ids from 1 to 998, or from 1000 up, as Electron advises (0 is
+    /// the page's world, 999 the preload's). Default: none.
+    pub isolated_worlds: Vec<u32>,
 }
 
 impl Default for WebPreferences {
@@ -107,6 +116,7 @@ impl Default for WebPreferences {
             allowed_origins: AllowedOrigins::default(),
             content_security_policy: DEFAULT_CSP.to_owned(),
             context_bridge_mutability: false,
+            isolated_worlds: Vec::new(),
         }
     }
 }

@@ -32,6 +32,11 @@ pub(crate) struct RendererSetup {
     pub(crate) preload: Option<String>,
 }
 
+/// The WebKit name of isolated world `id` (`WebPreferences::isolated_worlds`).
+pub(crate) fn isolated_world_name(id: u32) -> String {
+    format!("voltaic-world-{id}")
+}
+
 /// The JS world the preload lives in: `None` is the page's own world.
 pub(crate) fn preload_world(context_isolation: bool) -> Option<&'static str> {
     context_isolation.then_some(ISOLATED_WORLD)
@@ -285,6 +290,17 @@ pub(crate) fn install(
             &[],
             &[],
         ));
+        // The same half in each isolated world the window names.
+        for &id in &setup.runtime.isolated_worlds {
+            manager.add_script(&UserScript::for_world(
+                &voltaic_preload::isolated_world_script(id),
+                UserContentInjectedFrames::TopFrame,
+                UserScriptInjectionTime::Start,
+                &isolated_world_name(id),
+                &[],
+                &[],
+            ));
+        }
     }
     manager.add_script(&script(&voltaic_preload::runtime_script(&setup.runtime)));
     // Added even without a preload: the wrapper is what reports the renderer ready.

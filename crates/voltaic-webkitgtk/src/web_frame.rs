@@ -25,6 +25,7 @@ use wry::http::{Request, Response, StatusCode};
 
 use crate::scheme_handler::{Responder, TOKEN_HEADER};
 use crate::sync_channel::{json_response, status};
+use crate::transport::isolated_world_name;
 
 /// Path of the `webFrame` requests under `app://localhost`.
 pub(crate) const PATH: &str = "/__voltaic/web-frame";
@@ -54,14 +55,21 @@ enum FrameRequest {
     },
     /// `webFrame.removeInsertedCSS(key)`.
     RemoveCss { key: String },
-    /// `webFrame.executeJavaScript(code)`.
-    Execute { code: String },
+    /// `webFrame.executeJavaScript(code)`, or `executeJavaScriptInIsolatedWorld`
+    /// with the world's id (0 is the page's world).
+    Execute {
+        code: String,
+        #[serde(default)]
+        world: u32,
+    },
 }
 
 /// One window's `webFrame` state, on the GTK thread.
 pub(crate) struct WebFrame {
     token: String,
     view: WeakRef<webkit2gtk::WebView>,
+    /// The isolated worlds the window names, where script may be run.
+    worlds: Vec<u32>,
     /// The style sheets the current document's preload inserted, by key.
     sheets: Rc<RefCell<HashMap<String, UserStyleSheet>>>,
 }
@@ -69,7 +77,7 @@ pub(crate) struct WebFrame {
 impl WebFrame {
     /// The `webFrame` of `view`, whose preload sends `token`. Inserted CSS belongs
     /// to a document, as in Electron: it goes when the view navigates.
-    pub(crate) fn new(view: &webkit2gtk::WebView, token: String) -> Self {
+    pub(crate) fn new(view: &webkit2gtk::WebView, token: String, worlds: Vec<u32>) -> Self {
         let sheets: Rc<RefCell<HashMap<String, UserStyleSheet>>> = Rc::default();
         let leaving = sheets.clone();
         view.connect_load_changed(move |view, event| {
@@ -86,6 +94,7 @@ impl WebFrame {
         Self {
             token,
             view: weak,
+            worlds,
             sheets,
         }
     }
@@ -106,7 +115,14 @@ impl WebFrame {
         let parsed: Result<FrameRequest, _> = serde_json::from_slice(request.body());
         match parsed {
             Err(error) => responder.respond(answer(Err(format!("malformed request: {error}")))),
-            Ok(FrameRequest::Execute { code }) => execute(&view, &code, responder),
+            Ok(FrameRequest::Execute { code, world: 0 }) => execute(&view, &code, None, responder),
+            Ok(FrameRequest::Execute { code, world }) if self.worlds.contains(&world) => {
+                execute(&view, &code, Some(isolated_world_name(world)), responder)
+            }
+            Ok(FrameRequest::Execute { world, .. }) => responder.respond(answer(Err(format!(
+                "world {world} is not one of this window's isolated worlds; \
+                 name it in WebPreferences::isolated_worlds"
+            )))),
             Ok(request) => responder.respond(answer(self.now(&view, request))),
         }
     }
@@ -162,7 +178,8 @@ impl WebFrame {
 
 type Value = serde_json::Value;
 
-/// Runs `code` in the page's world and answers with its result as JSON. An
+/// Runs `code` in the page's world, or in the isolated world named `world`, and
+/// answers with its result as JSON. An
 /// expression is run as an async function's return value, so that a promise it
 /// gives is awaited, as Electron does; code that is not an expression (statements)
 /// is run as a script and answers with its completion value.
@@ -171,14 +188,15 @@ type Value = serde_json::Value;
 /// compiled as the body of an arrow function that is returned, not called. Trying
 /// it as an expression and falling back on a SyntaxError would run it twice when
 /// it throws a SyntaxError of its own (`JSON.parse('{')`).
-fn execute(view: &webkit2gtk::WebView, code: &str, responder: Responder) {
+fn execute(view: &webkit2gtk::WebView, code: &str, world: Option<String>, responder: Responder) {
     let probe = format!("return typeof (async () => (\n{code}\n));");
     let code = code.to_owned();
     let runner = view.clone();
+    let probe_world = world.clone();
     view.call_async_javascript_function(
         &probe,
         None,
-        None,
+        probe_world.as_deref(),
         None,
         None::<&webkit2gtk::gio::Cancellable>,
         move |compiled| {
@@ -187,7 +205,7 @@ fn execute(view: &webkit2gtk::WebView, code: &str, responder: Responder) {
                 runner.call_async_javascript_function(
                     &format!("return (\n{code}\n);"),
                     None,
-                    None,
+                    world.as_deref(),
                     None,
                     None::<&webkit2gtk::gio::Cancellable>,
                     done,
@@ -195,7 +213,7 @@ fn execute(view: &webkit2gtk::WebView, code: &str, responder: Responder) {
             } else {
                 runner.evaluate_javascript(
                     &code,
-                    None,
+                    world.as_deref(),
                     None,
                     None::<&webkit2gtk::gio::Cancellable>,
                     done,

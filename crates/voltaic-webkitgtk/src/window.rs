@@ -70,6 +70,9 @@ impl BrowserWindow {
         if prefs.node_integration {
             return Err(Error::NodeIntegrationUnsupported);
         }
+        if let Some(&world) = prefs.isolated_worlds.iter().find(|&&w| w == 0 || w == 999) {
+            return Err(Error::InvalidIsolatedWorld(world));
+        }
         let preload = prefs.preload.as_deref().map(read_preload).transpose()?;
         let id = NEXT_WINDOW_ID.fetch_add(1, Ordering::Relaxed);
         let main_load = Rc::new(Cell::new(false));
@@ -121,7 +124,7 @@ impl BrowserWindow {
         let view = webview.webview();
         // Registered here, not through wry: see scheme_handler for why.
         let token = sync_requests.token().to_owned();
-        let frame = WebFrame::new(&view, token.clone());
+        let frame = WebFrame::new(&view, token.clone(), prefs.isolated_worlds.clone());
         scheme_handler::register(
             &view,
             app_scheme::SCHEME,
@@ -491,6 +494,7 @@ fn runtime_config(
         sync_token: sync_token.to_owned(),
         process: voltaic_preload::ProcessInfo::current(versions(), sandboxed),
         context_bridge_mutability: prefs.context_bridge_mutability,
+        isolated_worlds: prefs.isolated_worlds.clone(),
     }
 }
 

@@ -672,6 +672,19 @@ page_case!(
 
 // ---- contextBridge ---------------------------------------------------------------------
 
+preload_case!(
+    context_bridge_isolated_worlds_must_be_named,
+    "`contextBridge.exposeInIsolatedWorld` and `webFrame.executeJavaScriptInIsolatedWorld` on a world the window does not name fail, saying where to name it; world 0 is the page's.",
+    "const { webFrame } = require('electron');\n\
+     const exposed = await errorOf(() => contextBridge.exposeInIsolatedWorld(1004, 'example', 1));\n\
+     check(exposed.includes('world 1004') && exposed.includes('WebPreferences::isolated_worlds'), 'expose refused, got ' + exposed);\n\
+     const ran = await errorOf(() => webFrame.executeJavaScriptInIsolatedWorld(1004, [{ code: '1' }]));\n\
+     check(ran.includes('world 1004') && ran.includes('WebPreferences::isolated_worlds'), 'script refused, got ' + ran);\n\
+     contextBridge.exposeInIsolatedWorld(0, 'inPage', 7);\n\
+     const seen = await webFrame.executeJavaScriptInIsolatedWorld(0, [{ code: 'window.inPage' }]);\n\
+     check(seen === 7, 'world 0 is the page, got ' + seen);"
+);
+
 page_case!(
     context_bridge_exposes_the_api_on_window,
     "`contextBridge.exposeInMainWorld(apiKey, api)`: the page sees `window[apiKey]`.",

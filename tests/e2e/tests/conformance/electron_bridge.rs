@@ -795,3 +795,62 @@ pub(crate) fn context_bridge_mutability_on(h: &Harness) -> Result<Driver, String
 pub(crate) fn context_bridge_mutability_off(h: &Harness) -> Result<Driver, String> {
     context_bridge_mutability(h, false, "['some-text', 'obj-prop', '1,2,3,4']")
 }
+
+/// Electron's isolated-world cases: the case's binding creator exposes into world
+/// 1004 (which the window names, see `WebPreferences::isolated_worlds`), and its
+/// `callWithBindings(fn, 1004)` runs `fn(window)` in that world, here through
+/// `webFrame.executeJavaScriptInIsolatedWorld`, which the preload hands the page.
+/// The port also checks that the page's own world did not get the API.
+fn in_isolated_world(
+    h: &Harness,
+    binding: &str,
+    call: &str,
+    expected: &str,
+) -> Result<Driver, String> {
+    ported_with(
+        h,
+        WebPreferences {
+            isolated_worlds: vec![1004],
+            ..api_prefs()
+        },
+        &format!(
+            "{binding}\n\
+             contextBridge.exposeInMainWorld('isolated', {{\n\
+               call: (fn) => require('electron').webFrame.executeJavaScriptInIsolatedWorld(1004, [{{ code: '(' + fn + ')(window)' }}]),\n\
+             }});"
+        ),
+        &format!("async (root) => [await root.isolated.call({call:?}), root.example === undefined]"),
+        &format!("[{expected}, true]"),
+    )
+}
+
+/// Electron's "should proxy numbers when exposed in isolated world". Before it, a
+/// window naming the page's world (0) or the preload's (999) is refused.
+pub(crate) fn proxy_numbers_in_an_isolated_world(h: &Harness) -> Result<Driver, String> {
+    for world in [0, 999] {
+        let prefs = WebPreferences {
+            isolated_worlds: vec![world],
+            ..api_prefs()
+        };
+        match h.window_with("refused", prefs, "<!DOCTYPE html>") {
+            Err(error) if error.contains(&format!("isolated world {world} cannot be used")) => {}
+            other => return Err(format!("world {world} was not refused: {other:?}")),
+        }
+    }
+    in_isolated_world(
+        h,
+        "contextBridge.exposeInIsolatedWorld(1004, 'example', 123);",
+        "(root) => root.example",
+        "123",
+    )
+}
+
+/// Electron's "should proxy nested strings when exposed in isolated world".
+pub(crate) fn proxy_nested_strings_in_an_isolated_world(h: &Harness) -> Result<Driver, String> {
+    in_isolated_world(
+        h,
+        "contextBridge.exposeInIsolatedWorld(1004, 'example', { myString: 'my-words' });",
+        "(root) => root.example.myString",
+        "'my-words'",
+    )
+}

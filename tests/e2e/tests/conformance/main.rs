@@ -98,6 +98,7 @@ fn main() {
         windows::message_port_main_closes_with_the_window,
         windows::message_port_main_closes_when_the_page_navigates,
         // contextBridge
+        api::context_bridge_isolated_worlds_must_be_named,
         api::context_bridge_exposes_the_api_on_window,
         api::context_bridge_exposed_objects_are_frozen,
         api::context_bridge_values_are_copied,
@@ -132,6 +133,8 @@ fn main() {
         electron_bridge::nested_arrays_are_immutable,
         electron_bridge::proxy_booleans,
         electron_bridge::proxy_nested_booleans,
+        electron_bridge::proxy_numbers_in_an_isolated_world,
+        electron_bridge::proxy_nested_strings_in_an_isolated_world,
         electron_bridge::proxy_promises_resolving,
         electron_bridge::proxy_nested_promises_resolving,
         electron_bridge::proxy_promises_rejecting,
