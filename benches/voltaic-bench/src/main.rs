@@ -20,69 +20,121 @@ const BENCH_JS: &str = include_str!("../js/bench.js");
 const PRELOAD_JS: &str = include_str!("../js/voltaic_preload.js");
 const BRIDGE_PAGE_JS: &str = include_str!("../js/bridge_page.js");
 
-/// One row of the table: the measure, whether higher is better, and the target ratio.
+/// One row of the table: the measure, the baseline's measure it is compared with,
+/// whether higher is better, and the target ratio.
 struct Row {
     key: &'static str,
+    baseline_key: &'static str,
     label: &'static str,
     higher_is_better: bool,
     target: Option<f64>,
 }
 
+const fn row(
+    key: &'static str,
+    label: &'static str,
+    higher_is_better: bool,
+    target: Option<f64>,
+) -> Row {
+    Row {
+        key,
+        baseline_key: key,
+        label,
+        higher_is_better,
+        target,
+    }
+}
+
+/// The same workload run inside the preload's world, against the same baseline
+/// figure: the breakdown of the page path's headline figures.
+const fn preload_row(key: &'static str, baseline_key: &'static str, label: &'static str) -> Row {
+    Row {
+        key,
+        baseline_key,
+        label,
+        higher_is_better: false,
+        target: None,
+    }
+}
+
+/// The headline figures, from page JavaScript calling what the preload exposed,
+/// with the targets of the page-path issue; then the breakdown.
 const ROWS: &[Row] = &[
+    row("invoke_mean_us", "invoke mean (µs)", false, Some(1.10)),
+    row("invoke_p50_us", "invoke p50 (µs)", false, Some(1.10)),
+    row("invoke_p99_us", "invoke p99 (µs)", false, None),
+    row(
+        "concurrent_invokes_per_s",
+        "concurrent invokes/s",
+        true,
+        Some(0.9),
+    ),
+    row("sends_per_s", "send/s", true, Some(1.0)),
+    row("pushes_per_s", "web_contents.send/s", true, Some(0.9)),
+    row(
+        "binary_1mb_ms",
+        "bytes 1 MB round trip (ms)",
+        false,
+        Some(1.1),
+    ),
+    row(
+        "binary_10mb_ms",
+        "bytes 10 MB round trip (ms)",
+        false,
+        Some(1.1),
+    ),
+    row(
+        "binary_50mb_ms",
+        "bytes 50 MB round trip (ms)",
+        false,
+        Some(1.1),
+    ),
+    row("bridge_call_us", "contextBridge call (µs)", false, None),
+    preload_row(
+        "preload_invoke_mean_us",
+        "invoke_mean_us",
+        "  in preload: invoke mean (µs)",
+    ),
+    preload_row(
+        "preload_invoke_p50_us",
+        "invoke_p50_us",
+        "  in preload: invoke p50 (µs)",
+    ),
     Row {
-        key: "invoke_p50_us",
-        label: "invoke p50 (µs)",
-        higher_is_better: false,
-        target: Some(1.15),
-    },
-    Row {
-        key: "invoke_p99_us",
-        label: "invoke p99 (µs)",
-        higher_is_better: false,
-        target: None,
-    },
-    Row {
-        key: "concurrent_invokes_per_s",
-        label: "concurrent invokes/s",
         higher_is_better: true,
-        target: Some(0.8),
+        ..preload_row(
+            "preload_concurrent_invokes_per_s",
+            "concurrent_invokes_per_s",
+            "  in preload: concurrent/s",
+        )
     },
     Row {
-        key: "sends_per_s",
-        label: "send/s",
         higher_is_better: true,
-        target: Some(0.9),
+        ..preload_row("preload_sends_per_s", "sends_per_s", "  in preload: send/s")
     },
     Row {
-        key: "pushes_per_s",
-        label: "web_contents.send/s",
         higher_is_better: true,
-        target: Some(0.8),
+        ..preload_row(
+            "preload_pushes_per_s",
+            "pushes_per_s",
+            "  in preload: pushes/s",
+        )
     },
-    Row {
-        key: "bridge_call_us",
-        label: "contextBridge call (µs)",
-        higher_is_better: false,
-        target: None,
-    },
-    Row {
-        key: "binary_1mb_ms",
-        label: "binary 1 MB round trip (ms)",
-        higher_is_better: false,
-        target: None,
-    },
-    Row {
-        key: "binary_10mb_ms",
-        label: "binary 10 MB round trip (ms)",
-        higher_is_better: false,
-        target: Some(1.2),
-    },
-    Row {
-        key: "binary_50mb_ms",
-        label: "binary 50 MB round trip (ms)",
-        higher_is_better: false,
-        target: None,
-    },
+    preload_row(
+        "preload_binary_1mb_ms",
+        "binary_1mb_ms",
+        "  in preload: bytes 1 MB (ms)",
+    ),
+    preload_row(
+        "preload_binary_10mb_ms",
+        "binary_10mb_ms",
+        "  in preload: bytes 10 MB (ms)",
+    ),
+    preload_row(
+        "preload_binary_50mb_ms",
+        "binary_50mb_ms",
+        "  in preload: bytes 50 MB (ms)",
+    ),
 ];
 
 fn main() {
@@ -142,7 +194,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("baseline round {round} of {total} done");
         let last = round == total;
         let page = format!(
-            "<!DOCTYPE html><p>voltaic</p><script>window.benchLastRound = {last};\n{BRIDGE_PAGE_JS}</script>"
+            "<!DOCTYPE html><p>voltaic</p><script>window.benchLastRound = {last};\n\
+             {BENCH_JS}\n{BRIDGE_PAGE_JS}</script>"
         );
         if let Err(error) = voltaic_window.load_html(&page) {
             eprintln!("could not load the Voltaic page: {error}");
@@ -283,27 +336,35 @@ fn report(results: &Map<String, Value>) -> Result<(), Box<dyn std::error::Error>
         }
     }
     println!(
+        "Voltaic: page JavaScript calling the API its preload exposed (contextBridge → \
+         ipcRenderer → main), then the same workload inside the preload (\"in preload\").\n\
+         Baseline: the same page-side workload on a bare WebKitGTK webview.\n\
+         Page clock: performance.now() is clamped to 1 ms (WebKitGTK 2.50 does not make \
+         custom-scheme pages cross-origin isolated), so latencies are means over batches \
+         of 200 calls; p50/p99 are over the batches.\n"
+    );
+    println!(
         "{:<30} {:>12} {:>12} {:>8} {:>8}  ",
         "measure", "voltaic", "baseline", "ratio", "target"
     );
     let mut rows = Vec::new();
     for row in ROWS {
         let ours = voltaic.get(row.key).and_then(Value::as_f64);
-        let theirs = baseline.get(row.key).and_then(Value::as_f64);
+        let theirs = baseline.get(row.baseline_key).and_then(Value::as_f64);
         let ratio = ours.zip(theirs).map(|(a, b)| a / b);
         let verdict = match (ratio, row.target) {
             (Some(r), Some(t)) if row.higher_is_better => {
                 if r >= t {
-                    "met"
+                    "held"
                 } else {
-                    "MISSED"
+                    "missed"
                 }
             }
             (Some(r), Some(t)) => {
                 if r <= t {
-                    "met"
+                    "held"
                 } else {
-                    "MISSED"
+                    "missed"
                 }
             }
             (None, Some(_)) => "n/a",
@@ -337,8 +398,8 @@ fn report(results: &Map<String, Value>) -> Result<(), Box<dyn std::error::Error>
         "",
         "<10 MB",
         match growth_mb {
-            Some(g) if g < 10.0 => "met",
-            Some(_) => "MISSED",
+            Some(g) if g < 10.0 => "held",
+            Some(_) => "missed",
             None => "n/a",
         }
     );

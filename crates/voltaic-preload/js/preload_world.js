@@ -773,9 +773,8 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   // it. WebKit runs the two worlds' document-start scripts in no promised order, so
   // the preload script itself waits for the page half (see runPreload): whichever
   // runs second, both are done before the page's first script, and every
-  // contextBridge call finds the page half there.
-  // The bridges to the page's world (id 0) and to each isolated world the window
-  // names, by world id.
+  // contextBridge call finds the page half there. The same holds for the half in
+  // each isolated world the window names. The bridges, by world id (0 is the page's):
   const bridges = new MapCtor();
   let unconnected = 0;
   let waitingPreload = null;
