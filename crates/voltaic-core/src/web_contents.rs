@@ -256,10 +256,7 @@ impl WebContents {
     /// Moves `ports` into this renderer: their keys, and the messages that were
     /// waiting for them, to be posted after the message that carries them. If one
     /// cannot be moved, all of them are closed: the message will not go.
-    fn transfer(
-        &self,
-        ports: &[MessagePortMain],
-    ) -> Result<(Vec<String>, Vec<(String, Queued)>), IpcError> {
+    fn transfer(&self, ports: &[MessagePortMain]) -> Result<(Vec<String>, Waiting), IpcError> {
         let mut keys = Vec::with_capacity(ports.len());
         let mut waiting = Vec::new();
         for port in ports {
@@ -277,7 +274,7 @@ impl WebContents {
         Ok((keys, waiting))
     }
 
-    fn post_waiting(&self, waiting: Vec<(String, Queued)>) -> Result<(), IpcError> {
+    fn post_waiting(&self, waiting: Waiting) -> Result<(), IpcError> {
         for (key, message) in waiting {
             self.post_port(&key, message)?;
         }
@@ -364,6 +361,9 @@ impl WebFrameMain {
         self.web_contents.post_message(channel, message, transfer)
     }
 }
+
+/// Messages that follow transferred ports into a renderer, by the port's key there.
+type Waiting = Vec<(String, Queued)>;
 
 /// A message for the renderer with the buffers its values point into.
 fn packet(message: &MainMessage, buffers: Vec<Bytes>) -> Packet {
