@@ -50,6 +50,7 @@ async function rssPhase() {
 // Bench plumbing, not part of the app's API: the breakdown run, keyed `preload_*`,
 // and the RSS phase in the last round.
 contextBridge.exposeInMainWorld('benchInternals', {
+  resolved: () => Promise.resolve(1),
   runInPreload: async (last) => {
     const out = {};
     const inPreload = await voltaicBench(transport);

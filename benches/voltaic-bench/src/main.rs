@@ -90,6 +90,12 @@ const ROWS: &[Row] = &[
         Some(1.1),
     ),
     row("bridge_call_us", "contextBridge call (µs)", false, None),
+    row(
+        "bridge_promise_us",
+        "contextBridge promise call (µs)",
+        false,
+        None,
+    ),
     preload_row(
         "preload_invoke_mean_us",
         "invoke_mean_us",

@@ -65,6 +65,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   const CustomEventCtor = CustomEvent;
   const detailOf = Object.getOwnPropertyDescriptor(CustomEvent.prototype, 'detail').get;
   const dispatchEvent = EventTarget.prototype.dispatchEvent;
+  const queueMicrotaskFn = queueMicrotask;
   const addEventListener = EventTarget.prototype.addEventListener;
 
   const ArrayBufferCtor = ArrayBuffer;
@@ -115,7 +116,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   let nextFunctionId = 1;
   // Called by the garbage collector, in a task of its own, never inside a post.
   const proxiesGone = new FinalizationRegistryCtor((id) => {
-    post({ op: 'release', fn: id });
+    post({ op: 'release', fn: id }, undefined, true);
   });
   // The id of each proxy this side made of a function of the other world: a proxy
   // sent back is sent as that id, and the other side hands its own function over
@@ -217,12 +218,18 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     return { message: parse(detail.json), buffers: detail.buffers };
   }
 
-  // Returns the other side's answer, already parsed, with its buffers in `incoming`.
-  // `encoded`, from encodeApart(), carries the bytes and nodes of the message's values.
-  function post(message, encoded) {
+  // Returns the other side's answer, with its buffers in `incoming`. `encoded`, from
+  // encodeApart(), carries the bytes and nodes of the message's values. A `quiet`
+  // message (a settlement, a release, a log line) gets no answer: nobody waits.
+  function post(message, encoded, quiet) {
     if (encoded !== undefined) {
       outgoing = encoded.buffers;
       outgoingNodes = encoded.nodes;
+    }
+    if (quiet === true) {
+      define(message, 'q', 1);
+      apply(dispatchEvent, node, [new CustomEventCtor(outType, { detail: detailFor(message) })]);
+      return undefined;
     }
     const detail = detailFor(message);
     lastReply = null;
@@ -258,7 +265,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   // sides number in the same order (first met, first numbered; a container before
   // what it holds). Shared objects stay shared and cycles survive.
   function encoding() {
-    return { seen: new MapCtor(), depth: 0 };
+    return { seen: null, depth: 0 };
   }
 
   function decoding() {
@@ -267,6 +274,10 @@ function voltaicBridgeEndpoint(node, outType, inType) {
 
   // The number of an object already met in this crossing, or -1 after numbering it.
   function seenBefore(value, state) {
+    if (state.seen === null) {
+      // Most crossings are a few primitives: the map is made for the first object.
+      state.seen = new MapCtor();
+    }
     const index = apply(mapGet, state.seen, [value]);
     if (index !== undefined) {
       return index;
@@ -452,10 +463,15 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         try {
           encoded = encodeApart(outcome);
         } catch (error) {
-          post({ op: 'settle', p: id, ok: false, value: { e: uncaught(error) } });
+          queueSettle([id, false, { e: uncaught(error) }]);
           return;
         }
-        post({ op: 'settle', p: id, ok, value: encoded.value }, encoded);
+        if (encoded.buffers.length === 0 && encoded.nodes.length === 0) {
+          queueSettle([id, ok, encoded.value]);
+        } else {
+          flushSettles();
+          post({ op: 'settle', s: [[id, ok, encoded.value]] }, encoded, true);
+        }
       };
       apply(promiseThen, value, [settle(true), settle(false)]);
       return { p: id };
@@ -534,6 +550,27 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       }
     }
     return { o: out, k: keyed };
+  }
+
+  // Promises that settle together (the answers to many invokes, arriving in one
+  // batch) cross together: one message at the end of the current microtask
+  // checkpoint, before any task, so each waiting promise still settles in the same
+  // turn of the event loop. A settlement that carries bytes or nodes goes alone,
+  // after those queued before it.
+  let settles = null;
+  function queueSettle(entry) {
+    if (settles === null) {
+      settles = [];
+      queueMicrotaskFn(flushSettles);
+    }
+    append(settles, entry);
+  }
+  function flushSettles() {
+    const list = settles;
+    settles = null;
+    if (list !== null) {
+      post({ op: 'settle', s: list }, undefined, true);
+    }
   }
 
   function remoteFunction(id) {
@@ -704,11 +741,20 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         apply(mapDelete, localFunctions, [message.fn]);
         return undefined;
       case 'settle': {
-        const waiting = apply(mapGet, remotePromises, [message.p]);
-        if (waiting !== undefined) {
-          apply(mapDelete, remotePromises, [message.p]);
-          const value = decode(message.value, decoding());
-          (message.ok ? waiting.resolve : waiting.reject)(value);
+        const list = message.s;
+        if (!isArray(list)) {
+          throw new TypeErrorCtor('Malformed value on the context bridge');
+        }
+        for (let i = 0; i < list.length; i++) {
+          // Indexed, not destructured: destructuring would run the array
+          // iterator, which a page can replace.
+          const entry = list[i];
+          const waiting = apply(mapGet, remotePromises, [entry[0]]);
+          if (waiting !== undefined) {
+            apply(mapDelete, remotePromises, [entry[0]]);
+            const value = decode(entry[2], decoding());
+            (entry[1] ? waiting.resolve : waiting.reject)(value);
+          }
         }
         return undefined;
       }
@@ -722,11 +768,13 @@ function voltaicBridgeEndpoint(node, outType, inType) {
 
   apply(addEventListener, node, [inType, (event) => {
     let reply;
+    let quiet = false;
     const saved = incoming;
     const savedNodes = incomingNodes;
     try {
       incomingNodes = takeArrived();
       const received = read(apply(detailOf, event, []));
+      quiet = received.message.q === 1;
       incoming = received.buffers;
       outgoing = [];
       outgoingNodes = [];
@@ -738,6 +786,11 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     }
     incoming = saved;
     incomingNodes = savedNodes;
+    if (quiet) {
+      outgoing = [];
+      outgoingNodes = [];
+      return;
+    }
     // The answer goes back as an event too, so that it can carry bytes; dispatch is
     // synchronous, so the asking side has it when its dispatchEvent returns.
     apply(dispatchEvent, node, [new CustomEventCtor(REPLY_EVENT, { detail: detailFor(reply) })]);
@@ -752,8 +805,8 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   return {
     /** Sends a request; returns the other side's decoded answer or throws its error. */
     request,
-    /** Sends a message whose answer is not needed. */
-    notify: post,
+    /** Sends a message whose answer is not needed; the other side sends none. */
+    notify: (message) => post(message, undefined, true),
     /**
      * Encodes a value of this world for the other one, to be sent later with
      * `request(message, encoded)`: returns `{ value, buffers, nodes }`.
