@@ -84,6 +84,9 @@ pub enum IpcError {
     /// The window sent more messages than [`crate::Limits`] allows.
     #[error("IPC rate limit exceeded: more than {0} messages a second")]
     RateLimited(u32),
+    /// An [`crate::Api`] cannot be added as declared.
+    #[error("invalid API: {0}")]
+    InvalidApi(String),
     /// A message port cannot do what was asked (closed, transferred, malformed).
     #[error("message port: {0}")]
     Port(String),

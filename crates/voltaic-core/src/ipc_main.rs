@@ -1,5 +1,6 @@
 //! The main-process registry of handlers and listeners, and the per-window dispatcher.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,6 +13,7 @@ use serde_json::Value as Json;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
+use crate::api::{Api, Kind as ApiKind};
 use crate::console::{ConsoleLevel, ConsoleMessage, ConsoleSource};
 use crate::event::ReturnSlot;
 use crate::handler::{ErasedHandler, HandlerFuture};
@@ -92,6 +94,7 @@ struct Registry {
     runtime: Handle,
     limits: Limits,
     scope: IpcScope,
+    apis: RwLock<HashMap<String, Api>>,
     console_hooks: RwLock<Vec<ConsoleHook>>,
     schemas: Schemas,
     inline: AtomicBool,
@@ -132,6 +135,7 @@ impl IpcMain {
                 runtime,
                 limits,
                 scope: IpcScope::default(),
+                apis: RwLock::default(),
                 console_hooks: RwLock::default(),
                 schemas: Schemas::default(),
                 inline: AtomicBool::new(true),
@@ -274,6 +278,91 @@ impl IpcMain {
     /// How many app-wide listeners `channel` has.
     pub fn listener_count(&self, channel: &str) -> usize {
         self.registry.scope.listener_count(channel)
+    }
+
+    /// Adds an API declared in Rust (see [`Api`]): registers its handlers and
+    /// listeners on the app-wide scope under its derived channels, with the schemas of
+    /// their Rust types, and keeps it for the windows that name it. Fails if its name
+    /// is not a JavaScript identifier, if an API of that name was added before, or if
+    /// one of its channels already has a handler.
+    pub fn add_api(&self, api: &Api) -> Result<(), IpcError> {
+        let name = api.name();
+        if !crate::api::is_identifier(name) {
+            return Err(IpcError::InvalidApi(format!(
+                "{:?} is not a JavaScript identifier",
+                name.chars().take(64).collect::<String>()
+            )));
+        }
+        let mut apis = self
+            .registry
+            .apis
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if apis.contains_key(name) {
+            return Err(IpcError::InvalidApi(format!(
+                "an API named {name:?} was added before"
+            )));
+        }
+        let members = api.members();
+        let mut seen = std::collections::HashSet::new();
+        for member in members.iter() {
+            if !seen.insert(member.name.as_str()) || !crate::api::is_identifier(&member.name) {
+                return Err(IpcError::InvalidApi(format!(
+                    "{name}.{}: member names must be distinct JavaScript identifiers",
+                    member.name.chars().take(64).collect::<String>()
+                )));
+            }
+        }
+        for member in members.iter() {
+            let channel = api.channel(&member.name);
+            match &member.kind {
+                ApiKind::Call(handler) => {
+                    self.registry
+                        .scope
+                        .insert_handler(channel.clone(), handler.clone(), false)?;
+                }
+                ApiKind::Send(listener) => {
+                    self.registry
+                        .scope
+                        .insert_listener(channel.clone(), listener.clone(), false);
+                }
+                ApiKind::Event | ApiKind::Live => {}
+            }
+            self.set_schema(&channel, member.schema.clone())?;
+        }
+        if api.has_live_values() {
+            let live = api.clone();
+            self.registry
+                .scope
+                .on(api.live_channel(), move |event: IpcEvent| {
+                    event.set_return_value(live.live_values())
+                });
+        }
+        drop(members);
+        apis.insert(name.to_owned(), api.clone());
+        Ok(())
+    }
+
+    /// The API added under `name`, if any.
+    pub fn api(&self, name: &str) -> Option<Api> {
+        self.registry
+            .apis
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .cloned()
+    }
+
+    /// Every API added, by name.
+    pub fn apis(&self) -> Vec<Api> {
+        let apis = self
+            .registry
+            .apis
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut list: Vec<Api> = apis.values().cloned().collect();
+        list.sort_by(|a, b| a.name().cmp(b.name()));
+        list
     }
 
     /// Calls `hook` for every console message forwarded from any renderer (Electron's

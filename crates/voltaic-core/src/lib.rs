@@ -34,6 +34,7 @@
 
 #![warn(missing_docs)]
 
+mod api;
 mod console;
 mod error;
 mod event;
@@ -50,6 +51,7 @@ mod value;
 mod web_contents;
 pub mod wire;
 
+pub use api::{Api, ApiEvent, CallHandler, LiveValue, SendHandler};
 pub use bytes::{self, Bytes};
 pub use console::{ConsoleLevel, ConsoleMessage, ConsoleSource};
 pub use error::IpcError;

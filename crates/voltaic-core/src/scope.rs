@@ -87,7 +87,7 @@ impl IpcScope {
         self.insert_handler(channel.into(), Arc::new(Erased::new(handler)), true)
     }
 
-    fn insert_handler(
+    pub(crate) fn insert_handler(
         &self,
         channel: String,
         handler: Arc<dyn ErasedHandler>,
@@ -132,7 +132,7 @@ impl IpcScope {
         self.insert_listener(channel.into(), Arc::new(Erased::new(listener)), true)
     }
 
-    fn insert_listener(
+    pub(crate) fn insert_listener(
         &self,
         channel: String,
         handler: Arc<dyn ErasedHandler>,

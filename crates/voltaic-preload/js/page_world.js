@@ -20,6 +20,10 @@ function voltaicPageWorld(createEndpoint, formatConsole, taken) {
   const FunctionCtor = Function;
   const EvalErrorCtor = EvalError;
   const isArray = Array.isArray;
+  const MapCtor = Map;
+  const mapGet = Map.prototype.get;
+  const mapSet = Map.prototype.set;
+  const mapHas = Map.prototype.has;
   const pageWindow = window;
   const pageConsole = console;
 
@@ -60,9 +64,39 @@ function voltaicPageWorld(createEndpoint, formatConsole, taken) {
     return bridge.answer(apply(func, undefined, args));
   }
 
+  // Live values of the APIs declared in Rust: each is a getter of a value kept here,
+  // in the page's world, so a read is a local property read; the main process
+  // replaces the value through the bridge.
+  const liveStores = new MapCtor();
+  function makeLive(key, api, names, mutable) {
+    const store = { mutable, values: new MapCtor() };
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      apply(mapSet, store.values, [name, mutable ? api[name] : deepFreeze(api[name])]);
+      defineProperty(api, name, {
+        get: () => apply(mapGet, store.values, [name]),
+        enumerable: true,
+        configurable: false,
+      });
+    }
+    apply(mapSet, liveStores, [key, store]);
+  }
+  function updateLive(message) {
+    const store = apply(mapGet, liveStores, [message.key]);
+    if (store === undefined || !apply(mapHas, store.values, [message.name])) {
+      throw new ErrorCtor('Unknown live value');
+    }
+    const value = bridge.decode(message.value);
+    apply(mapSet, store.values, [message.name, store.mutable ? value : deepFreeze(value)]);
+    return null;
+  }
+
   bridge.onRequest((message) => {
     if (message.op === 'execute') {
       return execute(message);
+    }
+    if (message.op === 'live') {
+      return updateLive(message);
     }
     if (message.op !== 'expose') {
       throw new ErrorCtor('Unknown context bridge request');
@@ -73,6 +107,9 @@ function voltaicPageWorld(createEndpoint, formatConsole, taken) {
     // ContextBridgeMutability leaves what the page gets as changeable as its own.
     const mutable = message.mutable === true;
     const value = bridge.decode(message.value);
+    if (isArray(message.live) && message.live.length > 0) {
+      makeLive(message.key, value, message.live, mutable);
+    }
     defineProperty(pageWindow, message.key, {
       value: mutable ? value : deepFreeze(value),
       enumerable: true,

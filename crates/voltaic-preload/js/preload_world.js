@@ -610,11 +610,24 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
         eventPorts.push(receivePort(portKeys[i]));
       }
     }
+    const own = apiListeners.get(channel);
     const listeners = apply(emitter.rawListeners, ipcRenderer, [channel]);
-    if (listeners.length === 0) {
+    if (listeners.length === 0 && own === undefined) {
       return;
     }
     const args = codec.decodeArgs(wireArgs, buffers);
+    if (own !== undefined) {
+      // An API's own subscribers (see apis.js): not ipcRenderer listeners, so that
+      // they never show in its eventNames().
+      const list = own.slice();
+      for (let i = 0; i < list.length; i++) {
+        try {
+          list[i](args[0]);
+        } catch (error) {
+          report('error', ['A callback on ' + describe(channel) + ' threw:', error]);
+        }
+      }
+    }
     const event = { sender: ipcRenderer, senderId: 0, ports: eventPorts };
     // Each listener in turn, as emit would call them (once-listeners remove
     // themselves), except that one that throws does not keep the next from running.
@@ -826,6 +839,37 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
 
   const mutableExposures = config.contextBridgeMutability === true;
 
+  // The subscribers of the APIs declared in Rust, by channel.
+  const apiListeners = new MapCtor();
+  const apiInternals = {
+    report,
+    subscribe(channel, listener) {
+      let list = apiListeners.get(channel);
+      if (list === undefined) {
+        list = [];
+        apiListeners.set(channel, list);
+      }
+      list.push(listener);
+      return () => {
+        const at = list.indexOf(listener);
+        if (at !== -1) {
+          list.splice(at, 1);
+        }
+      };
+    },
+    // Exposes `api` as window[key]; its `live` properties become getters of values
+    // the page world keeps, which the returned function updates.
+    expose(key, api, live) {
+      checkIsolated();
+      const encoded = pageBridge.encode(api);
+      pageBridge.request({ op: 'expose', key, value: encoded.value, mutable: mutableExposures, live }, encoded);
+      return (name, value) => {
+        const update = pageBridge.encode(value);
+        pageBridge.request({ op: 'live', key, name, value: update.value }, update);
+      };
+    },
+  };
+
   function checkIsolated() {
     if (pageBridge === null) {
       throw new ErrorCtor('contextBridge API can only be used when contextIsolation is enabled');
@@ -944,8 +988,14 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
       module,
       reportError: reportPreloadError,
       filename: config.preloadName,
-      // Runs the wrapped preload script as soon as the page half of the bridge is there.
-      run: runPreload,
+      // Runs the wrapped preload script as soon as the page half of the bridge is
+      // there, after exposing the APIs the window takes from the main process.
+      run: (body) => runPreload(() => {
+        if (config.apis.length > 0) {
+          node.apis(config.apis, ipcRenderer, apiInternals);
+        }
+        body();
+      }),
       // Tells the main process that messages can be delivered now: it queues them
       // until then, so none sent during a load is lost.
       ready: () => {

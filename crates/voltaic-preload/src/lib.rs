@@ -39,6 +39,7 @@ const TIMERS_JS: &str = include_str!("../js/timers.js");
 const URL_JS: &str = include_str!("../js/url.js");
 const VALUE_JS: &str = include_str!("../js/value.js");
 const WEB_FRAME_JS: &str = include_str!("../js/web_frame.js");
+const APIS_JS: &str = include_str!("../js/apis.js");
 
 /// Name of the isolated script world preloads run in.
 pub const ISOLATED_WORLD: &str = "voltaic";
@@ -101,6 +102,9 @@ pub struct RuntimeConfig {
     pub context_bridge_mutability: bool,
     /// The isolated worlds the preload can expose APIs to, besides the page's.
     pub isolated_worlds: Vec<u32>,
+    /// The APIs declared in Rust that the window takes, as their descriptors
+    /// (`voltaic_core::Api::descriptor`), exposed before the window's own preload.
+    pub apis: Vec<serde_json::Value>,
 }
 
 /// What a preload's `process` object reads, from the main process (as Electron's
@@ -223,14 +227,15 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
         "process": config.process,
         "contextBridgeMutability": config.context_bridge_mutability,
         "isolatedWorlds": config.isolated_worlds,
+        "apis": config.apis,
     });
     format!(
         "(function () {{\n{ENDPOINT_JS}\n{SCHEMA_JS}\n{VALUE_JS}\n{EVENTS_JS}\n{BUFFER_JS}\n\
-         {TIMERS_JS}\n{URL_JS}\n{PROCESS_JS}\n{WEB_FRAME_JS}\n{PRELOAD_WORLD_JS}\n\
+         {TIMERS_JS}\n{URL_JS}\n{PROCESS_JS}\n{WEB_FRAME_JS}\n{APIS_JS}\n{PRELOAD_WORLD_JS}\n\
          const settings = {settings};\n\
          const node = {{ EventEmitter: voltaicEvents((...args) => console.warn(...args)), \
          Buffer: voltaicBuffer(), timers: voltaicTimers(), url: voltaicUrl(), createProcess: voltaicProcess, \
-         frame: voltaicWebFrame(settings) }};\n\
+         frame: voltaicWebFrame(settings), apis: voltaicApis }};\n\
          voltaicPreloadWorld(settings, voltaicTakeBridgeNode, voltaicBridgeEndpoint, \
          voltaicFormatConsole(), voltaicSchemaChecker(), voltaicValueCodec(settings.maxDepth), node);\n}})();"
     )
@@ -303,6 +308,7 @@ mod tests {
             process: ProcessInfo::current(BTreeMap::new(), true),
             context_bridge_mutability: false,
             isolated_worlds: vec![1004],
+            apis: Vec::new(),
         }
     }
 

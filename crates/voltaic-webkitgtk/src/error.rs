@@ -12,6 +12,11 @@ pub enum Error {
          give the page what it needs from a preload script with contextBridge"
     )]
     NodeIntegrationUnsupported,
+    /// `apis` named an API that was not added to the app's `IpcMain`.
+    #[error(
+        "no API named {0:?} was added; add it with ipc_main.add_api before opening the window"
+    )]
+    UnknownApi(String),
     /// `isolated_worlds` named a world id that is not an isolated world's.
     #[error(
         "isolated world {0} cannot be used: 0 is the page's world and 999 the preload's; \

@@ -14,7 +14,8 @@ use tao::window::WindowBuilder;
 use tokio::sync::oneshot;
 use url::Url;
 use voltaic_core::{
-    AllowedOrigins, ChannelPattern, Direction, SenderFrame, WebContents, WindowPolicy,
+    AllowedOrigins, Api, ChannelGrants, ChannelPattern, Direction, IpcMain, SenderFrame,
+    WebContents, WindowPolicy,
 };
 use webkit2gtk::glib::prelude::*;
 use webkit2gtk::{
@@ -161,12 +162,17 @@ impl BrowserWindow {
             open: open.clone(),
         });
         let handle_open = open.clone();
+        let apis = window_apis(prefs, app.ipc_main())?;
+        let grants = with_api_grants(&prefs.grants, &apis);
         let policy = WindowPolicy {
-            grants: prefs.grants.clone(),
+            grants: grants.clone(),
             origins: prefs.allowed_origins.clone(),
         };
         let connection = app.ipc_main().connect(id, link, policy);
         let web_contents = connection.web_contents().clone();
+        for api in &apis {
+            api.attach(&web_contents);
+        }
         let connection = Arc::new(connection);
         sync.connect(&connection, &view);
         let inbox: Inbox = Rc::new(RefCell::new(Some(connection)));
@@ -177,6 +183,8 @@ impl BrowserWindow {
         let setup = RendererSetup {
             runtime: runtime_config(
                 prefs,
+                &grants,
+                &apis,
                 app.ipc_main(),
                 preload_name,
                 sync.token(),
@@ -464,6 +472,8 @@ fn window_open(app: &AppHandle, window: u32, url: String) {
 /// it refuses early what the main process would refuse.
 fn runtime_config(
     prefs: &crate::WebPreferences,
+    grants: &ChannelGrants,
+    apis: &[Api],
     ipc_main: &voltaic_core::IpcMain,
     preload_name: String,
     sync_token: &str,
@@ -471,8 +481,7 @@ fn runtime_config(
 ) -> voltaic_preload::RuntimeConfig {
     let limits = ipc_main.limits();
     let grant_list = |direction| {
-        prefs
-            .grants
+        grants
             .list(direction)
             .iter()
             .map(|p: &ChannelPattern| p.as_str().to_owned())
@@ -495,7 +504,36 @@ fn runtime_config(
         process: voltaic_preload::ProcessInfo::current(versions(), sandboxed),
         context_bridge_mutability: prefs.context_bridge_mutability,
         isolated_worlds: prefs.isolated_worlds.clone(),
+        apis: apis.iter().map(Api::descriptor).collect(),
     }
+}
+
+/// The APIs declared in Rust that `prefs` names, as added to `ipc_main`.
+fn window_apis(prefs: &crate::WebPreferences, ipc_main: &IpcMain) -> Result<Vec<Api>, Error> {
+    prefs
+        .apis
+        .iter()
+        .map(|name| {
+            ipc_main
+                .api(name)
+                .ok_or_else(|| Error::UnknownApi(name.clone()))
+        })
+        .collect()
+}
+
+/// The window's grants: its own, and exactly the channels of each of its APIs.
+fn with_api_grants(grants: &ChannelGrants, apis: &[Api]) -> ChannelGrants {
+    let mut grants = grants.clone();
+    for api in apis {
+        for (direction, channel) in api.channels() {
+            grants = match direction {
+                Direction::Invoke => grants.invoke(&channel),
+                Direction::Send => grants.send(&channel),
+                Direction::Receive => grants.receive(&channel),
+            };
+        }
+    }
+    grants
 }
 
 /// `process.versions` in a preload: Voltaic's and the running WebKitGTK's. Electron's

@@ -10,9 +10,11 @@
 //! - [`electron_bridge`]: Electron's own contextBridge tests, ported case by case;
 //! - [`electron_ipc`]: cases of Electron's IPC tests no other scenario covers;
 //! - [`shapes`]: preloads in the shapes public Electron apps and templates ship,
-//!   run unchanged.
+//!   run unchanged;
+//! - [`apis`]: APIs declared once in Rust, as the page uses them.
 
 mod api;
+mod apis;
 mod electron_bridge;
 mod electron_ipc;
 mod shapes;
@@ -212,6 +214,8 @@ fn main() {
         electron_ipc::port_received_over_a_port_from_the_renderer,
         electron_ipc::message_channel_main_passed_over_another_channel,
         electron_ipc::main_frame_post_message_sends_a_message,
+        // APIs declared in Rust
+        apis::declared_api_from_the_page,
         // webFrame and webUtils
         api::web_frame_zoom_factor_and_level,
         api::web_frame_insert_css_applies_unseen_and_removes,
