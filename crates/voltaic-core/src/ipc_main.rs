@@ -331,6 +331,7 @@ impl IpcMain {
             self.set_schema(&channel, member.schema.clone())?;
         }
         if api.has_live_values() {
+            self.set_schema(&api.live_channel(), ChannelSchema::new().args::<()>())?;
             let live = api.clone();
             self.registry
                 .scope

@@ -111,6 +111,8 @@ pub(crate) struct WindowFacts {
     pub(crate) grants: ChannelGrants,
     pub(crate) origins: AllowedOrigins,
     pub(crate) csp: String,
+    /// The APIs declared in Rust the window takes, each with its channels.
+    pub(crate) apis: Vec<(String, Vec<String>)>,
 }
 
 /// The app-wide facts the report also needs.
@@ -172,6 +174,7 @@ fn checks(id: u32, w: &WindowFacts, app: &AppFacts<'_>) -> Vec<Check> {
     });
     checks.push(grants_check(&w.grants));
     checks.push(validation_check(&w.grants, &app.schema_channels));
+    checks.push(apis_check(&w.apis, &app.schema_channels));
     checks.push(if w.context_isolation {
         ok(
             "contextBridge only",
@@ -328,6 +331,38 @@ fn grants_check(grants: &ChannelGrants) -> Check {
         )
     } else {
         ok("channel allowlist", detail)
+    }
+}
+
+/// The APIs declared in Rust: their channels, each of which has the schema of its
+/// Rust types (a channel without one would be a bug, and is flagged).
+fn apis_check(apis: &[(String, Vec<String>)], schemas: &[String]) -> Check {
+    if apis.is_empty() {
+        return ok("declared APIs", "none");
+    }
+    let mut unchecked = Vec::new();
+    let detail = apis
+        .iter()
+        .map(|(name, channels)| {
+            for channel in channels {
+                if !schemas.contains(channel) {
+                    unchecked.push(channel.as_str());
+                }
+            }
+            format!("window.{name}: {}", channels.join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join(" | ");
+    if unchecked.is_empty() {
+        ok(
+            "declared APIs",
+            format!("{detail} (each with the schema of its Rust types)"),
+        )
+    } else {
+        weakened(
+            "declared APIs",
+            format!("{detail}; no schema for: {}", unchecked.join(", ")),
+        )
     }
 }
 

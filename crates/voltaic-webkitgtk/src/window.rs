@@ -236,9 +236,16 @@ impl BrowserWindow {
                     sandbox_requested: prefs.sandbox,
                     process_sandboxed,
                     dev_tools: prefs.dev_tools,
-                    grants: prefs.grants.clone(),
+                    grants: grants.clone(),
                     origins: prefs.allowed_origins.clone(),
                     csp: prefs.content_security_policy.clone(),
+                    apis: apis
+                        .iter()
+                        .map(|api| {
+                            let channels = api.channels().into_iter().map(|(_, c)| c).collect();
+                            (api.name().to_owned(), channels)
+                        })
+                        .collect(),
                 },
             );
         windows.borrow_mut().insert(

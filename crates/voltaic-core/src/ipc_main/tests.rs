@@ -700,3 +700,93 @@ async fn a_closed_windows_scopes_let_go_of_their_handlers() {
     drop(f.conn);
     assert!(!web_contents.ipc().has_handler("id"));
 }
+
+#[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+struct ApiNote {
+    title: String,
+}
+
+/// Adds a `notes` API with a call, a send, an event and a live value.
+fn notes_api(f: &Fixture) -> (crate::ApiEvent<ApiNote>, crate::LiveValue<u32>) {
+    let notes = crate::Api::new("notes");
+    notes.call("add", |_: IpcEvent, note: ApiNote| {
+        Ok::<_, String>(note.title.len() as u32)
+    });
+    notes.send("log", |_: IpcEvent, _line: String| {});
+    let added = notes.event::<ApiNote>("added");
+    let total = notes.live("total", 0u32).unwrap();
+    f.ipc.add_api(&notes).unwrap();
+    notes.attach(f.conn.web_contents());
+    (added, total)
+}
+
+#[tokio::test]
+async fn a_declared_api_registers_its_channels_and_the_main_process_checks_them() {
+    let f = fixture();
+    let (added, total) = notes_api(&f);
+    let api = f.ipc.api("notes").expect("the API is kept");
+    assert_eq!(
+        api.channels(),
+        vec![
+            (Direction::Invoke, "notes.add".to_owned()),
+            (Direction::Send, "notes.log".to_owned()),
+            (Direction::Receive, "notes.added".to_owned()),
+            (Direction::Receive, "notes.total".to_owned()),
+            (Direction::Send, "notes.$live".to_owned()),
+        ]
+    );
+    // A renderer past its preload's checks: the main process refuses, naming the field.
+    f.send(r#"{"t":"invoke","id":1,"ch":"notes.add","args":[{"title":42}]}"#);
+    f.send(r#"{"t":"invoke","id":2,"ch":"notes.add","args":[{"title":"four"}]}"#);
+    let posted = f.posted(2).await;
+    let refusal = posted[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        refusal.contains("notes.add") && refusal.contains("title"),
+        "{refusal}"
+    );
+    assert_eq!(posted[1], json!({"t":"resolve","id":2,"value":4}));
+    // Events and live values reach the windows that took the API.
+    added.emit_all(ApiNote { title: "x".into() }).unwrap();
+    total.set(7).unwrap();
+    let posted = f.posted(4).await;
+    assert_eq!(
+        posted[2],
+        json!({"t":"message","ch":"notes.added","args":[{"title":"x"}]})
+    );
+    assert_eq!(
+        posted[3],
+        json!({"t":"message","ch":"notes.total","args":[7]})
+    );
+    assert_eq!(
+        api.descriptor()["live"],
+        json!([["total", "notes.total"]]),
+        "the preload runtime is told the live value's channel"
+    );
+}
+
+#[tokio::test]
+async fn apis_are_refused_when_their_names_cannot_be_written_in_javascript() {
+    let f = fixture();
+    for name in ["", "9lives", "has space", "a.b"] {
+        assert!(
+            matches!(
+                f.ipc.add_api(&crate::Api::new(name)),
+                Err(IpcError::InvalidApi(_))
+            ),
+            "{name:?}"
+        );
+    }
+    let twice = crate::Api::new("twice");
+    twice.send("x", |_: IpcEvent| {});
+    twice.send("x", |_: IpcEvent| {});
+    assert!(matches!(
+        f.ipc.add_api(&twice),
+        Err(IpcError::InvalidApi(_))
+    ));
+    let ok = crate::Api::new("ok");
+    f.ipc.add_api(&ok).unwrap();
+    assert!(matches!(
+        f.ipc.add_api(&crate::Api::new("ok")),
+        Err(IpcError::InvalidApi(_))
+    ));
+}

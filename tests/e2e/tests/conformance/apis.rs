@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use voltaic::{Api, IpcEvent, WebPreferences};
-use voltaic_e2e::{api_prefs, Driver, Harness};
+use voltaic::{Api, CheckState, IpcEvent, WebPreferences};
+use voltaic_e2e::{api_prefs, ensure, Driver, Harness};
 
 use crate::api;
 
@@ -102,8 +102,41 @@ pub(crate) fn declared_api_from_the_page(h: &Harness) -> Result<Driver, String> 
          check(other.includes('not allowed'), 'a channel outside the API is refused, got ' + other);",
     )?;
     let probe = h.probe();
+    let app = h.app().handle();
     Ok(Box::pin(async move {
         driver.await?;
-        probe.expect("log:from the page").await
+        probe.expect("log:from the page").await?;
+        // security_report() shows the API's channels, each with its schema, and
+        // that the window has no other.
+        let report = app.security_report();
+        let window = report.windows.first().ok_or("no window in the report")?;
+        let check = |rule: &str| {
+            window
+                .checks
+                .iter()
+                .find(|c| c.rule == rule)
+                .map(|c| (c.state, c.detail.clone()))
+                .ok_or(format!("no '{rule}' check"))
+        };
+        let (state, detail) = check("declared APIs")?;
+        ensure!(
+            state == CheckState::Ok
+                && detail.contains(
+                    "window.notes: notes.added notes.stats notes.add notes.list notes.log notes.$live"
+                )
+                && detail.contains("schema"),
+            "declared APIs: {state:?} {detail}"
+        );
+        let (state, detail) = check("schema validation")?;
+        ensure!(
+            state == CheckState::Ok,
+            "schema validation: {state:?} {detail}"
+        );
+        let (_, detail) = check("channel allowlist")?;
+        ensure!(
+            detail == "send: notes.log notes.$live | invoke: notes.add notes.list | receive: notes.added notes.stats",
+            "exactly the API's channels, got {detail}"
+        );
+        Ok(())
     }))
 }
