@@ -58,6 +58,7 @@ pub struct Api(Arc<Inner>);
 
 struct Inner {
     name: String,
+    doc: Mutex<Option<String>>,
     members: Mutex<Vec<Member>>,
     live: Mutex<BTreeMap<String, Value>>,
     windows: Mutex<Vec<WebContents>>,
@@ -66,6 +67,7 @@ struct Inner {
 /// One member of an API, with its channel and schema.
 pub(crate) struct Member {
     pub(crate) name: String,
+    pub(crate) doc: Option<String>,
     pub(crate) kind: Kind,
     pub(crate) schema: ChannelSchema,
 }
@@ -87,6 +89,7 @@ impl Api {
     pub fn new(name: impl Into<String>) -> Self {
         Self(Arc::new(Inner {
             name: name.into(),
+            doc: Mutex::default(),
             members: Mutex::default(),
             live: Mutex::default(),
             windows: Mutex::default(),
@@ -162,9 +165,33 @@ impl Api {
         })
     }
 
+    /// Documents the member added last, or the API itself before any member was
+    /// added: the text becomes its TSDoc in the generated TypeScript.
+    ///
+    /// ```
+    /// # use voltaic_core::{Api, IpcEvent};
+    /// let notes = Api::new("notes");
+    /// notes.doc("The notes of the app.");
+    /// notes
+    ///     .call("count", |_: IpcEvent| Ok::<u32, String>(0))
+    ///     .doc("How many notes there are.");
+    /// ```
+    pub fn doc(&self, text: &str) -> &Self {
+        match lock(&self.0.members).last_mut() {
+            Some(member) => member.doc = Some(text.to_owned()),
+            None => *lock(&self.0.doc) = Some(text.to_owned()),
+        }
+        self
+    }
+
+    pub(crate) fn description(&self) -> Option<String> {
+        lock(&self.0.doc).clone()
+    }
+
     fn add(&self, name: &str, kind: Kind, schema: ChannelSchema) -> &Self {
         lock(&self.0.members).push(Member {
             name: name.to_owned(),
+            doc: None,
             kind,
             schema,
         });

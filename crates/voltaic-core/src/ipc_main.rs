@@ -344,6 +344,16 @@ impl IpcMain {
         Ok(())
     }
 
+    /// TypeScript declarations for the page (the text of a `.d.ts` module), generated
+    /// from the schemas of the Rust types: every type used (structs and enums, with
+    /// their doc comments as TSDoc), the interface of each API added with
+    /// [`IpcMain::add_api`] and the `Window` properties they are exposed as, and
+    /// `IpcChannels`, every channel with a schema, for preloads written by hand
+    /// (`TypedIpcRenderer` types `ipcRenderer` by it).
+    pub fn typescript(&self) -> String {
+        crate::typescript::generate(&self.apis(), &self.schemas_json())
+    }
+
     /// The API added under `name`, if any.
     pub fn api(&self, name: &str) -> Option<Api> {
         self.registry

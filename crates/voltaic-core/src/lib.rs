@@ -47,6 +47,7 @@ pub mod protocol;
 mod rate;
 mod schema;
 mod scope;
+mod typescript;
 mod value;
 mod web_contents;
 pub mod wire;
