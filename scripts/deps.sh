@@ -31,3 +31,23 @@ voltaic_ensure_deps() {
     "${sudo[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
+
+# The TypeScript compiler for the page-side check of generated declarations
+# (examples/notes/tests/typescript.rs): the version pinned in tests/typescript, from
+# the npm registry, with Debian's Node.js when the machine has none.
+voltaic_ensure_typescript() {
+    if [ -x tests/typescript/node_modules/.bin/tsc ]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        local sudo=()
+        if [ "$(id -u)" -ne 0 ]; then
+            sudo=(sudo)
+        fi
+        echo "Installing nodejs npm"
+        "${sudo[@]}" apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends nodejs npm
+    fi
+    echo "Installing TypeScript (tests/typescript) from npm"
+    npm ci --prefix tests/typescript --no-audit --no-fund
+}

@@ -53,7 +53,7 @@ fn api_interface(api: &Api, types: &mut Types, out: &mut String) {
         let params = args
             .iter()
             .enumerate()
-            .map(|(i, ty)| format!("arg{i}: {ty}"))
+            .map(|(i, ty)| format!("{}: {ty}", parameter_name(ty, i, &args)))
             .collect::<Vec<_>>()
             .join(", ");
         doc_comment(out, "  ", member.doc.as_deref());
@@ -90,6 +90,8 @@ fn channel_map(schemas: &Json, types: &mut Types, out: &mut String) {
          export interface IpcChannels {\n",
     );
     if let Some(channels) = schemas.as_object() {
+        let mut channels: Vec<(&String, &Json)> = channels.iter().collect();
+        channels.sort_by(|a, b| a.0.cmp(b.0));
         for (channel, schema) in channels {
             let args = schema
                 .get("args")
@@ -318,6 +320,23 @@ fn doc_comment(out: &mut String, indent: &str, text: Option<&str>) {
     let _ = writeln!(out, "{indent} */");
 }
 
+/// A parameter named after its type when the type is a named one that no other
+/// parameter has (`note: Note`), `arg<i>` otherwise.
+fn parameter_name(ty: &str, index: usize, all: &[String]) -> String {
+    let named = ty.starts_with(|c: char| c.is_ascii_uppercase())
+        && ty.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && all.iter().filter(|other| *other == ty).count() == 1;
+    if named {
+        let mut chars = ty.chars();
+        chars
+            .next()
+            .map(|first| format!("{}{}", first.to_ascii_lowercase(), chars.as_str()))
+            .unwrap_or_default()
+    } else {
+        format!("arg{index}")
+    }
+}
+
 /// `notes` → `NotesApi`.
 fn interface_name(api: &str) -> String {
     let mut chars = api.chars();
@@ -428,7 +447,7 @@ mod tests {
             "export type Change = {\n  kind: \"added\";\n  note: Note;\n} | {\n  kind: \"removed\";\n  id: number;\n};",
             "export type Sort = \"Newest\" | \"Oldest\";",
             "/**\n * The notes of the app.\n */\nexport interface NotesApi {",
-            "  /**\n   * Adds a note; resolves with how many there are.\n   */\n  add(arg0: Note, arg1: Sort | null): Promise<number>;",
+            "  /**\n   * Adds a note; resolves with how many there are.\n   */\n  add(note: Note, arg1: Sort | null): Promise<number>;",
             "  log(arg0: string): void;",
             "  onChanged(callback: (payload: Change) => void): () => void;",
             "  readonly total: number;",
