@@ -100,12 +100,15 @@ pub(crate) type Windows = Rc<RefCell<HashMap<u32, WindowEntry>>>;
 /// A Voltaic application: create it first, on the main thread, then windows, then
 /// [`App::run`]. One per process, as GTK allows one main loop.
 ///
-/// ```no_run
+/// ```
 /// use voltaic_webkitgtk::{App, BrowserWindow, BrowserWindowOptions};
 ///
 /// let app = App::new()?;
 /// let window = BrowserWindow::new(&app, BrowserWindowOptions::default())?;
 /// window.load_html("<h1>Hello</h1>")?;
+/// # // As a test, the app ends soon after it starts.
+/// # let quit = app.handle();
+/// # app.set_timeout(std::time::Duration::from_millis(500), move || quit.quit());
 /// std::process::exit(app.run());
 /// # Ok::<(), voltaic_webkitgtk::Error>(())
 /// ```
@@ -528,14 +531,14 @@ impl AppHandle {
     /// Decides `window.open` and `target="_blank"` links (Electron's
     /// `setWindowOpenHandler`). Without a handler every request is denied and logged.
     ///
-    /// ```no_run
+    /// ```
     /// # use voltaic_webkitgtk::{App, WindowOpenAction};
-    /// # fn demo(app: &App) {
+    /// # let app = App::new()?;
     /// app.handle().set_window_open_handler(|request| {
     ///     tracing::info!("page wanted to open {}", request.url);
     ///     WindowOpenAction::Deny
     /// });
-    /// # }
+    /// # Ok::<(), voltaic_webkitgtk::Error>(())
     /// ```
     pub fn set_window_open_handler(
         &self,
@@ -558,14 +561,15 @@ impl AppHandle {
     /// ended (Electron's `render-process-gone`). Always logged as an error too.
     /// Messages sent to the window meanwhile are kept for its next renderer:
     ///
-    /// ```no_run
+    /// ```
     /// # use voltaic_webkitgtk::{App, BrowserWindow};
-    /// # fn demo(app: &App, window: BrowserWindow) {
+    /// # let app = App::new()?;
+    /// # let window = BrowserWindow::new(&app, Default::default())?;
     /// app.handle().set_render_process_gone_handler(move |gone| {
     ///     tracing::error!("renderer of window {} gone: {:?}", gone.window, gone.reason);
     ///     let _ = window.reload();
     /// });
-    /// # }
+    /// # Ok::<(), voltaic_webkitgtk::Error>(())
     /// ```
     pub fn set_render_process_gone_handler(
         &self,
@@ -578,12 +582,20 @@ impl AppHandle {
     /// window is created on the GTK thread, with its preload installed before it loads
     /// anything, like [`BrowserWindow::new`].
     ///
-    /// ```no_run
-    /// # use voltaic_webkitgtk::{AppHandle, BrowserWindowOptions};
-    /// # async fn demo(app: AppHandle) -> Result<(), voltaic_webkitgtk::Error> {
+    /// ```
+    /// # use voltaic_webkitgtk::{App, AppHandle, BrowserWindowOptions};
+    /// # let main = App::new()?;
+    /// # let app = main.handle();
+    /// # main.spawn(async move {
+    /// #   let opened = async {
     /// let settings = app.create_window(BrowserWindowOptions::default()).await?;
     /// settings.load_html("<h1>Settings</h1>")?;
-    /// # Ok(()) }
+    /// #       Ok::<(), voltaic_webkitgtk::Error>(())
+    /// #   };
+    /// #   match opened.await { Ok(()) => app.quit(), Err(_) => app.exit(1) }
+    /// # });
+    /// # assert_eq!(main.run(), 0);
+    /// # Ok::<(), voltaic_webkitgtk::Error>(())
     /// ```
     pub fn create_window(
         &self,
@@ -602,14 +614,15 @@ impl AppHandle {
 
     /// Runs `f` once after `delay`, on the handler runtime (JavaScript's `setTimeout`):
     ///
-    /// ```no_run
+    /// ```
     /// # use std::time::Duration;
-    /// # fn demo(app: &voltaic_webkitgtk::App, window: &voltaic_webkitgtk::BrowserWindow) {
+    /// # let app = voltaic_webkitgtk::App::new()?;
+    /// # let window = voltaic_webkitgtk::BrowserWindow::new(&app, Default::default())?;
     /// let contents = window.web_contents().clone();
     /// app.set_timeout(Duration::from_secs(3), move || {
     ///     let _ = contents.send("update-channel", ("Update from main process",));
     /// });
-    /// # }
+    /// # Ok::<(), voltaic_webkitgtk::Error>(())
     /// ```
     pub fn set_timeout(&self, delay: Duration, f: impl FnOnce() + Send + 'static) {
         self.runtime.spawn(async move {

@@ -10,37 +10,53 @@
 //!   with `require('electron')` giving `ipcRenderer` and `contextBridge`. Electron
 //!   preloads run unchanged.
 //!
-//! ```no_run
-//! use std::time::Duration;
-//! use voltaic::{json, App, BrowserWindow, BrowserWindowOptions, IpcEvent, WebPreferences};
+//! The page's API is declared once, in Rust; the window that names it is granted
+//! exactly its channels (everything else is refused), both ends check the arguments
+//! against the Rust types, and the page calls it as `window.greeter.greet(name)`:
+//!
+//! ```
+//! use voltaic::{Api, App, BrowserWindow, BrowserWindowOptions, IpcEvent, WebPreferences};
 //!
 //! fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let app = App::new()?;
+//!
+//!     let greeter = Api::new("greeter");
+//!     greeter.call("greet", |_: IpcEvent, name: String| {
+//!         Ok::<_, String>(format!("Hello, {name}!"))
+//!     });
+//!     greeter.send("log", |_: IpcEvent, line: String| println!("page: {line}"));
+//!     app.ipc_main().add_api(&greeter)?;
+//!
 //!     let window = BrowserWindow::new(&app, BrowserWindowOptions {
 //!         web_preferences: WebPreferences {
-//!             preload: Some("preload.js".into()),
+//!             apis: vec!["greeter".into()],
 //!             ..Default::default()
 //!         },
 //!         ..Default::default()
 //!     })?;
-//!
-//!     let ipc_main = app.ipc_main();
-//!     ipc_main.handle("get-data", |_: IpcEvent| async {
-//!         Ok::<_, String>(json!({ "result": "Data from main process" }))
-//!     })?;
-//!     ipc_main.on("message-channel", |_: IpcEvent, message: String| {
-//!         println!("Message received: {message}");
-//!     });
-//!
-//!     let contents = window.web_contents().clone();
-//!     app.set_timeout(Duration::from_secs(3), move || {
-//!         let _ = contents.send("update-channel", ("Update from main process",));
-//!     });
-//!
-//!     window.load_file("index.html")?;
+//!     window.load_html(
+//!         "<p id=out></p><script>
+//!            window.greeter.greet('Voltaic').then((text) => {
+//!              document.getElementById('out').textContent = text;
+//!              window.greeter.log(text);
+//!            });
+//!          </script>",
+//!     )?;
+//! #   // As a test: done when the page has logged the greeting, failed after 30 s.
+//! #   let done = app.handle();
+//! #   app.ipc_main().on("greeter.log", move |_: IpcEvent, line: String| {
+//! #       if line == "Hello, Voltaic!" { done.quit() } else { done.exit(1) }
+//! #   });
+//! #   let stuck = app.handle();
+//! #   app.set_timeout(std::time::Duration::from_secs(30), move || stuck.exit(1));
 //!     std::process::exit(app.run());
 //! }
 //! ```
+//!
+//! Electron's own shape works too: a preload script with `contextBridge` and
+//! `ipcRenderer`, handlers on [`IpcMain`] (`ipc_main.handle("get-data", ..)`), and
+//! the channels the preload uses granted to the window ([`ChannelGrants`]); see the
+//! quickstart example.
 
 #![warn(missing_docs)]
 
