@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 use voltaic::{
-    AllowedOrigins, BrowserWindow, BrowserWindowOptions, ChannelGrants, ChannelSchema, CheckState,
-    IpcError, IpcEvent, Limits, WebContents, WebPreferences,
+    AllowedOrigins, Api, BrowserWindow, BrowserWindowOptions, ChannelGrants, ChannelSchema,
+    CheckState, IpcError, IpcEvent, Limits, WebContents, WebPreferences,
 };
 use voltaic_e2e::{
     api_prefs, ensure, ensure_eq, poll_until, Driver, Harness, Probe, Scenario, REPORT_JS,
@@ -359,6 +359,73 @@ const ATTACKS: &[Attack] = &[
         logs: &[],
     },
     Attack {
+        name: "declared_api_schema_violation_through_the_api",
+        script: r#"
+            return { errors: [
+              await errorOf(() => vault.store({ name: 12345 })),
+              await errorOf(() => vault.store()),
+            ], stored: await vault.count() };"#,
+        expect: &[
+            "invalid arguments for channel 'vault.store' at /0/name: 12345 is not of type \\\"string\\\"",
+            "invalid arguments for channel 'vault.store' at (root): has 0 items, fewer than 1",
+            r#""stored":0"#,
+        ],
+        logs: &[],
+    },
+    Attack {
+        name: "declared_api_schema_violation_raw",
+        script: r#"
+            compromised.post(JSON.stringify({ t: 'invoke', id: 990101, ch: 'vault.store', args: [{ name: 12345 }] }));
+            compromised.post(JSON.stringify({ t: 'send', ch: 'vault.$live', args: ['forged'] }));
+            await sleep(300);
+            return { stored: await vault.count() };"#,
+        expect: &[r#""stored":0"#],
+        logs: &[
+            "refused renderer message on 'vault.store': invalid arguments for channel 'vault.store' at /0/name",
+            "refused renderer message on 'vault.$live': invalid arguments for channel 'vault.$live'",
+        ],
+    },
+    Attack {
+        name: "declared_api_of_another_window_raw",
+        script: r#"
+            compromised.post(JSON.stringify({ t: 'invoke', id: 990102, ch: 'admin.wipe', args: [] }));
+            compromised.post(JSON.stringify({ t: 'send', ch: 'admin.wipe', args: [] }));
+            await sleep(300);
+            return { admin: typeof window.admin };"#,
+        expect: &[r#""admin":"undefined""#],
+        logs: &["refused renderer message on 'admin.wipe': channel 'admin.wipe' is not allowed for this window"],
+    },
+    Attack {
+        name: "declared_api_forged_sender_fields_raw",
+        script: r#"
+            compromised.post(JSON.stringify({ t: 'invoke', id: 990103, ch: 'vault.store',
+              args: [{ name: 'forged' }], sender: { id: 1 }, grants: ['*'] }));
+            await sleep(300);
+            return { stored: await vault.count() };"#,
+        expect: &[r#""stored":0"#],
+        logs: &["refused renderer message: malformed message: unknown field `sender`"],
+    },
+    Attack {
+        name: "declared_api_cannot_be_replaced",
+        script: r#"
+            const attempts = [];
+            try { vault.store = () => 'mine'; } catch (e) { attempts.push('assign: ' + e.name); }
+            try { Object.defineProperty(vault, 'level', { value: 99 }); } catch (e) { attempts.push('live: ' + e.name); }
+            try { vault.level.n = 99; } catch (e) { attempts.push('live value: ' + e.name); }
+            try { window.vault = {}; } catch (e) { attempts.push('overwrite: ' + e.name); }
+            await vault.store({ name: 'kept' });
+            return { attempts, stored: await vault.count(), level: vault.level.n };"#,
+        expect: &[
+            "assign: TypeError",
+            "live: TypeError",
+            "live value: TypeError",
+            "overwrite: TypeError",
+            r#""stored":1"#,
+            r#""level":1"#,
+        ],
+        logs: &[],
+    },
+    Attack {
         name: "values_that_cannot_be_cloned",
         script: r#"
             return { errors: [
@@ -645,6 +712,27 @@ fn register(h: &Harness, count: Arc<AtomicUsize>) -> Result<(), String> {
         record.record(format!("pong:{}:{n}", e.sender().id()));
     })
     .map_err(err)?;
+    // A declared API the hostile window takes, and one it does not.
+    let vault = Api::new("vault");
+    let level = Arc::new(vault.live("level", Level { n: 0 }).map_err(err)?);
+    let stored = Arc::new(AtomicUsize::new(0));
+    let (kept, raised) = (stored.clone(), level.clone());
+    vault.call("store", move |_: IpcEvent, item: Item| {
+        let n = kept.fetch_add(1, Ordering::Relaxed) + 1;
+        raised.set(Level { n: n as u32 }).map_err(err)?;
+        Ok::<_, String>(item.name)
+    });
+    vault.call("count", move |_: IpcEvent| {
+        Ok::<_, String>(stored.load(Ordering::Relaxed) as u32)
+    });
+    ipc.add_api(&vault).map_err(err)?;
+    let admin = Api::new("admin");
+    let record = probe.clone();
+    admin.call("wipe", move |_: IpcEvent| {
+        record.record("RAN admin.wipe");
+        Ok::<_, String>(())
+    });
+    ipc.add_api(&admin).map_err(err)?;
     for forbidden in ["secret:wipe", "admin:shutdown"] {
         let record = probe.clone();
         ipc.handle(forbidden, move |_: IpcEvent| {
@@ -657,6 +745,18 @@ fn register(h: &Harness, count: Arc<AtomicUsize>) -> Result<(), String> {
         });
     }
     Ok(())
+}
+
+/// An item of the `vault` API.
+#[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+struct Item {
+    name: String,
+}
+
+/// The `vault` API's live value.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct Level {
+    n: u32,
 }
 
 /// Opens a window with the secure defaults but for a preload and grants.
@@ -741,7 +841,20 @@ fn attack_setup(h: &Harness) -> Result<Driver, String> {
         "hostile.html",
         "<!DOCTYPE html><html><head><script src=\"attack.js\"></script></head><body></body></html>",
     )?;
-    let hostile = open_window(h, "hostile", Some(preload), hostile_grants())?;
+    let hostile = BrowserWindow::new(
+        h.app(),
+        BrowserWindowOptions {
+            title: "hostile".into(),
+            web_preferences: WebPreferences {
+                preload: Some(preload),
+                grants: hostile_grants(),
+                apis: vec!["vault".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+    .map_err(err)?;
     hostile.load_file(page).map_err(err)?;
 
     let probe = h.probe();
