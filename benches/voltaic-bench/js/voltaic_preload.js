@@ -15,6 +15,8 @@ contextBridge.exposeInMainWorld('api', {
   },
   startPushes: (n) => ipcRenderer.send('start-pushes', n),
   binEcho: (data) => ipcRenderer.invoke('bytes', data),
+  // The hand-written twin of the declared API's call (same handler, same schema).
+  echoTyped: (text) => ipcRenderer.invoke('echo-typed', text),
   noop: () => 1,
 });
 

@@ -24,7 +24,10 @@ const BRIDGE_PAGE_JS: &str = include_str!("../js/bridge_page.js");
 /// whether higher is better, and the target ratio.
 struct Row {
     key: &'static str,
+    /// The figure it is compared with: the baseline's, or with `same_side`,
+    /// another of Voltaic's.
     baseline_key: &'static str,
+    same_side: bool,
     label: &'static str,
     higher_is_better: bool,
     target: Option<f64>,
@@ -39,6 +42,7 @@ const fn row(
     Row {
         key,
         baseline_key: key,
+        same_side: false,
         label,
         higher_is_better,
         target,
@@ -51,6 +55,7 @@ const fn preload_row(key: &'static str, baseline_key: &'static str, label: &'sta
     Row {
         key,
         baseline_key,
+        same_side: false,
         label,
         higher_is_better: false,
         target: None,
@@ -96,6 +101,22 @@ const ROWS: &[Row] = &[
         false,
         None,
     ),
+    Row {
+        key: "declared_call_us",
+        baseline_key: "hand_written_call_us",
+        same_side: true,
+        label: "declared API call (µs) [vs by hand]",
+        higher_is_better: false,
+        target: Some(1.05),
+    },
+    Row {
+        key: "live_read_ns",
+        baseline_key: "plain_read_ns",
+        same_side: true,
+        label: "live value read (ns) [vs a plain property]",
+        higher_is_better: false,
+        target: None,
+    },
     preload_row(
         "preload_invoke_mean_us",
         "invoke_mean_us",
@@ -181,9 +202,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                     .invoke("bytes")
                     .invoke("sink-count")
                     .invoke("rss")
+                    .invoke("echo-typed")
                     .send("sink")
                     .send("start-pushes")
                     .receive("push"),
+                apis: vec!["declared".into()],
                 ..Default::default()
             },
             ..Default::default()
@@ -291,6 +314,22 @@ fn register_handlers(app: &App) {
     let ipc = app.ipc_main();
     let received = Arc::new(AtomicU64::new(0));
     let _ = ipc.handle("echo", |_: IpcEvent, value: voltaic::Value| value);
+    // A call declared in Rust, and its twin written by hand with the same schema.
+    let declared = voltaic::Api::new("declared");
+    declared.call("echo", |_: IpcEvent, text: String| Ok::<_, String>(text));
+    let _ = declared.live("level", 1u32);
+    if let Err(error) = ipc.add_api(&declared) {
+        eprintln!("could not add the declared API: {error}");
+    }
+    let _ = ipc.set_schema(
+        "echo-typed",
+        voltaic::ChannelSchema::new()
+            .args::<(String,)>()
+            .result::<String>(),
+    );
+    let _ = ipc.handle("echo-typed", |_: IpcEvent, text: String| {
+        Ok::<_, String>(text)
+    });
     let _ = ipc.handle("bytes", |_: IpcEvent, data: voltaic::Bytes| data);
     let count = received.clone();
     ipc.on("sink", move |_: IpcEvent| {
@@ -350,13 +389,14 @@ fn report(results: &Map<String, Value>) -> Result<(), Box<dyn std::error::Error>
          of 200 calls; p50/p99 are over the batches.\n"
     );
     println!(
-        "{:<30} {:>12} {:>12} {:>8} {:>8}  ",
+        "{:<44} {:>12} {:>12} {:>8} {:>8}  ",
         "measure", "voltaic", "baseline", "ratio", "target"
     );
     let mut rows = Vec::new();
     for row in ROWS {
         let ours = voltaic.get(row.key).and_then(Value::as_f64);
-        let theirs = baseline.get(row.baseline_key).and_then(Value::as_f64);
+        let other = if row.same_side { &voltaic } else { &baseline };
+        let theirs = other.get(row.baseline_key).and_then(Value::as_f64);
         let ratio = ours.zip(theirs).map(|(a, b)| a / b);
         let verdict = match (ratio, row.target) {
             (Some(r), Some(t)) if row.higher_is_better => {
@@ -381,7 +421,7 @@ fn report(results: &Map<String, Value>) -> Result<(), Box<dyn std::error::Error>
             format!("{}{t}x", if row.higher_is_better { ">=" } else { "<=" })
         });
         println!(
-            "{:<30} {:>12} {:>12} {:>8} {:>8}  {verdict}",
+            "{:<44} {:>12} {:>12} {:>8} {:>8}  {verdict}",
             row.label,
             show(ours),
             show(theirs),
@@ -397,7 +437,7 @@ fn report(results: &Map<String, Value>) -> Result<(), Box<dyn std::error::Error>
     let after = voltaic.get("rss_after_kb").and_then(Value::as_f64);
     let growth_mb = before.zip(after).map(|(b, a)| (a - b) / 1024.0);
     println!(
-        "{:<30} {:>12} {:>12} {:>8} {:>8}  {}",
+        "{:<44} {:>12} {:>12} {:>8} {:>8}  {}",
         "RSS growth, 1M messages (MB)",
         growth_mb.map_or_else(|| "n/a".to_owned(), |g| format!("{g:.1}")),
         "",

@@ -23,7 +23,6 @@ function voltaicPageWorld(createEndpoint, formatConsole, taken) {
   const MapCtor = Map;
   const mapGet = Map.prototype.get;
   const mapSet = Map.prototype.set;
-  const mapHas = Map.prototype.has;
   const pageWindow = window;
   const pageConsole = console;
 
@@ -69,12 +68,13 @@ function voltaicPageWorld(createEndpoint, formatConsole, taken) {
   // replaces the value through the bridge.
   const liveStores = new MapCtor();
   function makeLive(key, api, names, mutable) {
-    const store = { mutable, values: new MapCtor() };
+    const store = { mutable, cells: new MapCtor() };
     for (let i = 0; i < names.length; i++) {
-      const name = names[i];
-      apply(mapSet, store.values, [name, mutable ? api[name] : deepFreeze(api[name])]);
-      defineProperty(api, name, {
-        get: () => apply(mapGet, store.values, [name]),
+      // One cell per value, read by its getter directly: no lookup on a read.
+      const cell = { value: mutable ? api[names[i]] : deepFreeze(api[names[i]]) };
+      apply(mapSet, store.cells, [names[i], cell]);
+      defineProperty(api, names[i], {
+        get: () => cell.value,
         enumerable: true,
         configurable: false,
       });
@@ -83,11 +83,12 @@ function voltaicPageWorld(createEndpoint, formatConsole, taken) {
   }
   function updateLive(message) {
     const store = apply(mapGet, liveStores, [message.key]);
-    if (store === undefined || !apply(mapHas, store.values, [message.name])) {
+    const cell = store === undefined ? undefined : apply(mapGet, store.cells, [message.name]);
+    if (cell === undefined) {
       throw new ErrorCtor('Unknown live value');
     }
     const value = bridge.decode(message.value);
-    apply(mapSet, store.values, [message.name, store.mutable ? value : deepFreeze(value)]);
+    cell.value = store.mutable ? value : deepFreeze(value);
     return null;
   }
 
