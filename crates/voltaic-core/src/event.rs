@@ -51,7 +51,12 @@ impl IpcEvent {
     /// (`event.ports`); empty for other messages.
     ///
     /// ```
-    /// # fn demo(ipc_main: &voltaic_core::IpcMain) {
+    /// # use std::sync::Arc;
+    /// # use voltaic_core::{IpcError, IpcMain, Packet, RendererLink, WindowPolicy};
+    /// # struct Page; // stands in for a renderer
+    /// # impl RendererLink for Page { fn post(&self, _: Packet) -> Result<(), IpcError> { Ok(()) } }
+    /// # let runtime = tokio::runtime::Runtime::new().unwrap();
+    /// # let ipc_main = IpcMain::new(runtime.handle().clone());
     /// use voltaic_core::{IpcEvent, Value};
     ///
     /// ipc_main.on("port", |event: IpcEvent, _message: Value| {
@@ -63,7 +68,6 @@ impl IpcEvent {
     ///         port.start();
     ///     }
     /// });
-    /// # }
     /// ```
     pub fn ports(&self) -> &[MessagePortMain] {
         &self.ports
@@ -100,13 +104,17 @@ impl IpcEvent {
     /// set wins. Fails for messages sent with `send`, which nobody waits on.
     ///
     /// ```
-    /// # fn demo(ipc_main: &voltaic_core::IpcMain) {
+    /// # use std::sync::Arc;
+    /// # use voltaic_core::{IpcError, IpcMain, Packet, RendererLink, WindowPolicy};
+    /// # struct Page; // stands in for a renderer
+    /// # impl RendererLink for Page { fn post(&self, _: Packet) -> Result<(), IpcError> { Ok(()) } }
+    /// # let runtime = tokio::runtime::Runtime::new().unwrap();
+    /// # let ipc_main = IpcMain::new(runtime.handle().clone());
     /// use voltaic_core::IpcEvent;
     ///
     /// ipc_main.on("sync-add", |event: IpcEvent, a: i64, b: i64| {
     ///     let _ = event.set_return_value(a + b);
     /// });
-    /// # }
     /// ```
     pub fn set_return_value<T: Serialize + 'static>(&self, value: T) -> Result<(), IpcError> {
         let slot = self.return_slot.as_ref().ok_or_else(|| {

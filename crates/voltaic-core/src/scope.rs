@@ -52,12 +52,19 @@ struct Slots {
 /// window, and [`crate::IpcMain::set_schema`] applies wherever it is handled.
 ///
 /// ```
-/// # fn demo(web_contents: &voltaic_core::WebContents) -> Result<(), voltaic_core::IpcError> {
+/// # use std::sync::Arc;
+/// # use voltaic_core::{IpcError, IpcMain, Packet, RendererLink, WindowPolicy};
+/// # struct Page; // stands in for a renderer
+/// # impl RendererLink for Page { fn post(&self, _: Packet) -> Result<(), IpcError> { Ok(()) } }
+/// # let runtime = tokio::runtime::Runtime::new().unwrap();
+/// # let ipc_main = IpcMain::new(runtime.handle().clone());
+/// # let web_contents_window = ipc_main.connect(1, Arc::new(Page), WindowPolicy::permissive());
+/// # let web_contents = web_contents_window.web_contents();
 /// use voltaic_core::IpcEvent;
 ///
 /// // Only this window's invokes of 'title' get its own answer.
 /// web_contents.ipc().handle("title", |_event: IpcEvent| async { Ok::<_, String>("Editor") })?;
-/// # Ok(()) }
+/// # Ok::<(), IpcError>(())
 /// ```
 #[derive(Clone, Default)]
 pub struct IpcScope {

@@ -73,13 +73,20 @@ impl WebContents {
     /// window closes.
     ///
     /// ```
-    /// # fn demo(web_contents: &voltaic_core::WebContents) -> Result<(), voltaic_core::IpcError> {
+    /// # use std::sync::Arc;
+    /// # use voltaic_core::{IpcError, IpcMain, Packet, RendererLink, WindowPolicy};
+    /// # struct Page; // stands in for a renderer
+    /// # impl RendererLink for Page { fn post(&self, _: Packet) -> Result<(), IpcError> { Ok(()) } }
+    /// # let runtime = tokio::runtime::Runtime::new().unwrap();
+    /// # let ipc_main = IpcMain::new(runtime.handle().clone());
+    /// # let web_contents_window = ipc_main.connect(1, Arc::new(Page), WindowPolicy::permissive());
+    /// # let web_contents = web_contents_window.web_contents();
     /// use voltaic_core::IpcEvent;
     ///
     /// web_contents.ipc().on("saved", |event: IpcEvent, path: String| {
     ///     println!("window {} saved {path}", event.sender().id());
     /// });
-    /// # Ok(()) }
+    /// # Ok::<(), IpcError>(())
     /// ```
     pub fn ipc(&self) -> &IpcScope {
         &self.ipc
@@ -158,10 +165,17 @@ impl WebContents {
     /// in Electron.
     ///
     /// ```
-    /// # fn demo(web_contents: &voltaic_core::WebContents) -> Result<(), voltaic_core::IpcError> {
+    /// # use std::sync::Arc;
+    /// # use voltaic_core::{IpcError, IpcMain, Packet, RendererLink, WindowPolicy};
+    /// # struct Page; // stands in for a renderer
+    /// # impl RendererLink for Page { fn post(&self, _: Packet) -> Result<(), IpcError> { Ok(()) } }
+    /// # let runtime = tokio::runtime::Runtime::new().unwrap();
+    /// # let ipc_main = IpcMain::new(runtime.handle().clone());
+    /// # let web_contents_window = ipc_main.connect(1, Arc::new(Page), WindowPolicy::permissive());
+    /// # let web_contents = web_contents_window.web_contents();
     /// web_contents.send("update-channel", ("Update from main process",))?;
     /// web_contents.send("progress", (3, 10))?; // listener gets (event, 3, 10)
-    /// # Ok(()) }
+    /// # Ok::<(), IpcError>(())
     /// ```
     pub fn send<T: Serialize + 'static>(&self, channel: &str, args: T) -> Result<(), IpcError> {
         self.send_values(channel, into_args(args)?)
@@ -171,11 +185,18 @@ impl WebContents {
     /// types cannot say (`undefined`, `Date`, `Map`, `Set`, cycles, ...).
     ///
     /// ```
-    /// # fn demo(web_contents: &voltaic_core::WebContents) -> Result<(), voltaic_core::IpcError> {
+    /// # use std::sync::Arc;
+    /// # use voltaic_core::{IpcError, IpcMain, Packet, RendererLink, WindowPolicy};
+    /// # struct Page; // stands in for a renderer
+    /// # impl RendererLink for Page { fn post(&self, _: Packet) -> Result<(), IpcError> { Ok(()) } }
+    /// # let runtime = tokio::runtime::Runtime::new().unwrap();
+    /// # let ipc_main = IpcMain::new(runtime.handle().clone());
+    /// # let web_contents_window = ipc_main.connect(1, Arc::new(Page), WindowPolicy::permissive());
+    /// # let web_contents = web_contents_window.web_contents();
     /// use voltaic_core::Value;
     ///
     /// web_contents.send_values("when", vec![Value::Date(0.0), Value::Undefined])?;
-    /// # Ok(()) }
+    /// # Ok::<(), IpcError>(())
     /// ```
     pub fn send_values(&self, channel: &str, args: Vec<Value>) -> Result<(), IpcError> {
         let (args, buffers) = self.outgoing(channel, &args)?;
@@ -227,13 +248,22 @@ impl WebContents {
     /// renderer. Send the two ends of one channel to two windows to connect them.
     ///
     /// ```
-    /// # fn demo(a: &voltaic_core::WebContents, b: &voltaic_core::WebContents) -> Result<(), voltaic_core::IpcError> {
+    /// # use std::sync::Arc;
+    /// # use voltaic_core::{IpcError, IpcMain, Packet, RendererLink, WindowPolicy};
+    /// # struct Page; // stands in for a renderer
+    /// # impl RendererLink for Page { fn post(&self, _: Packet) -> Result<(), IpcError> { Ok(()) } }
+    /// # let runtime = tokio::runtime::Runtime::new().unwrap();
+    /// # let ipc_main = IpcMain::new(runtime.handle().clone());
+    /// # let a_window = ipc_main.connect(1, Arc::new(Page), WindowPolicy::permissive());
+    /// # let a = a_window.web_contents();
+    /// # let b_window = ipc_main.connect(2, Arc::new(Page), WindowPolicy::permissive());
+    /// # let b = b_window.web_contents();
     /// use voltaic_core::MessageChannelMain;
     ///
     /// let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
     /// a.post_message("port", "to b", vec![port1])?;
     /// b.post_message("port", "to a", vec![port2])?;
-    /// # Ok(()) }
+    /// # Ok::<(), IpcError>(())
     /// ```
     pub fn post_message<T: Serialize + 'static>(
         &self,
