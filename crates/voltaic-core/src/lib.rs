@@ -35,6 +35,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod binary;
 mod console;
 mod error;
 mod event;
@@ -53,6 +54,7 @@ mod web_contents;
 pub mod wire;
 
 pub use api::{Api, ApiEvent, CallHandler, LiveValue, SendHandler};
+pub use binary::Binary;
 pub use bytes::{self, Bytes};
 pub use console::{ConsoleLevel, ConsoleMessage, ConsoleSource};
 pub use error::IpcError;

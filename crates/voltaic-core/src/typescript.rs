@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value as Json};
 
 use crate::api::{Api, Kind};
+use crate::binary::TS_TYPE_KEY;
 
 /// The declarations, as the text of a `.d.ts` module.
 pub(crate) fn generate(apis: &[Api], schemas: &Json) -> String {
@@ -158,7 +159,7 @@ impl Types {
         for (name, def) in &self.defs {
             doc_comment(out, "", def.get("description").and_then(Json::as_str));
             match object_body(def, "") {
-                Some(body) if !has_alternatives(def) => {
+                Some(body) if !has_alternatives(def) && def.get(TS_TYPE_KEY).is_none() => {
                     let _ = writeln!(out, "export interface {name} {body}\n");
                 }
                 _ => {
@@ -184,6 +185,9 @@ fn ts_type(schema: &Json) -> String {
             "unknown".into()
         };
     };
+    if object.get(TS_TYPE_KEY).and_then(Json::as_str) == Some("bytes") {
+        return "Uint8Array | ArrayBuffer".into();
+    }
     if let Some(target) = object.get("$ref").and_then(Json::as_str) {
         return type_name(target.rsplit('/').next().unwrap_or(target));
     }
@@ -405,6 +409,7 @@ mod tests {
         body: Option<String>,
         tags: Vec<String>,
         meta: std::collections::BTreeMap<String, u32>,
+        attachment: Option<crate::Binary>,
     }
 
     #[derive(Serialize, Deserialize, JsonSchema)]
@@ -444,6 +449,8 @@ mod tests {
             "  body?: string | null;",
             "  tags: string[];",
             "  meta: Record<string, number>;",
+            "  attachment?: Binary | null;",
+            "export type Binary = Uint8Array | ArrayBuffer;",
             "export type Change = {\n  kind: \"added\";\n  note: Note;\n} | {\n  kind: \"removed\";\n  id: number;\n};",
             "export type Sort = \"Newest\" | \"Oldest\";",
             "/**\n * The notes of the app.\n */\nexport interface NotesApi {",

@@ -319,6 +319,12 @@ pub(crate) fn into_value<T: Serialize + 'static>(value: T) -> Result<Value, IpcE
     if let Some(bytes) = any.downcast_mut::<Option<Bytes>>() {
         return Ok(bytes.take().map(Value::ArrayBuffer).unwrap_or_default());
     }
+    if let Some(binary) = any.downcast_mut::<Option<crate::Binary>>() {
+        return Ok(binary
+            .take()
+            .map(|b| Value::ArrayBuffer(b.0))
+            .unwrap_or_default());
+    }
     if let Some(json) = any.downcast_mut::<Option<serde_json::Value>>() {
         return Ok(json.take().map(Value::from).unwrap_or_default());
     }
@@ -341,6 +347,15 @@ pub(crate) fn from_value<T: DeserializeOwned + 'static>(value: Value) -> Result<
         match value {
             Value::ArrayBuffer(bytes) | Value::TypedArray { bytes, .. } => {
                 *slot = Some(bytes);
+                return out.ok_or_else(String::new);
+            }
+            other => return Err(format!("invalid type: {}, expected bytes", other.kind())),
+        }
+    }
+    if let Some(slot) = any.downcast_mut::<Option<crate::Binary>>() {
+        match value {
+            Value::ArrayBuffer(bytes) | Value::TypedArray { bytes, .. } => {
+                *slot = Some(crate::Binary(bytes));
                 return out.ok_or_else(String::new);
             }
             other => return Err(format!("invalid type: {}, expected bytes", other.kind())),

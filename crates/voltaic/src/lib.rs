@@ -62,12 +62,12 @@
 
 pub use serde_json::json;
 pub use voltaic_core::{
-    bytes, handler, protocol, schemars, wire, AllowedOrigins, Api, ApiEvent, Bytes, CallHandler,
-    ChannelGrants, ChannelPattern, ChannelSchema, ConsoleLevel, ConsoleMessage, ConsoleSource,
-    Direction, Handler, IntoReply, IpcError, IpcEvent, IpcMain, IpcScope, Json, Limits, ListenerId,
-    LiveValue, MessageChannelMain, MessagePortMain, Packet, PortMessage, RendererLink, SendHandler,
-    SenderFrame, TypedArrayKind, Value, WebContents, WebFrameMain, WindowPolicy, APP_ORIGIN,
-    MAIN_FRAME_ID,
+    bytes, handler, protocol, schemars, wire, AllowedOrigins, Api, ApiEvent, Binary, Bytes,
+    CallHandler, ChannelGrants, ChannelPattern, ChannelSchema, ConsoleLevel, ConsoleMessage,
+    ConsoleSource, Direction, Handler, IntoReply, IpcError, IpcEvent, IpcMain, IpcScope, Json,
+    Limits, ListenerId, LiveValue, MessageChannelMain, MessagePortMain, Packet, PortMessage,
+    RendererLink, SendHandler, SenderFrame, TypedArrayKind, Value, WebContents, WebFrameMain,
+    WindowPolicy, APP_ORIGIN, MAIN_FRAME_ID,
 };
 pub use voltaic_webkitgtk::{
     App, AppHandle, BrowserWindow, BrowserWindowOptions, Check, CheckState, Error,

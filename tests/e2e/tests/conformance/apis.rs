@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use voltaic::{Api, CheckState, IpcEvent, WebPreferences};
+use voltaic::{Api, Binary, CheckState, IpcEvent, WebPreferences};
 use voltaic_e2e::{api_prefs, ensure, Driver, Harness};
 
 use crate::api;
@@ -139,4 +139,43 @@ pub(crate) fn declared_api_from_the_page(h: &Harness) -> Result<Driver, String> 
         );
         Ok(())
     }))
+}
+
+/// A file of the `files` API: bytes inside a type.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+struct Attachment {
+    name: String,
+    data: Binary,
+}
+
+/// Bytes through a declared API: a `Uint8Array` reaches a `Binary` argument (also
+/// inside a struct), a `Binary` result arrives as an `ArrayBuffer`, and what is not
+/// bytes is refused.
+pub(crate) fn declared_api_carries_bytes(h: &Harness) -> Result<Driver, String> {
+    let files = Api::new("files");
+    files.call("reverse", |_: IpcEvent, data: Binary| {
+        let mut bytes = data.to_vec();
+        bytes.reverse();
+        Ok::<_, String>(Binary::from(bytes))
+    });
+    files.call("size", |_: IpcEvent, file: Attachment| {
+        Ok::<_, String>(format!("{}:{}", file.name, file.data.len()))
+    });
+    h.app()
+        .ipc_main()
+        .add_api(&files)
+        .map_err(|e| e.to_string())?;
+    api::in_page_with(
+        h,
+        WebPreferences {
+            apis: vec!["files".into()],
+            ..notes_window()
+        },
+        "",
+        "const back = await files.reverse(new Uint8Array([1, 2, 3]));\n\
+         check(back instanceof ArrayBuffer && new Uint8Array(back).join() === '3,2,1', 'reversed bytes back, got ' + back);\n\
+         check(await files.size({ name: 'a.bin', data: new Uint8Array(5) }) === 'a.bin:5', 'bytes inside a struct');\n\
+         const wrong = await errorOf(() => files.reverse('text'));\n\
+         check(wrong.includes('files.reverse'), 'a string is not bytes, got ' + wrong);",
+    )
 }

@@ -216,6 +216,7 @@ fn main() {
         electron_ipc::main_frame_post_message_sends_a_message,
         // APIs declared in Rust
         apis::declared_api_from_the_page,
+        apis::declared_api_carries_bytes,
         // webFrame and webUtils
         api::web_frame_zoom_factor_and_level,
         api::web_frame_insert_css_applies_unseen_and_removes,
