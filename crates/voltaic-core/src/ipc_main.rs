@@ -354,6 +354,19 @@ impl IpcMain {
         crate::typescript::generate(&self.apis(), &self.schemas_json())
     }
 
+    /// Writes [`IpcMain::typescript`] to `path`, unless the file already holds it
+    /// (so that a build watching the file does not rebuild for nothing); returns
+    /// whether it wrote. For a build step: declare the APIs, then call this.
+    pub fn write_typescript(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<bool> {
+        let text = self.typescript();
+        let path = path.as_ref();
+        if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+            return Ok(false);
+        }
+        std::fs::write(path, text)?;
+        Ok(true)
+    }
+
     /// The API added under `name`, if any.
     pub fn api(&self, name: &str) -> Option<Api> {
         self.registry

@@ -59,7 +59,10 @@ fn write_types(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
     let ipc_main = IpcMain::new(runtime.handle().clone());
     notes::declare(&ipc_main)?;
-    std::fs::write(path, ipc_main.typescript())?;
-    println!("wrote {}", path.display());
+    if ipc_main.write_typescript(path)? {
+        println!("wrote {}", path.display());
+    } else {
+        println!("{} is up to date", path.display());
+    }
     Ok(())
 }
