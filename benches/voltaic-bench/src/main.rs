@@ -6,6 +6,7 @@
 //! Run it with `./scripts/bench` (release build; under Xvfb when there is no display).
 
 mod baseline;
+mod startup;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -165,6 +166,15 @@ const ROWS: &[Row] = &[
 ];
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--startup-child") {
+        let side = args.get(at + 1).map_or("", String::as_str);
+        if let Err(error) = startup::child(side) {
+            eprintln!("voltaic-bench startup child: {error}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if let Err(error) = run() {
         eprintln!("voltaic-bench: {error}");
         std::process::exit(1);
@@ -172,6 +182,8 @@ fn main() {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
+    // First, before this process starts GTK: each app in processes of its own.
+    let startup = startup::measure(startup_runs())?;
     // The default limits (10,000 messages/s, 32 MiB) would be what is measured, and
     // the RSS phase sends a million messages.
     let app = App::with_limits(
@@ -256,7 +268,16 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("the run stopped with code {code}").into());
     }
     let results = results.lock().map_err(|_| "poisoned results")?.clone();
-    report(&results)
+    report(&results, &startup)
+}
+
+/// How many times each app is started: `VOLTAIC_BENCH_STARTUP_RUNS`, 5 by default.
+fn startup_runs() -> usize {
+    std::env::var("VOLTAIC_BENCH_STARTUP_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(5)
 }
 
 /// How many rounds to run: `VOLTAIC_BENCH_ROUNDS`, 3 by default.
@@ -366,7 +387,7 @@ fn parse(json: &str) -> Value {
     serde_json::from_str(json).unwrap_or_else(|_| json!({ "error": json }))
 }
 
-fn report(results: &Map<String, Value>) -> Result<(), Box<dyn std::error::Error>> {
+fn report(results: &Map<String, Value>, startup: &Value) -> Result<(), Box<dyn std::error::Error>> {
     let side = |name: &str| {
         results
             .get(&format!("{name}_rounds"))
@@ -449,6 +470,29 @@ fn report(results: &Map<String, Value>) -> Result<(), Box<dyn std::error::Error>
             None => "n/a",
         }
     );
+    // Startup and footprint: against a bare wry app, with an allowance in ms and MB.
+    for (key, label, unit, allowance) in [
+        ("startup_ms", "startup to first answer", "ms", 20.0),
+        ("pss_mb", "footprint after load, PSS", "MB", 5.0),
+    ] {
+        let ours = startup["voltaic"][key].as_f64();
+        let theirs = startup["wry"][key].as_f64();
+        let verdict = match ours.zip(theirs) {
+            Some((a, b)) if a <= b + allowance => "held",
+            Some(_) => "missed",
+            None => "n/a",
+        };
+        let show = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.1}"));
+        println!(
+            "{:<44} {:>12} {:>12} {:>8} {:>8}  {verdict}",
+            format!("{label} ({unit}) [vs bare wry]"),
+            show(ours),
+            show(theirs),
+            ours.zip(theirs)
+                .map_or_else(|| "n/a".to_owned(), |(a, b)| format!("{:+.1}", a - b)),
+            format!("<=+{allowance}"),
+        );
+    }
     let path = std::env::var_os("VOLTAIC_BENCH_JSON")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| "artifacts/bench.json".into());
@@ -458,6 +502,7 @@ fn report(results: &Map<String, Value>) -> Result<(), Box<dyn std::error::Error>
     let document = json!({
         "rows": rows,
         "rss": { "before_kb": before, "after_kb": after, "growth_mb": growth_mb, "messages": 1_000_000 },
+        "startup": startup,
         "voltaic": voltaic,
         "baseline": baseline,
         "rounds": { "voltaic": results.get("voltaic_rounds"), "baseline": results.get("baseline_rounds") },
