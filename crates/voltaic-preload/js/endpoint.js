@@ -405,8 +405,12 @@ function voltaicBridgeEndpoint(node, outType, inType) {
         break;
       }
     }
+    // A view of a whole buffer goes as that buffer: the event's structured clone
+    // copies it anyway, so the other world never shares it.
+    const buffer = value.buffer;
     const start = value.byteOffset;
-    return { ta: [kind, append(outgoing, apply(bufferSlice, value.buffer, [start, start + value.byteLength]))] };
+    const whole = start === 0 && value.byteLength === buffer.byteLength;
+    return { ta: [kind, append(outgoing, whole ? buffer : apply(bufferSlice, buffer, [start, start + value.byteLength]))] };
   }
 
   function encode(value, state) {

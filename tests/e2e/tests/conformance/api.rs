@@ -702,6 +702,22 @@ page_case!(
 );
 
 page_case!(
+    context_bridge_bytes_are_copied,
+    "Bytes crossing the bridge are copies, whole-buffer views included: neither side sees the other's later writes.",
+    "let kept = null;\n\
+     contextBridge.exposeInMainWorld('bytes', {\n\
+       keep: (u8) => { kept = u8; u8[0] = 9; return u8; },\n\
+       first: () => kept[0],\n\
+     });",
+    "const mine = new Uint8Array([1, 2, 3]);\n\
+     const back = window.bytes.keep(mine);\n\
+     check(mine[0] === 1, 'the page\\'s array untouched by the preload, got ' + mine[0]);\n\
+     check(back[0] === 9 && back !== mine, 'the preload\\'s copy came back as a copy');\n\
+     mine[0] = 7; back[0] = 8;\n\
+     check(window.bytes.first() === 9, 'the preload\\'s copy untouched by the page, got ' + window.bytes.first());"
+);
+
+page_case!(
     context_bridge_values_are_copied,
     "Values crossing the bridge are copies: changing one side's object leaves the other alone.",
     "const state = { list: [1] };\n\

@@ -103,6 +103,7 @@ fn main() {
         api::context_bridge_isolated_worlds_must_be_named,
         api::context_bridge_exposes_the_api_on_window,
         api::context_bridge_exposed_objects_are_frozen,
+        api::context_bridge_bytes_are_copied,
         api::context_bridge_values_are_copied,
         api::context_bridge_prototypes_are_stripped,
         api::context_bridge_page_callbacks_can_be_called_later,
