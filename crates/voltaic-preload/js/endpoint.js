@@ -65,6 +65,9 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   const CustomEventCtor = CustomEvent;
   const detailOf = Object.getOwnPropertyDescriptor(CustomEvent.prototype, 'detail').get;
   const dispatchEvent = EventTarget.prototype.dispatchEvent;
+  const setAttribute = Element.prototype.setAttribute;
+  const getAttribute = Element.prototype.getAttribute;
+  const removeAttribute = Element.prototype.removeAttribute;
   const queueMicrotaskFn = queueMicrotask;
   const addEventListener = EventTarget.prototype.addEventListener;
 
@@ -102,6 +105,11 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   const FinalizationRegistryCtor = FinalizationRegistry;
   const register = FinalizationRegistry.prototype.register;
   const REPLY_EVENT = outType + ':reply';
+  // A reply of text alone is left on the shared node, where the asking side reads it
+  // as soon as its dispatch returns: cheaper than a second event. Calls nest strictly
+  // (an answer is read before the call that made it returns), so one attribute serves
+  // every call in both directions.
+  const REPLY_ATTRIBUTE = 'data-reply';
   const INCOMING_REPLY = inType + ':reply';
   const NODE_EVENT = outType + ':node';
   const INCOMING_NODE = inType + ':node';
@@ -234,8 +242,14 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     const detail = detailFor(message);
     lastReply = null;
     apply(dispatchEvent, node, [new CustomEventCtor(outType, { detail })]);
-    const reply = lastReply;
+    let reply = lastReply;
     lastReply = null;
+    if (reply === null) {
+      reply = apply(getAttribute, node, [REPLY_ATTRIBUTE]);
+      if (reply !== null) {
+        apply(removeAttribute, node, [REPLY_ATTRIBUTE]);
+      }
+    }
     const nodes = takeArrived();
     if (reply === null) {
       return undefined;
@@ -795,9 +809,15 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       outgoingNodes = [];
       return;
     }
-    // The answer goes back as an event too, so that it can carry bytes; dispatch is
-    // synchronous, so the asking side has it when its dispatchEvent returns.
-    apply(dispatchEvent, node, [new CustomEventCtor(REPLY_EVENT, { detail: detailFor(reply) })]);
+    // An answer with bytes goes back as an event, whose detail WebKit clones into
+    // the other world; dispatch is synchronous, so the asking side has it when its
+    // dispatchEvent returns. Text alone waits on the node (see REPLY_ATTRIBUTE).
+    const detail = detailFor(reply);
+    if (typeof detail === 'string') {
+      apply(setAttribute, node, [REPLY_ATTRIBUTE, detail]);
+    } else {
+      apply(dispatchEvent, node, [new CustomEventCtor(REPLY_EVENT, { detail })]);
+    }
   }]);
   apply(addEventListener, node, [INCOMING_REPLY, (event) => {
     lastReply = apply(detailOf, event, []);
