@@ -273,20 +273,21 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
 /// How many times each app is started: `VOLTAIC_BENCH_STARTUP_RUNS`, 5 by default.
 fn startup_runs() -> usize {
-    std::env::var("VOLTAIC_BENCH_STARTUP_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(5)
+    count_from_env("VOLTAIC_BENCH_STARTUP_RUNS", 5)
 }
 
 /// How many rounds to run: `VOLTAIC_BENCH_ROUNDS`, 3 by default.
 fn rounds() -> usize {
-    std::env::var("VOLTAIC_BENCH_ROUNDS")
+    count_from_env("VOLTAIC_BENCH_ROUNDS", 3)
+}
+
+/// A positive count from environment variable `name`, else `default`.
+fn count_from_env(name: &str, default: usize) -> usize {
+    std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .filter(|&n| n > 0)
-        .unwrap_or(3)
+        .unwrap_or(default)
 }
 
 /// Adds one round's results to `side`'s list; returns how many rounds it has now.
