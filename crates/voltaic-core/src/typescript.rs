@@ -343,20 +343,19 @@ fn parameter_name(ty: &str, index: usize, all: &[String]) -> String {
 
 /// `notes` → `NotesApi`.
 fn interface_name(api: &str) -> String {
-    let mut chars = api.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}Api", first.to_ascii_uppercase(), chars.as_str()),
-        None => "Api".into(),
-    }
+    format!("{}Api", capitalized(api))
 }
 
 /// `added` → `onAdded`, as the preload runtime names it.
 fn subscriber_name(event: &str) -> String {
-    let mut chars = event.chars();
-    match chars.next() {
-        Some(first) => format!("on{}{}", first.to_ascii_uppercase(), chars.as_str()),
-        None => "on".into(),
-    }
+    format!("on{}", capitalized(event))
+}
+
+fn capitalized(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map_or_else(String::new, |first| {
+        format!("{}{}", first.to_ascii_uppercase(), chars.as_str())
+    })
 }
 
 /// A definition's name as a TypeScript identifier (schemars names generic types
@@ -379,11 +378,7 @@ fn type_name(name: &str) -> String {
 }
 
 fn property_name(name: &str) -> String {
-    let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-    if plain {
+    if crate::api::is_identifier(name) {
         name.to_owned()
     } else {
         json_string(name)
