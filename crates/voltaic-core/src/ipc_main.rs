@@ -312,6 +312,12 @@ impl IpcMain {
                     member.name.chars().take(64).collect::<String>()
                 )));
             }
+            // Checked before anything is registered, so a refused API leaves nothing.
+            let channel = api.channel(&member.name);
+            if matches!(member.kind, ApiKind::Call(_)) && self.registry.scope.has_handler(&channel)
+            {
+                return Err(IpcError::HandlerAlreadyRegistered(channel));
+            }
         }
         for member in members.iter() {
             let channel = api.channel(&member.name);

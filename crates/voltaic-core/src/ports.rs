@@ -170,9 +170,15 @@ impl MessagePortMain {
         let end = lock(&self.channel.ends[self.side]);
         match end.location {
             Location::Closed => Held::Closed,
-            Location::Main if end.holder == self.holder => Held::Here,
+            _ if self.holds(&end) => Held::Here,
             _ => Held::Elsewhere,
         }
+    }
+
+    /// Whether `end` (this handle's, locked) is in the main process and held by this
+    /// handle rather than transferred away.
+    fn holds(&self, end: &End) -> bool {
+        matches!(end.location, Location::Main) && end.holder == self.holder
     }
 
     /// Moves this end to a new holder: the handle returned works, this one and its
@@ -206,7 +212,7 @@ impl MessagePortMain {
     pub fn start(&self) {
         let (queued, listeners) = {
             let mut end = lock(&self.channel.ends[self.side]);
-            if !matches!(end.location, Location::Main) || end.holder != self.holder {
+            if !self.holds(&end) {
                 return;
             }
             end.started = true;
@@ -240,7 +246,7 @@ impl MessagePortMain {
     ) -> Result<(String, Vec<Queued>), IpcError> {
         let key = format!("m{}", self.channel.id * 2 + self.side as u64);
         let mut end = lock(&self.channel.ends[self.side]);
-        if !matches!(end.location, Location::Main) || end.holder != self.holder {
+        if !self.holds(&end) {
             return Err(neutered(None));
         }
         table.insert(key.clone(), self.channel.clone(), self.side)?;

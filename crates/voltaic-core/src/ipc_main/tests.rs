@@ -783,6 +783,16 @@ async fn apis_are_refused_when_their_names_cannot_be_written_in_javascript() {
         f.ipc.add_api(&twice),
         Err(IpcError::InvalidApi(_))
     ));
+    // A channel already handled refuses the whole API: none of its members stay.
+    f.ipc.handle("clash.b", |_: IpcEvent| ()).unwrap();
+    let clash = crate::Api::new("clash");
+    clash.call("a", |_: IpcEvent| Ok::<u32, String>(1));
+    clash.call("b", |_: IpcEvent| Ok::<u32, String>(2));
+    assert!(matches!(
+        f.ipc.add_api(&clash),
+        Err(IpcError::HandlerAlreadyRegistered(_))
+    ));
+    assert!(!f.ipc.has_handler("clash.a") && f.ipc.api("clash").is_none());
     let ok = crate::Api::new("ok");
     f.ipc.add_api(&ok).unwrap();
     assert!(matches!(
