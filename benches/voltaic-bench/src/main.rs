@@ -271,9 +271,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     report(&results, &startup)
 }
 
-/// How many times each app is started: `VOLTAIC_BENCH_STARTUP_RUNS`, 5 by default.
+/// How many times each app is started: `VOLTAIC_BENCH_STARTUP_RUNS`, 9 by default
+/// (a web process's footprint right after load varies by some 15 MB from run to
+/// run, on both sides).
 fn startup_runs() -> usize {
-    count_from_env("VOLTAIC_BENCH_STARTUP_RUNS", 5)
+    count_from_env("VOLTAIC_BENCH_STARTUP_RUNS", 9)
 }
 
 /// How many rounds to run: `VOLTAIC_BENCH_ROUNDS`, 3 by default.

@@ -18,6 +18,10 @@
 // and puts it in the document, the second finds it and takes it out again, all
 // before the page's first script. `found` says which of the two this was. `world`
 // names the bridge: '' for the page's world, the id of an isolated world otherwise.
+//
+// The node itself lives in a shadow tree of the marked element: WebKit sets no
+// window.event for an event whose target is in a shadow tree, so a page function
+// the bridge calls from inside its listener cannot reach the node through it.
 function voltaicTakeBridgeNode(world) {
   'use strict';
   const MARK = world ? 'data-voltaic-bridge-' + world : 'data-voltaic-bridge';
@@ -25,11 +29,12 @@ function voltaicTakeBridgeNode(world) {
   if (found !== null) {
     found.remove();
     found.removeAttribute(MARK);
-    return { node: found, found: true };
+    return { node: found.shadowRoot.firstChild, found: true };
   }
-  const node = document.createElement('voltaic-bridge');
-  node.setAttribute(MARK, '');
-  (document.documentElement || document).appendChild(node);
+  const host = document.createElement('voltaic-bridge');
+  const node = host.attachShadow({ mode: 'open' }).appendChild(document.createElement('div'));
+  host.setAttribute(MARK, '');
+  (document.documentElement || document).appendChild(host);
   return { node, found: false };
 }
 
@@ -41,6 +46,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   const keysOf = Object.keys;
   const symbolsOf = Object.getOwnPropertySymbols;
   const isEnumerable = Object.prototype.propertyIsEnumerable;
+  const hasOwn = Object.prototype.hasOwnProperty;
   const getPrototypeOf = Object.getPrototypeOf;
   const ObjectPrototype = Object.prototype;
   const defineProperty = Object.defineProperty;
@@ -65,9 +71,16 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   const CustomEventCtor = CustomEvent;
   const detailOf = Object.getOwnPropertyDescriptor(CustomEvent.prototype, 'detail').get;
   const dispatchEvent = EventTarget.prototype.dispatchEvent;
-  const setAttribute = Element.prototype.setAttribute;
-  const getAttribute = Element.prototype.getAttribute;
-  const removeAttribute = Element.prototype.removeAttribute;
+  // The node's own methods, bound once: a bound call is cheaper than Reflect.apply,
+  // and a page can no more reach into it.
+  const bind = Function.prototype.bind;
+  const dispatchOnNode = apply(bind, dispatchEvent, [node]);
+  const setAttribute = apply(bind, Element.prototype.setAttribute, [node]);
+  const getAttribute = apply(bind, Element.prototype.getAttribute, [node]);
+  const removeAttribute = apply(bind, Element.prototype.removeAttribute, [node]);
+  const ownerDocument = document;
+  const createEvent = Document.prototype.createEvent;
+  const initCustomEvent = CustomEvent.prototype.initCustomEvent;
   const queueMicrotaskFn = queueMicrotask;
   const addEventListener = EventTarget.prototype.addEventListener;
 
@@ -185,12 +198,15 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   // from one world to the other; the JSON refers to them by index. `outgoing` holds
   // the buffers encode() met for the message being built, `incoming` those of the
   // message being decoded.
-  let outgoing = [];
+  // The empty list of a message without bytes or nodes, never written to: the lists
+  // are made when a first buffer or node is met.
+  const NONE = Object.freeze([]);
+  let outgoing = NONE;
   let incoming = [];
   let lastReply = null;
   // DOM nodes go the same way, as `outgoingNodes` and `incomingNodes`; `arriving`
   // collects those sent ahead of the message that refers to them.
-  let outgoingNodes = [];
+  let outgoingNodes = NONE;
   let incomingNodes = [];
   let arriving = [];
 
@@ -199,13 +215,16 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   // The bridge's node is detached, so no page listener is on the event's path.
   function sendNodes() {
     const nodes = outgoingNodes;
-    outgoingNodes = [];
+    outgoingNodes = NONE;
     for (let i = 0; i < nodes.length; i++) {
-      apply(dispatchEvent, node, [new MouseEventCtor(NODE_EVENT, { relatedTarget: nodes[i] })]);
+      dispatchOnNode(new MouseEventCtor(NODE_EVENT, { relatedTarget: nodes[i] }));
     }
   }
 
   function takeArrived() {
+    if (arriving.length === 0) {
+      return NONE;
+    }
     const nodes = arriving;
     arriving = [];
     return nodes;
@@ -213,7 +232,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
 
   function detailFor(message) {
     const buffers = outgoing;
-    outgoing = [];
+    outgoing = NONE;
     const json = toJson(message);
     sendNodes();
     return buffers.length === 0 ? json : { json, buffers };
@@ -221,9 +240,38 @@ function voltaicBridgeEndpoint(node, outType, inType) {
 
   function read(detail) {
     if (typeof detail === 'string') {
-      return { message: parse(detail), buffers: [] };
+      return { message: parse(detail), buffers: NONE };
     }
     return { message: parse(detail.json), buffers: detail.buffers };
+  }
+
+  // One event per level of nesting, re-initialized for each message rather than
+  // made anew (cheaper by half): a call made while the other side handles this
+  // one's event needs an event of its own, as one being dispatched cannot be
+  // re-initialized.
+  const events = [];
+  let nesting = 0;
+  function dispatchMessage(detail) {
+    let event;
+    // Read only below the length: a missing index would be looked up on
+    // Array.prototype, where the page may have put a getter.
+    if (nesting < events.length) {
+      event = events[nesting];
+    } else {
+      event = apply(createEvent, ownerDocument, ['CustomEvent']);
+      define(events, nesting, event);
+    }
+    apply(initCustomEvent, event, [outType, false, false, detail]);
+    nesting++;
+    try {
+      dispatchOnNode(event);
+    } finally {
+      nesting--;
+      // A large message is not kept alive by the event that carried it.
+      if (typeof detail !== 'string' || detail.length > 1024) {
+        apply(initCustomEvent, event, [outType, false, false, null]);
+      }
+    }
   }
 
   // Returns the other side's answer, with its buffers in `incoming`. `encoded`, from
@@ -236,18 +284,23 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     }
     if (quiet === true) {
       define(message, 'q', 1);
-      apply(dispatchEvent, node, [new CustomEventCtor(outType, { detail: detailFor(message) })]);
+      dispatchMessage(detailFor(message));
       return undefined;
     }
-    const detail = detailFor(message);
+    return postText(detailFor(message));
+  }
+
+  // Sends a message already encoded (its JSON text, or text and buffers); returns
+  // the other side's answer, with its buffers in `incoming`.
+  function postText(detail) {
     lastReply = null;
-    apply(dispatchEvent, node, [new CustomEventCtor(outType, { detail })]);
+    dispatchMessage(detail);
     let reply = lastReply;
     lastReply = null;
     if (reply === null) {
-      reply = apply(getAttribute, node, [REPLY_ATTRIBUTE]);
+      reply = getAttribute(REPLY_ATTRIBUTE);
       if (reply !== null) {
-        apply(removeAttribute, node, [REPLY_ATTRIBUTE]);
+        removeAttribute(REPLY_ATTRIBUTE);
       }
     }
     const nodes = takeArrived();
@@ -263,14 +316,18 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   // Sends a message that expects an answer; returns the decoded value or throws the
   // other side's error in this world.
   function request(message, encoded) {
-    const reply = post(message, encoded);
+    return answerOf(post(message, encoded));
+  }
+
+  function answerOf(reply) {
     if (reply === undefined) {
       throw new ErrorCtor('The other side of the context bridge did not answer');
     }
-    if (keysOf(reply)[0] === 'err') {
+    if (apply(hasOwn, reply, ['err'])) {
       throw decodeError(reply.err);
     }
-    return decode(reply.ok, decoding());
+    const value = apply(hasOwn, reply, ['ok']) ? reply.ok : undefined;
+    return value !== null && typeof value === 'object' ? decode(value, decoding()) : value;
   }
 
   // One crossing (an exposed API, a call's arguments, a return value, a settled
@@ -408,9 +465,17 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     return -1;
   }
 
+  // Adds a buffer (or cloneable host object) to the message being built; returns its index.
+  function addBuffer(value) {
+    if (outgoing === NONE) {
+      outgoing = [];
+    }
+    return append(outgoing, value);
+  }
+
   function encodeBytes(value) {
     if (value instanceof ArrayBufferCtor) {
-      return { ab: append(outgoing, value) };
+      return { ab: addBuffer(value) };
     }
     let kind = 'Uint8Array';
     for (let i = 0; i < typedNames.length; i++) {
@@ -424,7 +489,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     const buffer = value.buffer;
     const start = value.byteOffset;
     const whole = start === 0 && value.byteLength === buffer.byteLength;
-    return { ta: [kind, append(outgoing, whole ? buffer : apply(bufferSlice, buffer, [start, start + value.byteLength]))] };
+    return { ta: [kind, addBuffer(whole ? buffer : apply(bufferSlice, buffer, [start, start + value.byteLength]))] };
   }
 
   function encode(value, state) {
@@ -463,6 +528,9 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       return null;
     }
     if (value instanceof NodeCtor) {
+      if (outgoingNodes === NONE) {
+        outgoingNodes = [];
+      }
       return { dom: append(outgoingNodes, value) };
     }
     if (state.depth >= MAX_DEPTH) {
@@ -473,26 +541,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       return { c: index };
     }
     if (value instanceof PromiseCtor) {
-      const id = nextPromiseId++;
-      // Both outcomes cross as values, as in Electron: a rejection's reason too (an
-      // Error as an Error, anything else as itself).
-      const settle = (ok) => (outcome) => {
-        let encoded;
-        try {
-          encoded = encodeApart(outcome);
-        } catch (error) {
-          queueSettle([id, false, { e: uncaught(error) }]);
-          return;
-        }
-        if (encoded.buffers.length === 0 && encoded.nodes.length === 0) {
-          queueSettle([id, ok, encoded.value]);
-        } else {
-          flushSettles();
-          post({ op: 'settle', s: [[id, ok, encoded.value]] }, encoded, true);
-        }
-      };
-      apply(promiseThen, value, [settle(true), settle(false)]);
-      return { p: id };
+      return encodePromise(value);
     }
     if (value instanceof ErrorCtor) {
       return { e: encodeError(value) };
@@ -508,7 +557,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       return { r: [StringCtor(value.source), StringCtor(value.flags)] };
     }
     if (cloneableIndex(value) !== -1) {
-      return { h: append(outgoing, value) };
+      return { h: addBuffer(value) };
     }
     const proto = getPrototypeOf(value);
     if (proto !== ObjectPrototype && proto !== null && !isArray(value) && isBoxedSymbol(value)) {
@@ -520,6 +569,35 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     } finally {
       state.depth--;
     }
+  }
+
+  // A promise crosses as an id; its outcome follows in a 'settle' message.
+  function encodePromise(value) {
+    const id = nextPromiseId++;
+    // Both outcomes cross as values, as in Electron: a rejection's reason too (an
+    // Error as an Error, anything else as itself).
+    const settle = (ok) => (outcome) => {
+      if (plainText(outcome) !== null) {
+        // It crosses as itself (see plainText).
+        queueSettle([id, ok, outcome]);
+        return;
+      }
+      let encoded;
+      try {
+        encoded = encodeApart(outcome);
+      } catch (error) {
+        queueSettle([id, false, { e: uncaught(error) }]);
+        return;
+      }
+      if (encoded.buffers.length === 0 && encoded.nodes.length === 0) {
+        queueSettle([id, ok, encoded.value]);
+      } else {
+        flushSettles();
+        post({ op: 'settle', s: [[id, ok, encoded.value]] }, encoded, true);
+      }
+    };
+    apply(promiseThen, value, [settle(true), settle(false)]);
+    return { p: id };
   }
 
   // Built with defineProperty, as every array and object here: plain assignment
@@ -591,8 +669,57 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     }
   }
 
+  // The JSON text of a value that crosses as itself (a string, a boolean, null or a
+  // finite number other than -0), or null for any other value. JSON.stringify of a
+  // primitive never looks up a toJSON a page may have defined.
+  function plainText(value) {
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        return stringify(value);
+      case 'number':
+        return value - value === 0 && (value !== 0 || 1 / value > 0) ? stringify(value) : null;
+      default:
+        return value === null ? 'null' : null;
+    }
+  }
+
+  // The message of a call whose arguments all cross as themselves, written straight
+  // as text (the same text the walk would make), or null to take the walk. Most
+  // calls are of this kind, and each of them crosses twice per invoke.
+  function plainCall(id, args) {
+    let text = '{"op":"call","fn":' + id + ',"args":{"a":[';
+    for (let i = 0; i < args.length; i++) {
+      const part = plainText(args[i]);
+      if (part === null) {
+        return null;
+      }
+      text += i === 0 ? part : ',' + part;
+    }
+    return text + ']}}';
+  }
+
+  // The arguments of a call that all crossed as themselves (see plainCall), as
+  // parsed: nothing to rebuild. Null for any other arguments.
+  function plainArguments(args) {
+    const list = args !== null && typeof args === 'object' ? args.a : undefined;
+    if (!isArray(list)) {
+      return null;
+    }
+    for (let i = 0; i < list.length; i++) {
+      if (list[i] !== null && typeof list[i] === 'object') {
+        return null;
+      }
+    }
+    return list;
+  }
+
   function remoteFunction(id) {
     const proxy = function voltaicBridgedFunction(...args) {
+      const text = plainCall(id, args);
+      if (text !== null) {
+        return answerOf(postText(text));
+      }
       // The arguments' own array is not a level of nesting.
       const encoded = encodeApart(args, -1);
       return request({ op: 'call', fn: id, args: encoded.value }, encoded);
@@ -617,7 +744,9 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   // is a ReturnError.
   function encodeReturn(value) {
     try {
-      return encode(value, encoding());
+      // A promise alone is the usual answer of an API that invokes: it needs no
+      // numbering of the objects of the crossing.
+      return value instanceof PromiseCtor ? encodePromise(value) : encode(value, encoding());
     } catch (error) {
       throw new ReturnError(error);
     }
@@ -629,8 +758,8 @@ function voltaicBridgeEndpoint(node, outType, inType) {
   function encodeApart(value, depth) {
     const saved = outgoing;
     const savedNodes = outgoingNodes;
-    outgoing = [];
-    outgoingNodes = [];
+    outgoing = NONE;
+    outgoingNodes = NONE;
     try {
       const state = encoding();
       if (depth !== undefined) {
@@ -749,7 +878,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     switch (message.op) {
       case 'call': {
         const fn = localFunction(message.fn);
-        const args = decode(message.args, decoding());
+        const args = plainArguments(message.args) || decode(message.args, decoding());
         if (!isArray(args)) {
           throw new TypeErrorCtor('Malformed value on the context bridge');
         }
@@ -770,7 +899,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
           const waiting = apply(mapGet, remotePromises, [entry[0]]);
           if (waiting !== undefined) {
             apply(mapDelete, remotePromises, [entry[0]]);
-            const value = decode(entry[2], decoding());
+            const value = entry[2] !== null && typeof entry[2] === 'object' ? decode(entry[2], decoding()) : entry[2];
             (entry[1] ? waiting.resolve : waiting.reject)(value);
           }
         }
@@ -792,31 +921,35 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     try {
       incomingNodes = takeArrived();
       const received = read(apply(detailOf, event, []));
-      quiet = received.message.q === 1;
+      // Own properties only, here as everywhere a message is read: in the page's
+      // world, a missing one would be looked up on a prototype the page controls.
+      quiet = apply(hasOwn, received.message, ['q']);
       incoming = received.buffers;
-      outgoing = [];
-      outgoingNodes = [];
-      reply = { ok: handle(received.message) };
+      outgoing = NONE;
+      outgoingNodes = NONE;
+      const result = handle(received.message);
+      const text = plainText(result);
+      reply = text === null ? { ok: result } : text;
     } catch (error) {
-      outgoing = [];
-      outgoingNodes = [];
+      outgoing = NONE;
+      outgoingNodes = NONE;
       reply = { err: error instanceof ReturnError ? uncaught(error.error) : encodeError(error) };
     }
     incoming = saved;
     incomingNodes = savedNodes;
     if (quiet) {
-      outgoing = [];
-      outgoingNodes = [];
+      outgoing = NONE;
+      outgoingNodes = NONE;
       return;
     }
     // An answer with bytes goes back as an event, whose detail WebKit clones into
     // the other world; dispatch is synchronous, so the asking side has it when its
     // dispatchEvent returns. Text alone waits on the node (see REPLY_ATTRIBUTE).
-    const detail = detailFor(reply);
+    const detail = typeof reply === 'string' ? '{"ok":' + reply + '}' : detailFor(reply);
     if (typeof detail === 'string') {
-      apply(setAttribute, node, [REPLY_ATTRIBUTE, detail]);
+      setAttribute(REPLY_ATTRIBUTE, detail);
     } else {
-      apply(dispatchEvent, node, [new CustomEventCtor(REPLY_EVENT, { detail })]);
+      dispatchOnNode(new CustomEventCtor(REPLY_EVENT, { detail }));
     }
   }]);
   apply(addEventListener, node, [INCOMING_REPLY, (event) => {

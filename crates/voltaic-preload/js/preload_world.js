@@ -277,8 +277,26 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     }
   }
 
+  // An invoke posted on its own goes through WebKit's reply-capable handler, the
+  // shortest trip there is. Further invokes of the same turn (a page firing many at
+  // once) ride the ordinary batch instead, and their answers come back batched too,
+  // evaluated as one script: one message each way for hundreds of invokes, where
+  // the reply handler would cost a message and a task per invoke. Either way the
+  // main process sees them in the order they were made.
+  let invokePostedThisTurn = false;
+
   // Posts an invoke; its answer settles the pending entry through receive().
   function postInvokeMessage(message, buffers) {
+    if (buffers.length === 0 && invokePostedThisTurn) {
+      postMessage(message);
+      return;
+    }
+    if (buffers.length === 0) {
+      invokePostedThisTurn = true;
+      scheduleMicrotask(() => {
+        invokePostedThisTurn = false;
+      });
+    }
     flushBatch();
     // "<id> <json>": one string, so the main process reads one value per invoke;
     // with bytes, that string first and the ArrayBuffers after it.
@@ -294,7 +312,17 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
             inbound(parse(answer[0]), answer[1]);
           }
         },
-        failed,
+        // An answer of text alone comes as the reply's error message, which WebKit
+        // carries without serializing it (see PendingReply::answer): JSON starts
+        // with '{', a real refusal or failure does not.
+        (error) => {
+          const text = error instanceof ErrorCtor ? error.message : undefined;
+          if (typeof text === 'string' && text.charCodeAt(0) === 123) {
+            inbound(parse(text), NO_BUFFERS);
+          } else {
+            failed(error);
+          }
+        },
       ]);
     };
     if (buffers.length === 0) {

@@ -19,7 +19,25 @@ pub(crate) struct PendingReply {
 impl PendingReply {
     /// Settles the page's promise with a message's text, and the parcel its bytes
     /// wait in, if it has any.
+    ///
+    /// Text alone goes back as the reply's error message, which the preload takes
+    /// for the answer because it is JSON (it starts with `{`, which no refusal
+    /// does): WebKit sends that string as it is, where a value is first serialized
+    /// through JavaScriptCore on this thread. That serialization was a quarter of
+    /// the main thread's time per invoke (21 → 15 µs for the reply).
     pub(crate) fn answer(self, text: &str, parcel: Option<u64>) {
+        if parcel.is_none() {
+            if let Ok(text) = CString::new(text) {
+                // SAFETY: as below; WebKit copies the string before returning.
+                unsafe {
+                    webkit2gtk::ffi::webkit_script_message_reply_return_error_message(
+                        self.reply,
+                        text.as_ptr(),
+                    );
+                }
+                return;
+            }
+        }
         let value = jsc_packet::write(&self.context, text, parcel);
         // SAFETY: `reply` holds the reference taken in `on_message`; Drop releases it.
         unsafe {
@@ -32,7 +50,8 @@ impl PendingReply {
 }
 
 impl PendingReply {
-    /// Rejects the page's promise with `message`.
+    /// Rejects the page's promise with `message`, which must not start with `{`
+    /// (see [`PendingReply::answer`]).
     pub(crate) fn refuse(self, message: &str) {
         let text = CString::new(message).unwrap_or_default();
         // SAFETY: as in `answer`.

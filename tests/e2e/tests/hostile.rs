@@ -66,6 +66,20 @@ const ATTACKS: &[Attack] = &[
         logs: &[],
     },
     Attack {
+        // A page function the preload calls runs inside the bridge's own event
+        // listener, when WebKit would set window.event to the bridge's event.
+        name: "bridge_node_cannot_be_reached_through_window_event",
+        script: r#"
+            const outer = window.event;
+            let inner, later;
+            api.callBack(() => { inner = window.event; return 1; });
+            await api.callBackLater(() => { later = window.event; return 1; });
+            return { inner: inner === outer ? 'unchanged' : String(inner && inner.type),
+              later: later === undefined ? 'none' : String(later && later.type) };"#,
+        expect: &[r#""inner":"unchanged""#, r#""later":"none""#],
+        logs: &[],
+    },
+    Attack {
         name: "forged_bridge_events_do_nothing",
         script: r#"
             const call = JSON.stringify({ op: 'call', fn: 1, args: [] });
@@ -571,6 +585,8 @@ contextBridge.exposeInMainWorld('api', {
   send: (channel, ...args) => ipcRenderer.send(channel, ...args),
   echo: (value) => ipcRenderer.invoke('safe:echo', value),
   greet: (text) => ipcRenderer.send('safe:greet', text),
+  callBack: (callback) => callback(),
+  callBackLater: (callback) => ipcRenderer.invoke('safe:echo', 1).then(() => callback()),
   // Floods, looped here rather than in the page so that the bridge's speed is not
   // what limits them.
   sendMany: (channel, count) => {
@@ -593,8 +609,10 @@ contextBridge.exposeInMainWorld('api', {
 const transport = window.webkit.messageHandlers.voltaic;
 const invokeTransport = window.webkit.messageHandlers['voltaic-invoke'];
 contextBridge.exposeInMainWorld('compromised', {
-  // The reply-capable invoke handler: settles with the main process's answer text.
-  invoke: (message) => invokeTransport.postMessage(message).then((answer) => 'answer ' + answer, (e) => 'rejected ' + e),
+  // The reply-capable invoke handler: settles with the main process's answer text
+  // (JSON text comes as the reply's error message, as the runtime reads it).
+  invoke: (message) => invokeTransport.postMessage(message).then((answer) => 'answer ' + answer,
+    (e) => String(e && e.message).startsWith('{') ? 'answer ' + e.message : 'rejected ' + e),
   post: (message) => { transport.postMessage(message); return true; },
   postBig: (head, size, tail) => { transport.postMessage(head + 'x'.repeat(size) + tail); return true; },
   flood: (message, count) => { for (let i = 0; i < count; i++) transport.postMessage(message); return count; },

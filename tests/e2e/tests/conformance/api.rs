@@ -125,6 +125,12 @@ pub(crate) fn fixture(h: &Harness) -> Result<(), String> {
             .map(|mut l| l.push(Value::String(format!("once {v:?}"))))
             .ok();
     });
+    let sink = log.clone();
+    ipc.handle("record-invoke", move |_: IpcEvent, v: Value| {
+        sink.lock().map(|mut l| l.push(v.clone())).ok();
+        v
+    })
+    .map_err(err)?;
     ipc.handle("recorded", move |_: IpcEvent| {
         Value::Array(
             log.lock()
@@ -357,6 +363,23 @@ preload_case!(
      check(got.length === 51, '50 messages and the once listener, got ' + got.length);\n\
      check(got[0] === 0 && String(got[1]).startsWith('once'), 'the once listener on the first message only');\n\
      check(got.slice(2).every((v, i) => v === i + 1), 'the rest in order: ' + JSON.stringify(got));"
+);
+
+preload_case!(
+    ipc_renderer_invokes_made_together_keep_order_and_answers,
+    "`ipcRenderer.invoke` and `send` made in one turn reach the main process in the order they were made, and each invoke gets its own answer, bytes or not (Voltaic sends such invokes together).",
+    "const calls = [];\n\
+     for (let i = 0; i < 300; i++) {\n\
+       ipcRenderer.send('record', 's' + i);\n\
+       calls.push(ipcRenderer.invoke('record-invoke', i % 7 === 3 ? new Uint8Array([i & 255, 1]) : i));\n\
+     }\n\
+     const answers = await Promise.all(calls);\n\
+     check(answers.every((a, i) => i % 7 === 3 ? a instanceof Uint8Array && a[0] === (i & 255) && a[1] === 1 : a === i),\n\
+       'each invoke its own answer: ' + JSON.stringify(answers.slice(0, 12)));\n\
+     const got = (await ipcRenderer.invoke('recorded')).filter((v) => !String(v).startsWith('once'));\n\
+     check(got.length === 600, 'every send and invoke arrived, got ' + got.length);\n\
+     check(got.every((v, k) => k % 2 === 0 ? v === 's' + k / 2 : (k - 1) / 2 % 7 === 3 ? v instanceof Uint8Array && v[0] === ((k - 1) / 2 & 255) : v === (k - 1) / 2),\n\
+       'in the order they were made: ' + JSON.stringify(got.slice(0, 12)));"
 );
 
 preload_case!(
@@ -690,6 +713,33 @@ page_case!(
     "`contextBridge.exposeInMainWorld(apiKey, api)`: the page sees `window[apiKey]`.",
     "contextBridge.exposeInMainWorld('api', { hello: () => 'hi', version: 3 });",
     "check(window.api.hello() === 'hi' && window.api.version === 3, 'the API');"
+);
+
+page_case!(
+    context_bridge_calls_nest_both_ways,
+    "A bridged call made while another is being handled, in either direction and many levels deep, gets its own answer (Voltaic reuses one message event per level).",
+    "contextBridge.exposeInMainWorld('api', {\n\
+       nest: (depth, back) => depth === 0 ? 'bottom' : back(depth) + '<' + depth,\n\
+       twice: (f) => f('a') + f('b'),\n\
+     });",
+    "const back = (d) => window.api.nest(d - 1, back);\n\
+     const deep = window.api.nest(12, back);\n\
+     check(deep === 'bottom' + Array.from({ length: 12 }, (_, i) => '<' + (i + 1)).join(''), 'each level its own answer, got ' + deep);\n\
+     check(window.api.twice((x) => window.api.twice((y) => x + y)) === 'aaabbabb', 'calls in a row inside a call');"
+);
+
+page_case!(
+    context_bridge_plain_values_keep_their_exact_value,
+    "Strings, numbers and booleans cross the bridge as themselves, including the ones JSON cannot write (-0, NaN, infinities) and strings of any size or content.",
+    "contextBridge.exposeInMainWorld('api', { same: (...args) => args, one: (v) => v, later: (v) => Promise.resolve(v) });",
+    "const values = [0, -0, 1.5, -7, 2 ** 53, NaN, Infinity, -Infinity, true, false, null, '', 'x'.repeat(5000), '\\u2028\\ud800\\\"\\n', 'é'];\n\
+     const back = window.api.same(...values);\n\
+     check(back.length === values.length && back.every((v, i) => Object.is(v, values[i])), 'the arguments, exactly; these differ: ' + values.map((v, i) => Object.is(back[i], v) ? '' : i).filter(String).join());\n\
+     for (let i = 0; i < values.length; i++) {\n\
+       check(Object.is(window.api.one(values[i]), values[i]), 'value ' + i + ' returned exactly');\n\
+       check(Object.is(await window.api.later(values[i]), values[i]), 'value ' + i + ' settled exactly');\n\
+     }\n\
+     check(window.api.one(undefined) === undefined && window.api.same(undefined, 1)[0] === undefined, 'undefined too');"
 );
 
 page_case!(

@@ -65,6 +65,7 @@ fn main() {
         api::ipc_renderer_invoke_rejects_with_the_handler_error,
         api::ipc_renderer_invoke_without_handler_rejects,
         api::ipc_renderer_invokes_settle_independently,
+        api::ipc_renderer_invokes_made_together_keep_order_and_answers,
         api::ipc_renderer_send_sync_returns_the_return_value,
         api::ipc_renderer_send_sync_carries_bytes_both_ways,
         api::ipc_renderer_send_sync_waits_for_a_late_return_value,
@@ -102,6 +103,8 @@ fn main() {
         // contextBridge
         api::context_bridge_isolated_worlds_must_be_named,
         api::context_bridge_exposes_the_api_on_window,
+        api::context_bridge_calls_nest_both_ways,
+        api::context_bridge_plain_values_keep_their_exact_value,
         api::context_bridge_exposed_objects_are_frozen,
         api::context_bridge_bytes_are_copied,
         api::context_bridge_values_are_copied,
