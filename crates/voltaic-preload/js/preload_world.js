@@ -357,7 +357,13 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   }
 
   const pendingInvokes = new MapCtor();
-  let nextInvokeId = 1;
+  // Each document numbers its invokes from a random point among 2^48. An answer the
+  // main process gives after the page navigated goes to the next document (the main
+  // process cannot tell which document asked); numbered from 1 in every document, it
+  // would settle that document's invoke of the same number with another's answer.
+  const idSeed = new Uint32Array(2);
+  crypto.getRandomValues(idSeed);
+  let nextInvokeId = (idSeed[0] % 65536) * 4294967296 + idSeed[1] + 1;
 
   // Message ports. A port that crosses to the main process stays in this world,
   // listened to, under a key the main process knows: what the page posts on the other

@@ -100,6 +100,7 @@ fn main() {
         windows::message_port_between_two_windows,
         windows::message_port_main_closes_with_the_window,
         windows::message_port_main_closes_when_the_page_navigates,
+        windows::invoke_answers_stay_with_their_document,
         // contextBridge
         api::context_bridge_isolated_worlds_must_be_named,
         api::context_bridge_exposes_the_api_on_window,

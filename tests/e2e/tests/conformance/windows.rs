@@ -1,6 +1,10 @@
 //! Behaviours that need more than one window, or a window that goes away: ports
 //! between windows (the message-ports tutorial), `MessagePortMain`'s `close` event,
-//! windows addressed independently, and preload errors in the main log.
+//! windows addressed independently, answers that stay with the document that asked,
+//! and preload errors in the main log.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 use voltaic::{ChannelGrants, IpcEvent, MessageChannelMain, WebPreferences};
@@ -177,5 +181,71 @@ pub(crate) fn message_port_main_closes_when_the_page_navigates(
         ensure_eq!(probe.result("nav-has-port").await?, json!(true));
         window.load_html(&page()).map_err(|e| e.to_string())?;
         probe.expect("main port closed").await
+    }))
+}
+
+/// An invoke's answer belongs to the document that made it: answers the main process
+/// gives after the page navigated never settle the next document's invokes, even
+/// though each document numbers its invokes afresh. Each document makes two invokes
+/// in one turn (the second rides the batch); the old ones are answered only once the
+/// new ones are waiting.
+pub(crate) fn invoke_answers_stay_with_their_document(h: &Harness) -> Result<Driver, String> {
+    type Gates = Arc<Mutex<HashMap<String, tokio::sync::oneshot::Sender<()>>>>;
+    let gates: Gates = Arc::default();
+    let waiting = gates.clone();
+    let probe = h.probe();
+    h.app()
+        .ipc_main()
+        .handle("held", move |_: IpcEvent, label: String| {
+            let (open, opened) = tokio::sync::oneshot::channel();
+            if let Ok(mut gates) = waiting.lock() {
+                gates.insert(label.clone(), open);
+            }
+            probe.record(format!("held {label}"));
+            let answered = probe.clone();
+            async move {
+                let _ = opened.await;
+                answered.record(format!("answered {label}"));
+                Ok::<_, String>(label)
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    let document = |n: u32| {
+        format!(
+            "<!DOCTYPE html><html><head><script>{REPORT_JS}</script></head><body data-doc=\"{n}\">doc {n}</body></html>"
+        )
+    };
+    let preload = format!(
+        "{REPORT_JS}const {{ ipcRenderer }} = require('electron');\n\
+         window.addEventListener('DOMContentLoaded', () => {{\n\
+           const doc = document.body.dataset.doc;\n\
+           Promise.all([ipcRenderer.invoke('held', doc + '-a'), ipcRenderer.invoke('held', doc + '-b')])\n\
+             .then((got) => report('answers-' + doc, got), (e) => report('answers-' + doc, String(e)));\n\
+         }});\n"
+    );
+    let window = h.window("navigating", Some(&preload), &document(1))?;
+    let second = h.file("second.html", &document(2))?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        probe.expect("held 1-a").await?;
+        probe.expect("held 1-b").await?;
+        window.load_file(&second).map_err(|e| e.to_string())?;
+        probe.expect("held 2-a").await?;
+        probe.expect("held 2-b").await?;
+        let open = |label: &str| {
+            gates
+                .lock()
+                .ok()
+                .and_then(|mut gates| gates.remove(label))
+                .map(|gate| gate.send(()))
+        };
+        open("1-a");
+        open("1-b");
+        probe.expect("answered 1-a").await?;
+        probe.expect("answered 1-b").await?;
+        open("2-a");
+        open("2-b");
+        ensure_eq!(probe.result("answers-2").await?, json!(["2-a", "2-b"]));
+        Ok(())
     }))
 }
