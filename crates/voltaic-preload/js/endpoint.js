@@ -577,8 +577,8 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     // Both outcomes cross as values, as in Electron: a rejection's reason too (an
     // Error as an Error, anything else as itself).
     const settle = (ok) => (outcome) => {
-      if (plainText(outcome) !== null) {
-        // It crosses as itself (see plainText).
+      if (isPlain(outcome)) {
+        // It crosses as itself.
         queueSettle([id, ok, outcome]);
         return;
       }
@@ -669,19 +669,24 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     }
   }
 
-  // The JSON text of a value that crosses as itself (a string, a boolean, null or a
-  // finite number other than -0), or null for any other value. JSON.stringify of a
-  // primitive never looks up a toJSON a page may have defined.
-  function plainText(value) {
+  // Whether a value crosses as itself, its JSON text being all of it: a string, a
+  // boolean, null or a finite number other than -0.
+  function isPlain(value) {
     switch (typeof value) {
       case 'string':
       case 'boolean':
-        return stringify(value);
+        return true;
       case 'number':
-        return value - value === 0 && (value !== 0 || 1 / value > 0) ? stringify(value) : null;
+        return value - value === 0 && (value !== 0 || 1 / value > 0);
       default:
-        return value === null ? 'null' : null;
+        return value === null;
     }
+  }
+
+  // The JSON text of a plain value (see isPlain), or null for any other value.
+  // JSON.stringify of a primitive never looks up a toJSON a page may have defined.
+  function plainText(value) {
+    return isPlain(value) ? stringify(value) : null;
   }
 
   // The message of a call whose arguments all cross as themselves, written straight
@@ -929,7 +934,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       outgoingNodes = NONE;
       const result = handle(received.message);
       const text = plainText(result);
-      reply = text === null ? { ok: result } : text;
+      reply = text === null ? { ok: result } : '{"ok":' + text + '}';
     } catch (error) {
       outgoing = NONE;
       outgoingNodes = NONE;
@@ -945,7 +950,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
     // An answer with bytes goes back as an event, whose detail WebKit clones into
     // the other world; dispatch is synchronous, so the asking side has it when its
     // dispatchEvent returns. Text alone waits on the node (see REPLY_ATTRIBUTE).
-    const detail = typeof reply === 'string' ? '{"ok":' + reply + '}' : detailFor(reply);
+    const detail = typeof reply === 'string' ? reply : detailFor(reply);
     if (typeof detail === 'string') {
       setAttribute(REPLY_ATTRIBUTE, detail);
     } else {

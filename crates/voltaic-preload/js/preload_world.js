@@ -287,11 +287,11 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
 
   // Posts an invoke; its answer settles the pending entry through receive().
   function postInvokeMessage(message, buffers) {
-    if (buffers.length === 0 && invokePostedThisTurn) {
-      postMessage(message);
-      return;
-    }
     if (buffers.length === 0) {
+      if (invokePostedThisTurn) {
+        postMessage(message);
+        return;
+      }
       invokePostedThisTurn = true;
       scheduleMicrotask(() => {
         invokePostedThisTurn = false;
