@@ -137,7 +137,7 @@ impl BrowserWindow {
                 } else if path == web_frame::PATH {
                     frame.handle(request, responder);
                 } else if path.starts_with(parcels::PREFIX) {
-                    responder.respond(parcels::handle(&bytes, sync_requests.token(), &request));
+                    responder.respond(parcels::handle(&bytes, sync_requests.token(), request));
                 } else {
                     responder.respond(serve.respond(&request));
                 }
