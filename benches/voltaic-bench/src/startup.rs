@@ -1,7 +1,7 @@
 //! Startup and footprint, each app in a fresh process of its own: the time from
 //! starting the process to the first invoke answered in its page, and the memory of
-//! the whole app then (its own process and WebKit's web and network processes,
-//! summed as PSS). Voltaic (a preload exposing `ping` through `contextBridge`) runs
+//! the whole app once it has settled after that (its own process and WebKit's web
+//! and network processes, summed as PSS). Voltaic (a preload exposing `ping` through `contextBridge`) runs
 //! next to a bare wry app (`window.ipc.postMessage` answered with
 //! `evaluate_script`), alternately.
 
@@ -90,11 +90,35 @@ pub fn child(side: &str) -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
-/// Prints the answer line and the PSS, and ends the process.
+/// Prints the answer line, then the PSS once it has settled, and ends the process.
+/// The PSS is sampled on a thread of its own, so that the app goes on drawing its
+/// first frame meanwhile, as it would.
 fn report_and_exit() {
-    println!("{ANSWERED}");
-    println!("PSS_KB {}", family_pss_kb(std::process::id()));
-    std::process::exit(0);
+    static REPORTED: std::sync::Once = std::sync::Once::new();
+    REPORTED.call_once(|| {
+        println!("{ANSWERED}");
+        std::thread::spawn(|| {
+            println!("PSS_KB {}", settled_pss_kb(std::process::id()));
+            std::process::exit(0);
+        });
+    });
+}
+
+/// The PSS of process `root` and its descendants once it stops growing: sampled every
+/// 100 ms until two samples agree within 1 MB, at most 30 times. At the first answer
+/// both apps are still drawing their first frame: within the next 100 ms they grow
+/// by 10 to 30 MB, and a sample taken at the answer itself lands anywhere in that.
+fn settled_pss_kb(root: u32) -> u64 {
+    let mut last = family_pss_kb(root);
+    for _ in 0..30 {
+        std::thread::sleep(Duration::from_millis(100));
+        let now = family_pss_kb(root);
+        if now.abs_diff(last) < 1024 {
+            return now;
+        }
+        last = now;
+    }
+    last
 }
 
 fn voltaic_child() -> Result<(), Box<dyn std::error::Error>> {
