@@ -1,9 +1,9 @@
 //! Startup and footprint, each app in a fresh process of its own: the time from
 //! starting the process to the first invoke answered in its page, and the memory of
 //! the whole app once it has settled after that (its own process and WebKit's web
-//! and network processes, summed as PSS). Voltaic (a preload exposing `ping` through `contextBridge`) runs
-//! next to a bare wry app (`window.ipc.postMessage` answered with
-//! `evaluate_script`), alternately.
+//! and network processes, summed as PSS). Voltaic (a preload exposing `ping`
+//! through `contextBridge`) runs next to a bare wry app (`window.ipc.postMessage`
+//! answered with `evaluate_script`), alternately.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
