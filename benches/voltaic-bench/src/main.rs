@@ -272,8 +272,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// How many times each app is started: `VOLTAIC_BENCH_STARTUP_RUNS`, 9 by default
-/// (a web process's footprint right after load varies by some 15 MB from run to
-/// run, on both sides).
+/// (startup times vary by tens of milliseconds from run to run, and even a settled
+/// footprint by several MB, on both sides).
 fn startup_runs() -> usize {
     count_from_env("VOLTAIC_BENCH_STARTUP_RUNS", 9)
 }

@@ -327,7 +327,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
       throw decodeError(reply.err);
     }
     const value = apply(hasOwn, reply, ['ok']) ? reply.ok : undefined;
-    return value !== null && typeof value === 'object' ? decode(value, decoding()) : value;
+    return decodeValue(value);
   }
 
   // One crossing (an exposed API, a call's arguments, a return value, a settled
@@ -341,6 +341,12 @@ function voltaicBridgeEndpoint(node, outType, inType) {
 
   function decoding() {
     return { objects: [] };
+  }
+
+  // A value sent by the other world: a plain one crossed as itself (see isPlain),
+  // anything else takes the walk.
+  function decodeValue(value) {
+    return value !== null && typeof value === 'object' ? decode(value, decoding()) : value;
   }
 
   // The number of an object already met in this crossing, or -1 after numbering it.
@@ -904,7 +910,7 @@ function voltaicBridgeEndpoint(node, outType, inType) {
           const waiting = apply(mapGet, remotePromises, [entry[0]]);
           if (waiting !== undefined) {
             apply(mapDelete, remotePromises, [entry[0]]);
-            const value = entry[2] !== null && typeof entry[2] === 'object' ? decode(entry[2], decoding()) : entry[2];
+            const value = decodeValue(entry[2]);
             (entry[1] ? waiting.resolve : waiting.reject)(value);
           }
         }
