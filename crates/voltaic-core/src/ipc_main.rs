@@ -731,6 +731,9 @@ impl IpcMain {
         }
         if listeners.is_empty() {
             tracing::debug!(window = sender.id(), "no listener for '{ch}'");
+            // Ports sent to nowhere close, as Electron's are collected: their other
+            // ends hear `close`.
+            ports.iter().for_each(MessagePortMain::close);
             return;
         }
         for listener in listeners {

@@ -22,7 +22,7 @@ use crate::ipc_main::lock;
 use crate::{IpcError, Value, WebContents};
 
 /// Most messages kept for an end in the main process that has not been started.
-const MAX_QUEUED: usize = 10_000;
+const MAX_QUEUED: usize = 100_000;
 
 /// Most ports one window may hold.
 pub(crate) const MAX_PORTS_PER_WINDOW: usize = 4096;
@@ -95,7 +95,10 @@ type CloseListener = Arc<dyn Fn() + Send + Sync>;
 ///
 /// As in Electron, messages wait until [`MessagePortMain::start`] is called, then go
 /// to every `on_message` listener in order. `on_close` listeners run once, when either
-/// end is closed or the window holding the other end goes away.
+/// end is closed or the window holding the other end goes away, and always after
+/// every message that arrived before the close: an end closed from the other side
+/// before it was started keeps what it received, and runs its close listeners once
+/// [`MessagePortMain::start`] has delivered it.
 #[derive(Clone)]
 pub struct MessagePortMain {
     channel: Arc<Channel>,
@@ -208,19 +211,31 @@ impl MessagePortMain {
     }
 
     /// Starts delivery (`port.start()`): messages that arrived before are delivered
-    /// now, in order.
+    /// now, in order, and if the other end closed meanwhile, the close listeners
+    /// run after them.
     pub fn start(&self) {
-        let (queued, listeners) = {
+        let (queued, listeners, closers) = {
             let mut end = lock(&self.channel.ends[self.side]);
-            if !self.holds(&end) {
+            let closed_unread = end.closed_unread && end.holder == self.holder;
+            if !self.holds(&end) && !closed_unread {
                 return;
             }
             end.started = true;
-            (std::mem::take(&mut end.queue), end.on_message.clone())
+            let queued = std::mem::take(&mut end.queue);
+            let listeners = end.on_message.clone();
+            let closers = if closed_unread {
+                end.closed_unread = false;
+                end.on_message.clear();
+                std::mem::take(&mut end.on_close)
+            } else {
+                Vec::new()
+            };
+            (queued, listeners, closers)
         };
         for message in queued {
             notify(&listeners, &message.data, &message.ports);
         }
+        closers.iter().for_each(|listener| listener());
     }
 
     /// Closes the channel (`port.close()`): both ends stop delivering, and the other
@@ -347,6 +362,9 @@ struct End {
     location: Location,
     holder: u64,
     started: bool,
+    /// Closed from the other side before it was started, with messages it has not
+    /// delivered yet: [`MessagePortMain::start`] delivers them, then closes.
+    closed_unread: bool,
     queue: VecDeque<Queued>,
     on_message: Vec<MessageListener>,
     on_close: Vec<CloseListener>,
@@ -364,6 +382,7 @@ impl Channel {
                 location: Location::Main,
                 holder: 0,
                 started: false,
+                closed_unread: false,
                 queue: VecDeque::new(),
                 on_message: Vec::new(),
                 on_close: Vec::new(),
@@ -412,15 +431,29 @@ impl Channel {
     }
 
     /// Closes both ends; `from` is the end that asked, whose own renderer (if any)
-    /// already knows.
+    /// already knows. What the other end received before the close stays its own:
+    /// an unstarted end in the main process keeps its queue for `start`, and a
+    /// renderer is told after the messages already on their way to it.
     fn close(&self, from: usize) {
         for side in [from, 1 - from] {
-            let (location, listeners, queued) = {
+            let (location, listeners, queued, unread) = {
                 let mut end = lock(&self.ends[side]);
                 let location = std::mem::replace(&mut end.location, Location::Closed);
+                if side != from {
+                    if matches!(location, Location::Main) && !end.started && !end.queue.is_empty() {
+                        end.closed_unread = true;
+                        continue;
+                    }
+                    if matches!(location, Location::Closed) {
+                        continue;
+                    }
+                }
+                // An end closed by its own holder before reading what it kept: the
+                // rest is thrown away, and its close listeners run now.
+                let unread = side == from && std::mem::take(&mut end.closed_unread);
                 end.on_message.clear();
                 let queued = std::mem::take(&mut end.queue);
-                (location, std::mem::take(&mut end.on_close), queued)
+                (location, std::mem::take(&mut end.on_close), queued, unread)
             };
             // Ports waiting in a closed end's queue can never be taken out.
             for message in queued {
@@ -428,6 +461,7 @@ impl Channel {
             }
             match location {
                 Location::Main => listeners.iter().for_each(|listener| listener()),
+                Location::Closed if unread => listeners.iter().for_each(|listener| listener()),
                 Location::Renderer { contents, key } => {
                     contents.ports().remove(&key);
                     if side != from {
@@ -552,6 +586,9 @@ impl PortTable {
 }
 
 #[cfg(test)]
+mod random;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::web_contents::tests::test_contents;
@@ -595,6 +632,53 @@ mod tests {
         port1.close();
         assert_eq!(closed.load(Ordering::SeqCst), 1);
         assert!(port2.is_closed());
+    }
+
+    /// What reached an end before the other end closed is not thrown away: the
+    /// end delivers it on `start`, and only then hears the close.
+    #[test]
+    fn a_close_from_the_other_end_waits_for_start() {
+        let (contents, _link) = test_contents();
+        let ports = contents
+            .ports()
+            .adopt(&contents, &["r1".to_owned()])
+            .unwrap();
+        let events: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (seen, closed) = (events.clone(), events.clone());
+        ports[0].on_message(move |m| lock(&seen).push(format!("{:?}", m.data)));
+        ports[0].on_close(move || lock(&closed).push("close".into()));
+        for i in 0..3 {
+            assert!(contents.ports().post_from_renderer(
+                "r1",
+                Value::Number(f64::from(i)),
+                Vec::new()
+            ));
+        }
+        assert!(contents.ports().close_from_renderer("r1"));
+        assert!(ports[0].is_closed());
+        assert!(lock(&events).is_empty(), "told before start()");
+        ports[0].start();
+        assert_eq!(
+            *lock(&events),
+            ["Number(0.0)", "Number(1.0)", "Number(2.0)", "close"]
+        );
+        // Its own close, before start, throws the rest away and still tells.
+        let (contents, _link) = test_contents();
+        let ports = contents
+            .ports()
+            .adopt(&contents, &["r2".to_owned()])
+            .unwrap();
+        let closes = Arc::new(AtomicUsize::new(0));
+        let count = closes.clone();
+        ports[0].on_close(move || {
+            count.fetch_add(1, Ordering::SeqCst);
+        });
+        contents
+            .ports()
+            .post_from_renderer("r2", Value::Null, Vec::new());
+        contents.ports().close_from_renderer("r2");
+        ports[0].close();
+        assert_eq!(closes.load(Ordering::SeqCst), 1);
     }
 
     /// Electron's "can send messages to a closed port" and "... to a port whose

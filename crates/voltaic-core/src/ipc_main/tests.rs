@@ -800,3 +800,19 @@ async fn apis_are_refused_when_their_names_cannot_be_written_in_javascript() {
         Err(IpcError::InvalidApi(_))
     ));
 }
+
+/// Electron's "is emitted when the other end of a port is sent to nowhere": ports a
+/// renderer sends on a channel nobody listens to are closed, and its ends are told.
+#[tokio::test]
+async fn ports_sent_to_nowhere_are_closed() {
+    let f = fixture();
+    f.send(r#"{"t":"send","ch":"nobody-listening","args":[null],"ports":["r5"]}"#);
+    assert_eq!(
+        f.posted(1).await,
+        [json!({"t": "port-close", "port": "r5"})]
+    );
+    // Heard by a listener, a port stays open (dispatch is inline: handled by now).
+    f.ipc.on("somebody", |_: IpcEvent| {});
+    f.send(r#"{"t":"send","ch":"somebody","args":[null],"ports":["r6"]}"#);
+    assert_eq!(f.link.posted.lock().unwrap().len(), 1);
+}
