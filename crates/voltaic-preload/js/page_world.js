@@ -6,7 +6,7 @@
 
 /* exported voltaicPageWorld */
 
-function voltaicPageWorld(createEndpoint, formatConsole, taken) {
+function voltaicPageWorld(createEndpoint, formatConsole, taken, portWatch) {
   'use strict';
   const apply = Reflect.apply;
   const defineProperty = Object.defineProperty;
@@ -27,6 +27,8 @@ function voltaicPageWorld(createEndpoint, formatConsole, taken) {
   const pageConsole = console;
 
   const bridge = createEndpoint(taken.node, 'voltaic:to-preload', 'voltaic:to-page');
+  // Ports the preload hands this world get Electron's close event here too.
+  portWatch.install(false);
 
   // Typed arrays and DataViews stay as they are: their elements cannot be frozen
   // (freezing one throws), and Electron leaves them writable copies too.
@@ -93,6 +95,10 @@ function voltaicPageWorld(createEndpoint, formatConsole, taken) {
   }
 
   bridge.onRequest((message) => {
+    if (message.op === 'ports') {
+      portWatch.arriving(message.count, message.linked);
+      return null;
+    }
     if (message.op === 'execute') {
       return execute(message);
     }

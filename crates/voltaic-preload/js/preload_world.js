@@ -5,7 +5,7 @@
 
 /* exported voltaicPreloadWorld */
 
-function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConsole, validate, codec, node) {
+function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConsole, validate, codec, node, marks) {
   'use strict';
   const apply = Reflect.apply;
   const stringify = JSON.stringify;
@@ -51,9 +51,6 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   const portPostMessage = MessagePort.prototype.postMessage;
   const portStart = MessagePort.prototype.start;
   const portClose = MessagePort.prototype.close;
-  const dispatchOn = EventTarget.prototype.dispatchEvent;
-  const EventCtor = Event;
-  const nativePortClose = 'onclose' in MessagePort.prototype;
   const listenOn = EventTarget.prototype.addEventListener;
   const functionToString = Function.prototype.toString;
   const WeakSetCtor = WeakSet;
@@ -367,13 +364,21 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
 
   // Message ports. A port that crosses to the main process stays in this world,
   // listened to, under a key the main process knows: what the page posts on the other
-  // end is forwarded by key, and what arrives for the key is posted on it.
+  // end is forwarded by key, and what arrives for the key is posted on it. Closes
+  // travel through the ports as markers (see port_watch.js), after the messages
+  // posted before them.
   const MAX_PORTS = 4096;
-  // key -> { port, pending, user } (port null until adopted; user: the end handed
-  // out, for ports the main process sent here)
+  // key -> { port, pending, marks, closing } (port: this world's end, null until
+  // adopted; marks: whether the app's end is watched, so that a close may be posted
+  // to it as a marker; closing: the main process closed it during the adoption)
   const ports = new MapCtor();
   const transferred = new WeakSetCtor();
-  let nextPortKey = 1;
+  // Keys are numbered from a random point in each document, as invokes are, so that
+  // a message the main process sent to the last document's port never finds a port
+  // of this one.
+  const portSeed = new Uint32Array(2);
+  crypto.getRandomValues(portSeed);
+  let nextPortKey = (portSeed[0] % 65536) * 4294967296 + portSeed[1] + 1;
 
   // Takes ports the page or preload transfers to the main process (with a message on
   // a channel or on a port): their keys, in order.
@@ -390,6 +395,19 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
 
   function listenOnPort(key, port) {
     apply(listenOn, port, ['message', (event) => {
+      const entry = ports.get(key);
+      if (entry === undefined || entry.port !== port) {
+        // The channel closed: this is the app's end answering the close, or
+        // posting after it. Closing this end any sooner could have cost the app
+        // what waited for it (see closePort).
+        apply(portClose, port, []);
+        return;
+      }
+      const mark = marks.markOf(event.data);
+      if (mark !== null) {
+        portMark(key, entry, mark);
+        return;
+      }
       if (!tryToken()) {
         report('warn', ['A port message was dropped: IPC rate limit exceeded']);
         return;
@@ -416,10 +434,26 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     apply(portStart, port, []);
   }
 
+  // A marker from the app's end of port `key`.
+  function portMark(key, entry, mark) {
+    if (mark === marks.CLOSED) {
+      // The app closed its end: after the messages forwarded before, the main
+      // process closes the channel.
+      ports.delete(key);
+      apply(portClose, entry.port, []);
+      postMessage({ t: 'port-close', port: key });
+    } else if (mark === marks.UNLINK) {
+      entry.marks = false;
+    } else if (mark === marks.RELINK) {
+      entry.marks = true;
+      apply(portPostMessage, entry.port, [marks.LINK]);
+    }
+  }
+
   // Takes `port` from the page, as a transfer would: the page's object is neutered
   // (moved through a private channel), and its queued messages come along.
   function adoptPort(port, key) {
-    const entry = { port: null, pending: [], user: null };
+    const entry = { port: null, pending: [], marks: marks.adopted(port), closing: false };
     ports.set(key, entry);
     const relay = new MessageChannelCtor();
     apply(listenOn, relay.port2, ['message', (event) => {
@@ -436,25 +470,21 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
         apply(portPostMessage, own, entry.pending[i]);
       }
       entry.pending = [];
+      if (entry.closing) {
+        closePort(key, entry);
+      }
     }]);
     apply(portStart, relay.port2, []);
     apply(portPostMessage, relay.port1, [null, [port]]);
   }
 
-  // A port the main process transfers here: the listener gets the page's end. What
-  // reaches that end is counted, so that its close event can wait for the messages
-  // posted before it (see announceClose).
+  // A port the main process transfers here: the listener gets the app's end, watched
+  // so that it gets `close` when the main process closes the other end.
   function receivePort(key) {
     const channel = new MessageChannelCtor();
-    const entry = { port: channel.port1, pending: [], user: channel.port2, posted: 0, arrived: 0, closed: false };
-    ports.set(key, entry);
+    ports.set(key, { port: channel.port1, pending: [], marks: true, closing: false });
     listenOnPort(key, channel.port1);
-    apply(listenOn, channel.port2, ['message', () => {
-      entry.arrived++;
-      if (entry.closed && entry.arrived === entry.posted) {
-        announceClose(entry.user);
-      }
-    }]);
+    marks.link(channel.port2);
     return channel.port2;
   }
 
@@ -474,44 +504,31 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     if (entry.port === null) {
       entry.pending.push(args);
     } else {
-      entry.posted++;
       apply(portPostMessage, entry.port, args);
     }
   }
 
-  // WebKit's MessagePort has no close event (WebKit standards-positions #271), so
-  // the end handed out gets Electron's 'close' from here, and its `onclose` is
-  // called: once every message posted to it before has been dispatched (WebKit
-  // orders messages per port only), in a task of its own, after the listeners of
-  // the last one. An end that was never started, or was transferred on, gets none.
-  function announceClose(user) {
-    const tick = new MessageChannelCtor();
-    apply(listenOn, tick.port2, ['message', () => {
-      apply(portClose, tick.port1, []);
-      apply(portClose, tick.port2, []);
-      const event = new EventCtor('close');
-      apply(dispatchOn, user, [event]);
-      if (!nativePortClose && typeof user.onclose === 'function') {
-        apply(user.onclose, user, [event]);
-      }
-    }]);
-    apply(portStart, tick.port2, []);
-    apply(portPostMessage, tick.port1, [null]);
-  }
-
+  // The main process closed the other end of port `key`. A port still being adopted
+  // closes once its adoption has passed on what waited for it.
   function portClosed(key) {
     const entry = ports.get(key);
-    if (entry !== undefined) {
-      ports.delete(key);
-      if (entry.port !== null) {
-        apply(portClose, entry.port, []);
-      }
-      if (entry.user !== null) {
-        entry.closed = true;
-        if (entry.arrived === entry.posted) {
-          announceClose(entry.user);
-        }
-      }
+    if (entry === undefined) {
+      return;
+    }
+    if (entry.port === null) {
+      entry.closing = true;
+    } else {
+      closePort(key, entry);
+    }
+  }
+
+  // This world's end stays open until the app's end answers (or posts again): the
+  // app's end may be in transit (handed to the page, say), and WebKit drops the
+  // queue of a port moved after its partner closed.
+  function closePort(key, entry) {
+    ports.delete(key);
+    if (entry.marks) {
+      apply(portPostMessage, entry.port, [marks.CLOSED]);
     }
   }
 
@@ -870,6 +887,12 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     }
     pageBridge = bridges.get(0);
   }
+
+  // After the captures above (the runtime's own ports use the natives): ports the
+  // app hands the page arrive there known as linked (see port_watch.js).
+  marks.install(true, pageBridge === null ? undefined : (count, linkedAt) => {
+    pageBridge.notify({ op: 'ports', count, linked: linkedAt });
+  });
 
   const mutableExposures = config.contextBridgeMutability === true;
 

@@ -21,6 +21,7 @@
 //! `ipcRenderer`; `web_frame.js`: `webFrame` and `webUtils`), `events` (`events.js`),
 //! `timers` (`timers.js`) and `url` (`url.js`); `process` is `process.js` and
 //! `Buffer` is `buffer.js`. Both halves of `contextBridge` are made by `endpoint.js`.
+//! `port_watch.js` gives MessagePorts Electron's `close` event in both worlds.
 
 #![warn(missing_docs)]
 
@@ -32,6 +33,7 @@ const BUFFER_JS: &str = include_str!("../js/buffer.js");
 const ENDPOINT_JS: &str = include_str!("../js/endpoint.js");
 const EVENTS_JS: &str = include_str!("../js/events.js");
 const PAGE_WORLD_JS: &str = include_str!("../js/page_world.js");
+const PORT_WATCH_JS: &str = include_str!("../js/port_watch.js");
 const PRELOAD_WORLD_JS: &str = include_str!("../js/preload_world.js");
 const PROCESS_JS: &str = include_str!("../js/process.js");
 const SCHEMA_JS: &str = include_str!("../js/schema.js");
@@ -231,13 +233,13 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
     });
     format!(
         "(function () {{\n{ENDPOINT_JS}\n{SCHEMA_JS}\n{VALUE_JS}\n{EVENTS_JS}\n{BUFFER_JS}\n\
-         {TIMERS_JS}\n{URL_JS}\n{PROCESS_JS}\n{WEB_FRAME_JS}\n{APIS_JS}\n{PRELOAD_WORLD_JS}\n\
+         {TIMERS_JS}\n{URL_JS}\n{PROCESS_JS}\n{WEB_FRAME_JS}\n{APIS_JS}\n{PORT_WATCH_JS}\n{PRELOAD_WORLD_JS}\n\
          const settings = {settings};\n\
          const node = {{ EventEmitter: voltaicEvents((...args) => console.warn(...args)), \
          Buffer: voltaicBuffer(), timers: voltaicTimers(), url: voltaicUrl(), createProcess: voltaicProcess, \
          frame: voltaicWebFrame(settings), apis: voltaicApis }};\n\
          voltaicPreloadWorld(settings, voltaicTakeBridgeNode, voltaicBridgeEndpoint, \
-         voltaicFormatConsole(), voltaicSchemaChecker(), voltaicValueCodec(settings.maxDepth), node);\n}})();"
+         voltaicFormatConsole(), voltaicSchemaChecker(), voltaicValueCodec(settings.maxDepth), node, voltaicPortWatch());\n}})();"
     )
 }
 
@@ -255,8 +257,9 @@ pub fn isolated_world_script(world_id: u32) -> String {
 
 fn far_world_script(world: &str) -> String {
     format!(
-        "(function () {{\n{ENDPOINT_JS}\n{PAGE_WORLD_JS}\n\
-         voltaicPageWorld(voltaicBridgeEndpoint, voltaicFormatConsole(), voltaicTakeBridgeNode('{world}'));\n}})();"
+        "(function () {{\n{ENDPOINT_JS}\n{PORT_WATCH_JS}\n{PAGE_WORLD_JS}\n\
+         voltaicPageWorld(voltaicBridgeEndpoint, voltaicFormatConsole(), voltaicTakeBridgeNode('{world}'), \
+         voltaicPortWatch());\n}})();"
     )
 }
 

@@ -113,8 +113,10 @@ const BURST_GAP: Duration = Duration::from_micros(50);
 /// Most invokes one window may have waiting; past that, new ones are refused at once.
 const MAX_PENDING_INVOKES: usize = 100_000;
 
-/// Most messages kept for a renderer whose preload has not run yet.
-const MAX_QUEUED: usize = 10_000;
+/// Most messages kept for a renderer whose preload has not run yet: a bound on a
+/// main process that sends to a window that never loads, far above what a stream
+/// posted during a load holds (the main process's own port queue holds as many).
+const MAX_QUEUED: usize = 100_000;
 
 /// A batch is evaluated once it holds this much script, without waiting for idle.
 const MAX_BATCH_BYTES: usize = 1 << 20;

@@ -488,6 +488,30 @@ pub(crate) fn port_close_event_when_main_closes_its_end(h: &Harness) -> Result<D
     }))
 }
 
+/// Electron's "MessagePort close event in renderer: is emitted when the other end of
+/// a port is sent to nowhere": the preload sends `port1` on a channel nobody
+/// listens to, and the `port2` it kept gets `close`.
+pub(crate) fn port_close_event_when_the_other_end_is_sent_to_nowhere(
+    h: &Harness,
+) -> Result<Driver, String> {
+    in_renderer(
+        h,
+        "const { port1, port2 } = new MessageChannel();\n\
+         await new Promise((resolve, reject) => {\n\
+           setTimeout(() => reject(new Error('no close within 20 s')), 20000);\n\
+           port2.start();\n\
+           port2.onclose = resolve;\n\
+           ipcRenderer.postMessage('nobody-listening', null, [port1]);\n\
+         });\n\
+         return 'closed';",
+    )?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        ensure_eq!(probe.result("result").await?, json!("closed"));
+        Ok(())
+    }))
+}
+
 /// Electron's "MessagePort: can receive a port from a renderer over a MessagePort
 /// connection": a port the page posts on a port it sent arrives in Rust, usable.
 pub(crate) fn port_received_over_a_port_from_the_renderer(h: &Harness) -> Result<Driver, String> {

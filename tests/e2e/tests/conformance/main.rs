@@ -11,12 +11,14 @@
 //! - [`electron_ipc`]: cases of Electron's IPC tests no other scenario covers;
 //! - [`shapes`]: preloads in the shapes public Electron apps and templates ship,
 //!   run unchanged;
-//! - [`apis`]: APIs declared once in Rust, as the page uses them.
+//! - [`apis`]: APIs declared once in Rust, as the page uses them;
+//! - [`ports`]: nothing posted to a port is lost, and every end hears `close`.
 
 mod api;
 mod apis;
 mod electron_bridge;
 mod electron_ipc;
+mod ports;
 mod shapes;
 mod values;
 mod windows;
@@ -101,6 +103,19 @@ fn main() {
         windows::message_port_main_closes_with_the_window,
         windows::message_port_main_closes_when_the_page_navigates,
         windows::invoke_answers_stay_with_their_document,
+        // Nothing posted to a port is lost, and `close` comes after it
+        ports::port_stream_of_1_from_main_then_close,
+        ports::port_stream_of_10_from_main_then_close,
+        ports::port_stream_of_10000_from_main_then_close,
+        ports::port_stream_of_1_from_the_renderer_then_close,
+        ports::port_stream_of_10_from_the_renderer_then_close,
+        ports::port_stream_of_10000_from_the_renderer_then_close,
+        ports::port_in_the_main_world_hears_main_close_after_its_messages,
+        ports::port_closed_in_the_main_world_reaches_main_after_its_messages,
+        ports::port_inside_a_port_message_closes_after_its_messages,
+        ports::port_between_two_windows_closes_after_its_messages,
+        ports::port_sent_to_a_loading_document_keeps_its_messages,
+        ports::ports_under_a_random_interleaving,
         // contextBridge
         api::context_bridge_isolated_worlds_must_be_named,
         api::context_bridge_exposes_the_api_on_window,
@@ -216,6 +231,7 @@ fn main() {
         electron_ipc::main_frame_ipc_falls_back_to_web_contents,
         electron_ipc::main_frame_ipc_receives_from_an_unloading_page,
         electron_ipc::port_close_event_when_main_closes_its_end,
+        electron_ipc::port_close_event_when_the_other_end_is_sent_to_nowhere,
         electron_ipc::port_received_over_a_port_from_the_renderer,
         electron_ipc::message_channel_main_passed_over_another_channel,
         electron_ipc::main_frame_post_message_sends_a_message,
