@@ -151,6 +151,19 @@ impl Model {
         format!("{id}.{side}#{}", self.seq)
     }
 
+    /// The tag of a message about to be posted on `end`: expected at the other end
+    /// while the channel is open.
+    fn posting(&mut self, end: End) -> String {
+        let tag = self.tag(end);
+        if !self.closed.contains(&end.0) {
+            self.expected
+                .entry(partner(end))
+                .or_default()
+                .push(tag.clone());
+        }
+        tag
+    }
+
     /// A main-process end the model now holds: recorded from its creation on.
     fn hold(&mut self, port: MessagePortMain) {
         let end = end_of(&port);
@@ -238,13 +251,7 @@ impl Model {
             }
             10..=29 => {
                 if let Some(end) = self.pick(&self.main_ends()) {
-                    let tag = self.tag(end);
-                    if !self.closed.contains(&end.0) {
-                        self.expected
-                            .entry(partner(end))
-                            .or_default()
-                            .push(tag.clone());
-                    }
+                    let tag = self.posting(end);
                     let port = self.handles[&end].clone();
                     self.note(format!("main posts {tag} on {end:?}"));
                     assert_eq!(port.post_message(tag), Ok(()));
@@ -252,13 +259,7 @@ impl Model {
             }
             30..=44 => {
                 if let Some((key, end)) = self.pick(&self.renderer_ends(window)) {
-                    let tag = self.tag(end);
-                    if !self.closed.contains(&end.0) {
-                        self.expected
-                            .entry(partner(end))
-                            .or_default()
-                            .push(tag.clone());
-                    }
+                    let tag = self.posting(end);
                     self.note(format!("renderer {window} posts {tag} on {end:?} ({key})"));
                     self.renderers[window]
                         .dispatch(serde_json::json!({"t": "port", "port": key, "data": tag}));
