@@ -4,7 +4,8 @@
 # WebKitGTK 4.1 and GTK 3 headers for the webview crates; Xvfb and xauth for running
 # windows without a display; a font so pages render text.
 # bubblewrap and xdg-dbus-proxy: WebKit's web process sandbox, which Voltaic turns on.
-VOLTAIC_DEBIAN_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev pkg-config xvfb xauth fonts-dejavu-core bubblewrap xdg-dbus-proxy)
+# chromium: the Chromium engine (crates/voltaic-chromium), driven over its DevTools pipe.
+VOLTAIC_DEBIAN_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev pkg-config xvfb xauth fonts-dejavu-core bubblewrap xdg-dbus-proxy chromium)
 
 voltaic_ensure_deps() {
     if ! command -v cargo >/dev/null 2>&1; then

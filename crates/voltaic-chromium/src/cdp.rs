@@ -1,0 +1,316 @@
+//! A DevTools protocol connection: commands answered by id, events routed by session
+//! (flat sessions: `Target.setAutoAttach {flatten: true}`), parsed loosely. Every
+//! wait is bounded, and a failure says what did not arrive.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::pipe::{read_messages, PipeWriter};
+
+/// What a DevTools call or wait can end with, besides its answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CdpError {
+    /// Chromium answered the command with an error.
+    #[error("{method} failed: {message} (code {code})")]
+    Protocol {
+        /// The command.
+        method: String,
+        /// The protocol's error code.
+        code: i64,
+        /// Chromium's message.
+        message: String,
+    },
+    /// Nothing came within the bound.
+    #[error("timed out after {after:?} waiting for {what}")]
+    Timeout {
+        /// What was awaited.
+        what: String,
+        /// How long.
+        after: Duration,
+    },
+    /// The pipe closed: Chromium exited, or closed the connection.
+    #[error("the DevTools pipe closed ({0})")]
+    Closed(String),
+}
+
+/// An event from Chromium.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The session it belongs to; `None` for the browser's own.
+    pub session: Option<String>,
+    /// Its name, such as `Runtime.bindingCalled`.
+    pub method: String,
+    /// Its parameters, as sent.
+    pub params: Value,
+}
+
+type Answer = Result<Value, CdpError>;
+
+/// Calls waiting for their answers, and why the pipe closed once it has.
+#[derive(Default)]
+struct Pending {
+    waiters: HashMap<u64, mpsc::Sender<Answer>>,
+    closed: Option<String>,
+}
+
+/// One connection to a browser over its pipe.
+pub struct Cdp {
+    writer: PipeWriter,
+    next_id: AtomicU64,
+    pending: Arc<Mutex<Pending>>,
+    events: Mutex<Events>,
+}
+
+struct Events {
+    incoming: mpsc::Receiver<Event>,
+    /// Events read while waiting for another one, in order.
+    backlog: VecDeque<Event>,
+}
+
+impl Cdp {
+    /// Starts reading `input` (Chromium's fd 4) on a thread of its own.
+    pub fn new(writer: PipeWriter, input: impl Read + Send + 'static) -> Self {
+        let pending: Arc<Mutex<Pending>> = Arc::default();
+        let (events, incoming) = mpsc::channel();
+        let answers = pending.clone();
+        std::thread::Builder::new()
+            .name("voltaic-cdp-reader".into())
+            .spawn(move || {
+                let outcome = read_messages(input, |text| route(&text, &answers, &events));
+                let why = match outcome {
+                    Ok(()) => "end of file".to_owned(),
+                    Err(error) => error.to_string(),
+                };
+                tracing::debug!("DevTools pipe closed: {why}");
+                // Whoever still waits, or calls later, hears that the pipe is gone.
+                let mut pending = lock(&answers);
+                for (_, waiter) in pending.waiters.drain() {
+                    let _ = waiter.send(Err(CdpError::Closed(why.clone())));
+                }
+                pending.closed = Some(why);
+            })
+            .expect("a thread for the DevTools pipe");
+        Self {
+            writer,
+            next_id: AtomicU64::new(1),
+            pending,
+            events: Mutex::new(Events {
+                incoming,
+                backlog: VecDeque::new(),
+            }),
+        }
+    }
+
+    /// Sends `method` with `params` to `session` (`None`: the browser) and waits, at
+    /// most `limit`, for its answer.
+    pub fn call(
+        &self,
+        session: Option<&str>,
+        method: &str,
+        params: Value,
+        limit: Duration,
+    ) -> Result<Value, CdpError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut message = json!({ "id": id, "method": method, "params": params });
+        if let Some(session) = session {
+            message["sessionId"] = Value::String(session.to_owned());
+        }
+        let (answer, answered) = mpsc::channel();
+        {
+            let mut pending = lock(&self.pending);
+            if let Some(why) = &pending.closed {
+                return Err(CdpError::Closed(why.clone()));
+            }
+            pending.waiters.insert(id, answer);
+        }
+        if let Err(error) = self.writer.send(&message.to_string()) {
+            lock(&self.pending).waiters.remove(&id);
+            return Err(CdpError::Closed(error.to_string()));
+        }
+        match answered.recv_timeout(limit) {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(CdpError::Protocol { code, message, .. })) => Err(CdpError::Protocol {
+                method: method.to_owned(),
+                code,
+                message,
+            }),
+            Ok(Err(error)) => Err(error),
+            Err(RecvTimeoutError::Timeout) => {
+                lock(&self.pending).waiters.remove(&id);
+                Err(CdpError::Timeout {
+                    what: format!("the answer to {method}"),
+                    after: limit,
+                })
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                Err(CdpError::Closed("the reader stopped".into()))
+            }
+        }
+    }
+
+    /// Waits, at most `limit`, for an event that `matches`; events that come first
+    /// are kept for later waits. `what` names it in the error.
+    pub fn wait_for(
+        &self,
+        what: &str,
+        limit: Duration,
+        matches: impl Fn(&Event) -> bool,
+    ) -> Result<Event, CdpError> {
+        let mut events = lock(&self.events);
+        if let Some(at) = events.backlog.iter().position(&matches) {
+            return Ok(events.backlog.remove(at).expect("the position just found"));
+        }
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match events.incoming.recv_timeout(left) {
+                Ok(event) if matches(&event) => return Ok(event),
+                Ok(event) => events.backlog.push_back(event),
+                Err(RecvTimeoutError::Timeout) => {
+                    let seen: Vec<&str> =
+                        events.backlog.iter().map(|e| e.method.as_str()).collect();
+                    return Err(CdpError::Timeout {
+                        what: format!("{what} (events so far: {seen:?})"),
+                        after: limit,
+                    });
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(CdpError::Closed(format!("while waiting for {what}")))
+                }
+            }
+        }
+    }
+}
+
+/// Hands one message from Chromium to whoever waits for it. Anything that is not an
+/// answer or an event is logged and dropped: a session never breaks on it.
+fn route(text: &str, pending: &Mutex<Pending>, events: &mpsc::Sender<Event>) {
+    let Ok(message) = serde_json::from_str::<Value>(text) else {
+        tracing::warn!("ignored a DevTools message that is not JSON");
+        return;
+    };
+    if let Some(id) = message.get("id").and_then(Value::as_u64) {
+        let Some(waiter) = lock(pending).waiters.remove(&id) else {
+            return;
+        };
+        let answer = match message.get("error") {
+            Some(error) => Err(CdpError::Protocol {
+                method: String::new(),
+                code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
+                message: error
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("no message")
+                    .to_owned(),
+            }),
+            None => Ok(message.get("result").cloned().unwrap_or(Value::Null)),
+        };
+        let _ = waiter.send(answer);
+    } else if let Some(method) = message.get("method").and_then(Value::as_str) {
+        let _ = events.send(Event {
+            session: message
+                .get("sessionId")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            method: method.to_owned(),
+            params: message.get("params").cloned().unwrap_or(Value::Null),
+        });
+    } else {
+        tracing::debug!("ignored a DevTools message with neither id nor method");
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stand-in browser: answers every command from a script of replies.
+    fn connection(reply: impl Fn(&Value) -> Vec<Value> + Send + 'static) -> Cdp {
+        let (from_browser, browser_out) = os_pipe::pipe().unwrap();
+        let (browser_in, to_browser) = os_pipe::pipe().unwrap();
+        std::thread::spawn(move || {
+            let mut out = browser_out;
+            let _ = read_messages(browser_in, |text| {
+                let command: Value = serde_json::from_str(&text).unwrap();
+                for message in reply(&command) {
+                    use std::io::Write;
+                    let _ = out.write_all(message.to_string().as_bytes());
+                    let _ = out.write_all(&[0]);
+                }
+            });
+        });
+        Cdp::new(PipeWriter::new(to_browser), from_browser)
+    }
+
+    #[test]
+    fn answers_errors_and_events_find_their_waiters() {
+        let cdp = connection(|command| {
+            let id = command["id"].clone();
+            match command["method"].as_str() {
+                Some("Good.call") => vec![
+                    json!({"method": "Some.event", "sessionId": "s1", "params": {"n": 1}}),
+                    json!({"unknown": "shape"}),
+                    json!({"id": id, "result": {"ok": true}}),
+                ],
+                _ => vec![
+                    json!({"id": id, "error": {"code": -32601, "message": "'Bad.call' wasn't found"}}),
+                ],
+            }
+        });
+        let limit = Duration::from_secs(10);
+        assert_eq!(
+            cdp.call(None, "Good.call", json!({}), limit),
+            Ok(json!({"ok": true}))
+        );
+        assert_eq!(
+            cdp.call(Some("s1"), "Bad.call", json!({}), limit),
+            Err(CdpError::Protocol {
+                method: "Bad.call".into(),
+                code: -32601,
+                message: "'Bad.call' wasn't found".into()
+            })
+        );
+        let event = cdp
+            .wait_for("Some.event", limit, |e| e.method == "Some.event")
+            .unwrap();
+        assert_eq!(event.session.as_deref(), Some("s1"));
+        assert_eq!(event.params, json!({"n": 1}));
+        let missing = cdp.wait_for("Never.sent", Duration::from_millis(50), |e| {
+            e.method == "Never.sent"
+        });
+        assert!(
+            matches!(missing, Err(CdpError::Timeout { .. })),
+            "{missing:?}"
+        );
+    }
+
+    #[test]
+    fn a_closed_pipe_fails_the_waiters() {
+        let cdp = connection(|_| Vec::new());
+        // The stand-in never answers; its end of the pipe is still open, so this is
+        // a time-out, not a close.
+        let answer = cdp.call(None, "Silent.call", json!({}), Duration::from_millis(50));
+        assert!(
+            matches!(answer, Err(CdpError::Timeout { .. })),
+            "{answer:?}"
+        );
+        let (from_browser, browser_out) = os_pipe::pipe().unwrap();
+        let (_browser_in, to_browser) = os_pipe::pipe().unwrap();
+        let cdp = Cdp::new(PipeWriter::new(to_browser), from_browser);
+        drop(browser_out);
+        let answer = cdp.call(None, "Any.call", json!({}), Duration::from_secs(10));
+        assert!(matches!(answer, Err(CdpError::Closed(_))), "{answer:?}");
+    }
+}

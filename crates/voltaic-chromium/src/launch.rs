@@ -1,0 +1,269 @@
+//! Starting Chromium: Debian's `chromium`, a private profile, the DevTools protocol
+//! on a pipe only this process holds, and Chromium's sandbox on.
+//!
+//! Chromium refuses to start its sandbox as root ("Running as root without
+//! --no-sandbox is not supported"). Rather than turn the sandbox off, a root process
+//! starts Chromium as `nobody` (with `setpriv`), in a profile directory `nobody`
+//! owns; the X display must then let `nobody` in (an Xvfb started with `-ac`, or an
+//! `XAUTHORITY` file it can read).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use command_fds::{CommandFdExt, FdMapping};
+
+use crate::cdp::Cdp;
+use crate::pipe::PipeWriter;
+
+/// The user a root process runs Chromium as, and its ids.
+const UNPRIVILEGED: (&str, u32, u32) = ("nobody", 65534, 65534);
+
+/// Why Chromium could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// No Chromium executable was found.
+    #[error("Chromium was not found (looked for {looked_for}); install Debian's `chromium` package (scripts/deps.sh does), or set VOLTAIC_CHROMIUM to its path")]
+    NotFound {
+        /// Where it was looked for.
+        looked_for: String,
+    },
+    /// Running as root, and `setpriv` (util-linux) is missing to start Chromium as
+    /// `nobody` with its sandbox on.
+    #[error("running as root, Chromium's sandbox needs another user, and setpriv (Debian package util-linux) was not found")]
+    NoSetpriv,
+    /// Starting it, or preparing its profile, failed.
+    #[error("could not start Chromium: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// How to start Chromium.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    /// The executable; by default `VOLTAIC_CHROMIUM`, else `chromium` or
+    /// `chromium-browser` on `PATH`.
+    pub executable: Option<PathBuf>,
+    /// Without a window (`--headless`), for tests that need no display.
+    pub headless: bool,
+    /// The window's first page, before the app's (`--app=<url>`); `about:blank`
+    /// when empty.
+    pub app_url: String,
+    /// More command-line switches.
+    pub args: Vec<String>,
+}
+
+/// A running Chromium and its DevTools connection. Dropping it ends the browser
+/// and removes its profile.
+pub struct Chromium {
+    child: Child,
+    cdp: Cdp,
+    profile: PathBuf,
+    user: Option<&'static str>,
+    output: Arc<Mutex<Vec<String>>>,
+}
+
+impl Chromium {
+    /// Starts Chromium as `options` say.
+    pub fn launch(options: &LaunchOptions) -> Result<Self, LaunchError> {
+        let executable = find_executable(options.executable.as_deref())?;
+        let as_root = effective_uid() == Some(0);
+        let profile = std::env::temp_dir().join(format!(
+            "voltaic-chromium-{}-{}",
+            std::process::id(),
+            NEXT_PROFILE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&profile)?;
+        let mut command = if as_root {
+            let setpriv = find_on_path("setpriv").ok_or(LaunchError::NoSetpriv)?;
+            let (_, uid, gid) = UNPRIVILEGED;
+            std::os::unix::fs::chown(&profile, Some(uid), Some(gid))?;
+            let mut command = Command::new(setpriv);
+            command
+                .arg(format!("--reuid={uid}"))
+                .arg(format!("--regid={gid}"))
+                .arg("--clear-groups")
+                .arg("--")
+                .arg(&executable);
+            command
+        } else {
+            Command::new(&executable)
+        };
+        command
+            .args(switches(options, &profile))
+            .env("HOME", &profile)
+            .env("XDG_CONFIG_HOME", profile.join("config"))
+            .env("XDG_CACHE_HOME", profile.join("cache"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        // Chromium reads commands on its fd 3 and writes on its fd 4.
+        let (chromium_reads, to_chromium) = os_pipe::pipe()?;
+        let (from_chromium, chromium_writes) = os_pipe::pipe()?;
+        command
+            .fd_mappings(vec![
+                FdMapping {
+                    parent_fd: chromium_reads.into(),
+                    child_fd: 3,
+                },
+                FdMapping {
+                    parent_fd: chromium_writes.into(),
+                    child_fd: 4,
+                },
+            ])
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut child = command.spawn()?;
+        // The child's ends live in `command`: dropped now, so that the pipe closes
+        // when Chromium exits.
+        drop(command);
+        let output = Arc::new(Mutex::new(Vec::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let lines = output.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    tracing::debug!(target: "voltaic::chromium", "{line}");
+                    let mut lines = lines.lock().unwrap_or_else(|e| e.into_inner());
+                    if lines.len() == 200 {
+                        lines.remove(0);
+                    }
+                    lines.push(line);
+                }
+            });
+        }
+        Ok(Self {
+            child,
+            cdp: Cdp::new(PipeWriter::new(to_chromium), from_chromium),
+            profile,
+            user: as_root.then_some(UNPRIVILEGED.0),
+            output,
+        })
+    }
+
+    /// The DevTools connection (the browser's session).
+    pub fn cdp(&self) -> &Cdp {
+        &self.cdp
+    }
+
+    /// The browser process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The user Chromium runs as when this process is root (`nobody`), so that its
+    /// sandbox can be on.
+    pub fn runs_as(&self) -> Option<&'static str> {
+        self.user
+    }
+
+    /// The last lines Chromium wrote to its standard error, for error messages.
+    pub fn output(&self) -> Vec<String> {
+        self.output
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+static NEXT_PROFILE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// The command line: a private profile, the pipe, none of Chromium's background
+/// traffic (this machine's network is closed, and an app has no use for it).
+fn switches(options: &LaunchOptions, profile: &Path) -> Vec<String> {
+    let mut args = vec![
+        "--remote-debugging-pipe".to_owned(),
+        format!("--user-data-dir={}", profile.display()),
+        "--no-first-run".into(),
+        "--no-default-browser-check".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-default-apps".into(),
+        "--disable-extensions".into(),
+        "--disable-sync".into(),
+        "--disable-quic".into(),
+        "--password-store=basic".into(),
+        "--disable-dev-shm-usage".into(),
+    ];
+    if options.headless {
+        args.push("--headless".into());
+    }
+    let url = if options.app_url.is_empty() {
+        "about:blank"
+    } else {
+        &options.app_url
+    };
+    args.push(format!("--app={url}"));
+    args.extend(options.args.iter().cloned());
+    args
+}
+
+fn find_executable(given: Option<&Path>) -> Result<PathBuf, LaunchError> {
+    if let Some(path) = given {
+        return path
+            .is_file()
+            .then(|| path.to_owned())
+            .ok_or_else(|| LaunchError::NotFound {
+                looked_for: path.display().to_string(),
+            });
+    }
+    if let Some(path) = std::env::var_os("VOLTAIC_CHROMIUM").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        return path
+            .is_file()
+            .then(|| path.clone())
+            .ok_or_else(|| LaunchError::NotFound {
+                looked_for: format!("VOLTAIC_CHROMIUM={}", path.display()),
+            });
+    }
+    ["chromium", "chromium-browser"]
+        .iter()
+        .find_map(|name| find_on_path(name))
+        .ok_or_else(|| LaunchError::NotFound {
+            looked_for: "chromium and chromium-browser on PATH".into(),
+        })
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// This process's effective user id, from `/proc/self/status`.
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_executable_names_the_package() {
+        let error = find_executable(Some(Path::new("/nonexistent/chromium"))).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("`chromium` package"), "{text}");
+        assert!(text.contains("/nonexistent/chromium"), "{text}");
+    }
+
+    #[test]
+    fn the_command_line_holds_the_pipe_and_no_port() {
+        let args = switches(&LaunchOptions::default(), Path::new("/tmp/p"));
+        assert!(args.contains(&"--remote-debugging-pipe".to_owned()));
+        assert!(args.contains(&"--user-data-dir=/tmp/p".to_owned()));
+        assert!(args.contains(&"--app=about:blank".to_owned()));
+        assert!(!args
+            .iter()
+            .any(|a| a.contains("remote-debugging-port") || a.contains("no-sandbox")));
+    }
+}

@@ -1,0 +1,168 @@
+//! Debian's Chromium, started as Voltaic starts it, does what the engine is built
+//! on: a preload world made before the page's first script, a binding only that
+//! world sees, a page served at a fixed origin through Fetch, and its sandbox on
+//! (as `nobody` when the tests run as root). Headless: no display needed.
+
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::{json, Value};
+use voltaic_chromium::{Cdp, Chromium, LaunchOptions};
+
+/// Bound on every wait: for what never comes, far above what a busy machine takes.
+const LIMIT: Duration = Duration::from_secs(30);
+
+const WORLD: &str = "voltaic";
+
+/// The preload world's script: it sets a global of its own and calls the binding.
+const WORLD_JS: &str = "globalThis.voltaicWorldOnly = 1;\n\
+voltaicPost(JSON.stringify({ binding: typeof voltaicPost, top: window === top, url: location.href }));";
+
+/// The page: what it can see of the world's binding and global.
+const PAGE: &str = "<!DOCTYPE html><title>-</title>\
+<script>document.title = typeof voltaicPost + ' ' + typeof voltaicWorldOnly;</script>";
+
+fn call(cdp: &Cdp, session: &str, method: &str, params: Value) -> Result<Value, String> {
+    cdp.call(Some(session), method, params, LIMIT)
+        .map_err(|e| e.to_string())
+}
+
+fn run(chromium: &Chromium) -> Result<(), String> {
+    let cdp = chromium.cdp();
+    let version = cdp
+        .call(None, "Browser.getVersion", json!({}), LIMIT)
+        .map_err(|e| e.to_string())?;
+    let product = version["product"].as_str().unwrap_or_default();
+    if !product.contains("Chrome/") {
+        return Err(format!("not a Chromium: {version}"));
+    }
+    cdp.call(
+        None,
+        "Target.setAutoAttach",
+        json!({ "autoAttach": true, "waitForDebuggerOnStart": false, "flatten": true }),
+        LIMIT,
+    )
+    .map_err(|e| e.to_string())?;
+    let attached = cdp
+        .wait_for("the app window's page", LIMIT, |e| {
+            e.method == "Target.attachedToTarget" && e.params["targetInfo"]["type"] == "page"
+        })
+        .map_err(|e| e.to_string())?;
+    let session = attached.params["sessionId"]
+        .as_str()
+        .ok_or("an attached page without a session")?
+        .to_owned();
+    call(cdp, &session, "Page.enable", json!({}))?;
+    call(cdp, &session, "Runtime.enable", json!({}))?;
+    call(
+        cdp,
+        &session,
+        "Runtime.addBinding",
+        json!({ "name": "voltaicPost", "executionContextName": WORLD }),
+    )?;
+    call(
+        cdp,
+        &session,
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": WORLD_JS, "worldName": WORLD }),
+    )?;
+    call(
+        cdp,
+        &session,
+        "Fetch.enable",
+        json!({ "patterns": [{ "urlPattern": "https://voltaic.localhost/*" }] }),
+    )?;
+    // Page.navigate answers once the request has its response, which this thread
+    // gives: it goes on a thread of its own.
+    let navigated = std::thread::scope(|scope| -> Result<Value, String> {
+        let navigation = scope.spawn(|| {
+            call(
+                cdp,
+                &session,
+                "Page.navigate",
+                json!({ "url": "https://voltaic.localhost/index.html" }),
+            )
+        });
+        let paused = cdp
+            .wait_for("the page's request", LIMIT, |e| {
+                e.method == "Fetch.requestPaused"
+            })
+            .map_err(|e| e.to_string())?;
+        call(
+            cdp,
+            &session,
+            "Fetch.fulfillRequest",
+            json!({
+                "requestId": paused.params["requestId"],
+                "responseCode": 200,
+                "responseHeaders": [{ "name": "Content-Type", "value": "text/html" }],
+                "body": base64::engine::general_purpose::STANDARD.encode(PAGE),
+            }),
+        )?;
+        navigation
+            .join()
+            .map_err(|_| "the navigation thread panicked")?
+    })?;
+    if navigated.get("errorText").is_some() {
+        return Err(format!("the navigation failed: {navigated}"));
+    }
+    let called = cdp
+        .wait_for("the preload world's binding call", LIMIT, |e| {
+            e.method == "Runtime.bindingCalled"
+                && e.params["payload"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("voltaic.localhost"))
+        })
+        .map_err(|e| e.to_string())?;
+    let payload: Value = serde_json::from_str(called.params["payload"].as_str().unwrap_or("null"))
+        .map_err(|e| e.to_string())?;
+    if payload
+        != json!({ "binding": "function", "top": true, "url": "https://voltaic.localhost/index.html" })
+    {
+        return Err(format!("the world saw {payload}"));
+    }
+    cdp.wait_for("the page's load", LIMIT, |e| {
+        e.method == "Page.loadEventFired"
+    })
+    .map_err(|e| e.to_string())?;
+    let seen = call(
+        cdp,
+        &session,
+        "Runtime.evaluate",
+        json!({ "expression": "document.title", "returnByValue": true }),
+    )?;
+    if seen["result"]["value"] != "undefined undefined" {
+        return Err(format!(
+            "the page saw the world's binding or global: {seen}"
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn the_preload_world_and_its_binding_are_the_worlds_alone() {
+    let chromium = Chromium::launch(&LaunchOptions {
+        headless: true,
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    if let Err(error) = run(&chromium) {
+        panic!(
+            "{error}\nChromium's last output:\n{}",
+            chromium.output().join("\n")
+        );
+    }
+    // As root, Chromium ran as nobody, with its sandbox on: it refuses to start
+    // otherwise ("Running as root without --no-sandbox is not supported").
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", chromium.pid())).unwrap_or_default();
+    let uid = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .unwrap_or("?");
+    match chromium.runs_as() {
+        Some(user) => assert_eq!((user, uid), ("nobody", "65534"), "{status}"),
+        None => assert_ne!(uid, "0", "Chromium ran as root"),
+    }
+}
