@@ -18,9 +18,11 @@ const WORLD: &str = "voltaic";
 const WORLD_JS: &str = "globalThis.voltaicWorldOnly = 1;\n\
 voltaicPost(JSON.stringify({ binding: typeof voltaicPost, top: window === top, url: location.href }));";
 
-/// The page: what it can see of the world's binding and global.
+/// The page: what it can see of the world's binding and global, and a same-process
+/// iframe, whose document gets the world and its binding too.
 const PAGE: &str = "<!DOCTYPE html><title>-</title>\
-<script>document.title = typeof voltaicPost + ' ' + typeof voltaicWorldOnly;</script>";
+<script>document.title = typeof voltaicPost + ' ' + typeof voltaicWorldOnly;</script>\
+<iframe srcdoc='<p>inner</p>'></iframe>";
 
 fn call(cdp: &Cdp, session: &str, method: &str, params: Value) -> Result<Value, String> {
     cdp.call(Some(session), method, params, LIMIT)
@@ -135,6 +137,75 @@ fn run(chromium: &Chromium) -> Result<(), String> {
         return Err(format!(
             "the page saw the world's binding or global: {seen}"
         ));
+    }
+    answer_into_the_world(cdp, &session, &navigated, &called)
+}
+
+/// The call came from the main frame's world context, which the host can answer
+/// into by its `uniqueId`; a same-process iframe's document gets a world of the same
+/// name, with the binding, so the host must tell them apart by frame.
+fn answer_into_the_world(
+    cdp: &Cdp,
+    session: &str,
+    navigated: &Value,
+    called: &voltaic_chromium::Event,
+) -> Result<(), String> {
+    let main_frame = navigated["frameId"]
+        .as_str()
+        .ok_or("no frameId")?
+        .to_owned();
+    let world = cdp
+        .wait_for("the main frame's world context", LIMIT, |e| {
+            e.method == "Runtime.executionContextCreated"
+                && e.params["context"]["name"] == WORLD
+                && e.params["context"]["auxData"]["frameId"] == main_frame.as_str()
+                && e.params["context"]["auxData"]["type"] == "isolated"
+        })
+        .map_err(|e| e.to_string())?;
+    let context = &world.params["context"];
+    if called.params["executionContextId"] != context["id"] {
+        return Err(format!(
+            "the call came from {called:?}, not the world {context}"
+        ));
+    }
+    let unique = context["uniqueId"].as_str().ok_or("no uniqueId")?;
+    call(
+        cdp,
+        session,
+        "Runtime.callFunctionOn",
+        json!({
+            "functionDeclaration": "function (answer) { globalThis.voltaicAnswered = answer; }",
+            "uniqueContextId": unique,
+            "arguments": [{ "value": "pong" }],
+        }),
+    )?;
+    let in_world = call(
+        cdp,
+        session,
+        "Runtime.evaluate",
+        json!({ "expression": "globalThis.voltaicAnswered", "uniqueContextId": unique, "returnByValue": true }),
+    )?;
+    let in_page = call(
+        cdp,
+        session,
+        "Runtime.evaluate",
+        json!({ "expression": "typeof globalThis.voltaicAnswered", "returnByValue": true }),
+    )?;
+    if in_world["result"]["value"] != "pong" || in_page["result"]["value"] != "undefined" {
+        return Err(format!(
+            "the answer reached the world as {in_world}, the page as {in_page}"
+        ));
+    }
+    let inner = cdp
+        .wait_for("the iframe's call", LIMIT, |e| {
+            e.method == "Runtime.bindingCalled"
+                && e.params["payload"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("\"top\":false"))
+        })
+        .map_err(|e| e.to_string())?;
+    if inner.params["executionContextId"] == context["id"] {
+        return Err("the iframe's call came from the main frame's context".into());
     }
     Ok(())
 }

@@ -174,6 +174,9 @@ pub(crate) fn message_port_main_closes_when_the_page_navigates(
         let MessageChannelMain { port1, port2 } = MessageChannelMain::new();
         let record = probe.clone();
         port1.on_close(move || record.record("main port closed"));
+        // Started, as its sibling above: an unstarted end hears `close` only after
+        // start() has delivered what it kept (the page's hello may come first).
+        port1.start();
         window
             .web_contents()
             .post_message("port", "short-lived", vec![port2])
