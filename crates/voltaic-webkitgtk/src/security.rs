@@ -50,9 +50,13 @@ impl WindowReport {
     }
 }
 
-/// The report of every open window. `Display` prints it as an aligned table.
+/// The report of every open window. `Display` prints the engine, then each window's
+/// checks as an aligned table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecurityReport {
+    /// The web engine that renders the windows, with its version, as it reports
+    /// itself (`WebKitGTK 2.50.6`): so that a log shows what ran.
+    pub engine: String,
     /// One entry per open window, by id.
     pub windows: Vec<WindowReport>,
 }
@@ -76,6 +80,7 @@ impl SecurityReport {
 
 impl fmt::Display for SecurityReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "engine: {}", self.engine)?;
         for window in &self.windows {
             let weakened = window.weakened().count();
             writeln!(
@@ -132,6 +137,7 @@ pub(crate) type Registry = Arc<Mutex<BTreeMap<u32, WindowFacts>>>;
 pub(crate) fn report(windows: &Registry, app: &AppFacts<'_>) -> SecurityReport {
     let windows = windows.lock().unwrap_or_else(PoisonError::into_inner);
     SecurityReport {
+        engine: format!("WebKitGTK {}", crate::window::webkit_version()),
         windows: windows
             .iter()
             .map(|(id, facts)| WindowReport {

@@ -543,22 +543,27 @@ fn with_api_grants(grants: &ChannelGrants, apis: &[Api]) -> ChannelGrants {
     grants
 }
 
-/// `process.versions` in a preload: Voltaic's and the running WebKitGTK's. Electron's
-/// `chrome`, `node` and `electron` are absent: there is none of them, and code that
-/// tests for them should take its browser path.
-fn versions() -> std::collections::BTreeMap<String, String> {
+/// The running WebKitGTK's version (`2.50.6`): the library loaded, not the one built
+/// against.
+pub(crate) fn webkit_version() -> String {
     // SAFETY: plain getters of constants of the loaded library, callable any time.
-    let webkit = unsafe {
+    unsafe {
         format!(
             "{}.{}.{}",
             webkit2gtk::ffi::webkit_get_major_version(),
             webkit2gtk::ffi::webkit_get_minor_version(),
             webkit2gtk::ffi::webkit_get_micro_version()
         )
-    };
+    }
+}
+
+/// `process.versions` in a preload: Voltaic's and the running WebKitGTK's. Electron's
+/// `chrome`, `node` and `electron` are absent: there is none of them, and code that
+/// tests for them should take its browser path.
+fn versions() -> std::collections::BTreeMap<String, String> {
     [
         ("voltaic", env!("CARGO_PKG_VERSION").to_owned()),
-        ("webkitgtk", webkit),
+        ("webkitgtk", webkit_version()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

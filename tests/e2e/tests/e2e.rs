@@ -154,6 +154,20 @@ fn acceptance(h: &Harness) -> Result<Driver, String> {
     )?;
     let report = h.app().security_report();
     ensure!(report.all_ok(), "weakened defaults:\n{report}");
+    // The report names the engine that ran, with the version of the library loaded.
+    let loaded = std::process::Command::new("pkg-config")
+        .args(["--modversion", "webkit2gtk-4.1"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    ensure!(
+        report.engine == format!("WebKitGTK {loaded}")
+            && report
+                .to_string()
+                .starts_with(&format!("engine: WebKitGTK {loaded}\n")),
+        "the report names {:?}, the machine has WebKitGTK {loaded:?}:\n{report}",
+        report.engine
+    );
     let (probe, app) = (h.probe(), h.app().handle());
     let screenshot = h.dir().join("acceptance.png");
     Ok(Box::pin(async move {
