@@ -74,8 +74,9 @@ struct Events {
 }
 
 impl Cdp {
-    /// Starts reading `input` (Chromium's fd 4) on a thread of its own.
-    pub fn new(writer: PipeWriter, input: impl Read + Send + 'static) -> Self {
+    /// Starts reading `input` (Chromium's fd 4) on a thread of its own; fails only
+    /// when that thread cannot start.
+    pub fn new(writer: PipeWriter, input: impl Read + Send + 'static) -> std::io::Result<Self> {
         let pending: Arc<Mutex<Pending>> = Arc::default();
         let (events, incoming) = mpsc::channel();
         let answers = pending.clone();
@@ -94,9 +95,8 @@ impl Cdp {
                     let _ = waiter.send(Err(CdpError::Closed(why.clone())));
                 }
                 pending.closed = Some(why);
-            })
-            .expect("a thread for the DevTools pipe");
-        Self {
+            })?;
+        Ok(Self {
             writer,
             next_id: AtomicU64::new(1),
             pending,
@@ -104,7 +104,7 @@ impl Cdp {
                 incoming,
                 backlog: VecDeque::new(),
             }),
-        }
+        })
     }
 
     /// Sends `method` with `params` to `session` (`None`: the browser) and waits, at
@@ -251,7 +251,7 @@ mod tests {
                 }
             });
         });
-        Cdp::new(PipeWriter::new(to_browser), from_browser)
+        Cdp::new(PipeWriter::new(to_browser), from_browser).unwrap()
     }
 
     #[test]
@@ -308,7 +308,7 @@ mod tests {
         );
         let (from_browser, browser_out) = os_pipe::pipe().unwrap();
         let (_browser_in, to_browser) = os_pipe::pipe().unwrap();
-        let cdp = Cdp::new(PipeWriter::new(to_browser), from_browser);
+        let cdp = Cdp::new(PipeWriter::new(to_browser), from_browser).unwrap();
         drop(browser_out);
         let answer = cdp.call(None, "Any.call", json!({}), Duration::from_secs(10));
         assert!(matches!(answer, Err(CdpError::Closed(_))), "{answer:?}");

@@ -130,9 +130,18 @@ impl Chromium {
                 }
             });
         }
+        let cdp = match Cdp::new(PipeWriter::new(to_chromium), from_chromium) {
+            Ok(cdp) => cdp,
+            Err(error) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = std::fs::remove_dir_all(&profile);
+                return Err(error.into());
+            }
+        };
         Ok(Self {
             child,
-            cdp: Cdp::new(PipeWriter::new(to_chromium), from_chromium),
+            cdp,
             profile,
             user: as_root.then_some(UNPRIVILEGED.0),
             output,
