@@ -46,6 +46,8 @@ pub struct LaunchOptions {
     pub executable: Option<PathBuf>,
     /// Without a window (`--headless`), for tests that need no display.
     pub headless: bool,
+    /// The X display for the window; by default the process's `DISPLAY`.
+    pub display: Option<String>,
     /// The window's first page, before the app's (`--app=<url>`); `about:blank`
     /// when empty.
     pub app_url: String,
@@ -89,6 +91,9 @@ impl Chromium {
         } else {
             Command::new(&executable)
         };
+        if let Some(display) = &options.display {
+            command.env("DISPLAY", display);
+        }
         command
             .args(switches(options, &profile))
             .env("HOME", &profile)

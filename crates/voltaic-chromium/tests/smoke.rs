@@ -1,7 +1,8 @@
 //! Debian's Chromium, started as Voltaic starts it, does what the engine is built
 //! on: a preload world made before the page's first script, a binding only that
 //! world sees, a page served at a fixed origin through Fetch, and its sandbox on
-//! (as `nobody` when the tests run as root). Headless: no display needed.
+//! (as `nobody` when the tests run as root): headless, and as an `--app` window on
+//! an Xvfb display the test starts.
 
 use std::time::Duration;
 
@@ -29,7 +30,9 @@ fn call(cdp: &Cdp, session: &str, method: &str, params: Value) -> Result<Value, 
         .map_err(|e| e.to_string())
 }
 
-fn run(chromium: &Chromium) -> Result<(), String> {
+/// Sets up the page as the engine will and checks what it stands on; returns the
+/// page's session.
+fn run(chromium: &Chromium) -> Result<String, String> {
     let cdp = chromium.cdp();
     let version = cdp
         .call(None, "Browser.getVersion", json!({}), LIMIT)
@@ -138,7 +141,8 @@ fn run(chromium: &Chromium) -> Result<(), String> {
             "the page saw the world's binding or global: {seen}"
         ));
     }
-    answer_into_the_world(cdp, &session, &navigated, &called)
+    answer_into_the_world(cdp, &session, &navigated, &called)?;
+    Ok(session)
 }
 
 /// The call came from the main frame's world context, which the host can answer
@@ -210,19 +214,16 @@ fn answer_into_the_world(
     Ok(())
 }
 
-#[test]
-fn the_preload_world_and_its_binding_are_the_worlds_alone() {
-    let chromium = Chromium::launch(&LaunchOptions {
-        headless: true,
-        ..Default::default()
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
-    if let Err(error) = run(&chromium) {
+/// Starts Chromium as `options` say, runs the checks, and returns it with the
+/// page's session; panics with Chromium's last output on a failure.
+fn launch_and_run(options: &LaunchOptions) -> (Chromium, String) {
+    let chromium = Chromium::launch(options).unwrap_or_else(|e| panic!("{e}"));
+    let session = run(&chromium).unwrap_or_else(|error| {
         panic!(
             "{error}\nChromium's last output:\n{}",
             chromium.output().join("\n")
-        );
-    }
+        )
+    });
     // As root, Chromium ran as nobody, with its sandbox on: it refuses to start
     // otherwise ("Running as root without --no-sandbox is not supported").
     let status =
@@ -236,4 +237,96 @@ fn the_preload_world_and_its_binding_are_the_worlds_alone() {
         Some(user) => assert_eq!((user, uid), ("nobody", "65534"), "{status}"),
         None => assert_ne!(uid, "0", "Chromium ran as root"),
     }
+    (chromium, session)
+}
+
+#[test]
+fn the_preload_world_and_its_binding_are_the_worlds_alone() {
+    launch_and_run(&LaunchOptions {
+        headless: true,
+        ..Default::default()
+    });
+}
+
+/// An Xvfb display of the test's own, ended with it.
+struct Display {
+    server: std::process::Child,
+    name: String,
+}
+
+impl Display {
+    fn start() -> Self {
+        use std::io::BufRead;
+        // -displayfd: Xvfb picks a free display and prints its number when ready.
+        let mut server = std::process::Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1024x768x24",
+                "-nolisten",
+                "tcp",
+                "-noreset",
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("Xvfb could not start ({e}); install xvfb"));
+        let stdout = server.stdout.take().expect("Xvfb's stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        match rx.recv_timeout(LIMIT) {
+            Ok(line) if !line.trim().is_empty() => Self {
+                server,
+                name: format!(":{}", line.trim()),
+            },
+            _ => {
+                let _ = server.kill();
+                panic!("Xvfb did not report a display within {LIMIT:?}");
+            }
+        }
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+/// The window the engine will use: `--app` on an X display (an Xvfb started
+/// without `-auth` lets `nobody` in), and its screenshot.
+#[test]
+fn the_app_window_runs_on_a_display_and_can_be_captured() {
+    let display = Display::start();
+    let (chromium, session) = launch_and_run(&LaunchOptions {
+        display: Some(display.name.clone()),
+        ..Default::default()
+    });
+    let shot = chromium
+        .cdp()
+        .call(
+            Some(&session),
+            "Page.captureScreenshot",
+            json!({ "format": "png" }),
+            LIMIT,
+        )
+        .unwrap_or_else(|e| panic!("no screenshot: {e}"));
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(shot["data"].as_str().unwrap_or_default())
+        .unwrap_or_default();
+    assert!(
+        png.len() > 100 && png.starts_with(b"\x89PNG"),
+        "not a PNG: {} bytes",
+        png.len()
+    );
+    drop(chromium);
+    drop(display);
 }
