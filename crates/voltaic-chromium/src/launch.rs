@@ -219,22 +219,18 @@ fn switches(options: &LaunchOptions, profile: &Path) -> Vec<String> {
 }
 
 fn find_executable(given: Option<&Path>) -> Result<PathBuf, LaunchError> {
-    if let Some(path) = given {
-        return path
-            .is_file()
+    // A path named outright must be there: no falling back to another Chromium.
+    let named = |path: &Path, looked_for: String| {
+        path.is_file()
             .then(|| path.to_owned())
-            .ok_or_else(|| LaunchError::NotFound {
-                looked_for: path.display().to_string(),
-            });
+            .ok_or(LaunchError::NotFound { looked_for })
+    };
+    if let Some(path) = given {
+        return named(path, path.display().to_string());
     }
     if let Some(path) = std::env::var_os("VOLTAIC_CHROMIUM").filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
-        return path
-            .is_file()
-            .then(|| path.clone())
-            .ok_or_else(|| LaunchError::NotFound {
-                looked_for: format!("VOLTAIC_CHROMIUM={}", path.display()),
-            });
+        return named(&path, format!("VOLTAIC_CHROMIUM={}", path.display()));
     }
     ["chromium", "chromium-browser"]
         .iter()

@@ -30,6 +30,17 @@ fn call(cdp: &Cdp, session: &str, method: &str, params: Value) -> Result<Value, 
         .map_err(|e| e.to_string())
 }
 
+/// Waits for a call of the world's binding whose payload holds `needle`.
+fn binding_call(cdp: &Cdp, what: &str, needle: &str) -> Result<voltaic_chromium::Event, String> {
+    cdp.wait_for(what, LIMIT, |e| {
+        e.method == "Runtime.bindingCalled"
+            && e.params["payload"]
+                .as_str()
+                .is_some_and(|p| p.contains(needle))
+    })
+    .map_err(|e| e.to_string())
+}
+
 /// Sets up the page as the engine will and checks what it stands on; returns the
 /// page's session.
 fn run(chromium: &Chromium) -> Result<String, String> {
@@ -111,14 +122,7 @@ fn run(chromium: &Chromium) -> Result<String, String> {
     if navigated.get("errorText").is_some() {
         return Err(format!("the navigation failed: {navigated}"));
     }
-    let called = cdp
-        .wait_for("the preload world's binding call", LIMIT, |e| {
-            e.method == "Runtime.bindingCalled"
-                && e.params["payload"]
-                    .as_str()
-                    .is_some_and(|p| p.contains("voltaic.localhost"))
-        })
-        .map_err(|e| e.to_string())?;
+    let called = binding_call(cdp, "the preload world's binding call", "voltaic.localhost")?;
     let payload: Value = serde_json::from_str(called.params["payload"].as_str().unwrap_or("null"))
         .map_err(|e| e.to_string())?;
     if payload
@@ -200,14 +204,7 @@ fn answer_into_the_world(
             "the answer reached the world as {in_world}, the page as {in_page}"
         ));
     }
-    let inner = cdp
-        .wait_for("the iframe's call", LIMIT, |e| {
-            e.method == "Runtime.bindingCalled"
-                && e.params["payload"]
-                    .as_str()
-                    .is_some_and(|p| p.contains("\"top\":false"))
-        })
-        .map_err(|e| e.to_string())?;
+    let inner = binding_call(cdp, "the iframe's call", "\"top\":false")?;
     if inner.params["executionContextId"] == context["id"] {
         return Err("the iframe's call came from the main frame's context".into());
     }

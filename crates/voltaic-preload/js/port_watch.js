@@ -176,8 +176,10 @@ function voltaicPortWatch() {
 
   // Ports leaving through a postMessage. Within the window, a linked port is linked
   // again where it arrives once the runtime answers RELINK; to the runtime, the end
-  // kept here now talks to it; elsewhere, markers stop.
+  // kept here now talks to it; elsewhere, markers stop. Returns where in `list`
+  // the linked ports were.
   function leaving(list, to) {
+    const linkedAt = [];
     for (let i = 0; i < list.length; i++) {
       const port = list[i];
       if (!(port instanceof MessagePortCtor)) {
@@ -189,12 +191,14 @@ function voltaicPortWatch() {
       }
       if (apply(setHas, linked, [port]) && !apply(setHas, closed, [port])) {
         apply(portPost, port, [to === WINDOW ? RELINK : UNLINK]);
+        linkedAt.push(i);
       }
       apply(setDelete, linked, [port]);
       if (to === ELSEWHERE) {
         apply(setAdd, away, [port]);
       }
     }
+    return linkedAt;
   }
 
   function wrapMethod(owner, name) {
@@ -264,21 +268,15 @@ function voltaicPortWatch() {
     // 164-185k/s without this file; assigned, at 141-161k/s (December 2026).
     window.postMessage = function postMessage(...args) {
       const list = transferred(typeof args[1] === 'object' ? args[1] : args[2]);
+      const linkedAt = leaving(list, WINDOW);
+      // Told before the post: the message arrives in a later task.
       if (list.length > 0) {
-        const linkedAt = [];
-        for (let i = 0; i < list.length; i++) {
-          if (apply(setHas, linked, [list[i]]) && !apply(setHas, closed, [list[i]])) {
-            linkedAt.push(i);
-          }
-        }
-        // Told before the post: the message arrives in a later task.
         if (announce === undefined) {
           arriving(list.length, linkedAt);
         } else {
           announce(list.length, linkedAt);
         }
       }
-      leaving(list, WINDOW);
       return apply(windowPost, this, args);
     };
     if (withChannels) {

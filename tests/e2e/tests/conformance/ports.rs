@@ -10,6 +10,8 @@ use serde_json::{json, Value};
 use voltaic::{IpcEvent, MessageChannelMain, MessagePortMain};
 use voltaic_e2e::{ensure_eq, Driver, Harness, Probe, REPORT_JS};
 
+use crate::windows;
+
 /// JavaScript that counts what arrives on a port: `watchPort(port, name)` reports
 /// `name` once `close` comes, with the count, whether the messages were 0, 1, 2, ...
 /// in order, and how many `close` events and `onclose` calls there were (and
@@ -261,30 +263,24 @@ pub(crate) fn port_inside_a_port_message_closes_after_its_messages(
 pub(crate) fn port_between_two_windows_closes_after_its_messages(
     h: &Harness,
 ) -> Result<Driver, String> {
-    let probe = h.probe();
-    h.app()
-        .ipc_main()
-        .on("ready", move |_: IpcEvent, name: String| {
-            probe.record(format!("ready {name}"));
-        });
-    let holder = |then: &str| {
+    windows::record_ready(h);
+    // A preload that says `ready <name>` and runs `then` on the port it gets.
+    let holder = |name: &str, then: &str| {
         format!(
             "{REPORT_JS}{WATCH_JS}const {{ ipcRenderer }} = require('electron');\n\
-             ipcRenderer.on('port', (event) => {{ const [port] = event.ports; {then} }});\n"
+             ipcRenderer.on('port', (event) => {{ const [port] = event.ports; {then} }});\n\
+             window.addEventListener('DOMContentLoaded', () => ipcRenderer.send('ready', '{name}'));\n"
         )
     };
     let a = h.window(
         "a",
-        Some(&(holder("for (let i = 0; i < 100; i++) port.postMessage(i); port.close();")
-            + "window.addEventListener('DOMContentLoaded', () => ipcRenderer.send('ready', 'a'));\n")),
+        Some(&holder(
+            "a",
+            "for (let i = 0; i < 100; i++) port.postMessage(i); port.close();",
+        )),
         &page(""),
     )?;
-    let b = h.window(
-        "b",
-        Some(&(holder("watchPort(port, 'b');")
-            + "window.addEventListener('DOMContentLoaded', () => ipcRenderer.send('ready', 'b'));\n")),
-        &page(""),
-    )?;
+    let b = h.window("b", Some(&holder("b", "watchPort(port, 'b');")), &page(""))?;
     let probe = h.probe();
     Ok(Box::pin(async move {
         probe.expect("ready a").await?;

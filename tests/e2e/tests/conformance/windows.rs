@@ -31,7 +31,7 @@ fn port_holder(name: &str) -> String {
 }
 
 /// Records `ready <name>` for each window whose preload is listening.
-fn record_ready(h: &Harness) {
+pub(crate) fn record_ready(h: &Harness) {
     let probe = h.probe();
     h.app()
         .ipc_main()
