@@ -61,6 +61,12 @@
 #![warn(missing_docs)]
 
 pub use serde_json::json;
+pub use voltaic_app::{
+    engine, AppHandle, BrowserWindow, BrowserWindowOptions, Check, CheckState, Error,
+    NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
+    RenderProcessGoneReason, SandboxState, SecurityReport, WebPreferences, WindowOpenAction,
+    WindowOpenRequest, WindowReport, DEFAULT_CSP,
+};
 pub use voltaic_core::{
     bytes, handler, protocol, schemars, wire, AllowedOrigins, Api, ApiEvent, Binary, Bytes,
     CallHandler, ChannelGrants, ChannelPattern, ChannelSchema, ConsoleLevel, ConsoleMessage,
@@ -69,9 +75,7 @@ pub use voltaic_core::{
     RendererLink, SendHandler, SenderFrame, TypedArrayKind, Value, WebContents, WebFrameMain,
     WindowPolicy, APP_ORIGIN, MAIN_FRAME_ID,
 };
-pub use voltaic_webkitgtk::{
-    App, AppHandle, BrowserWindow, BrowserWindowOptions, Check, CheckState, Error,
-    NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
-    RenderProcessGoneReason, SandboxState, SecurityReport, WebPreferences, WindowOpenAction,
-    WindowOpenRequest, WindowReport, DEFAULT_CSP,
-};
+
+mod choose;
+
+pub use choose::{App, EngineKind};

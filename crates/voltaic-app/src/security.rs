@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use voltaic_core::{AllowedOrigins, ChannelGrants, Direction, Limits};
 
+use crate::engine::EngineInfo;
 use crate::SandboxState;
 
 /// How a rule stands for one window.
@@ -122,7 +123,7 @@ pub(crate) struct WindowFacts {
 
 /// The app-wide facts the report also needs.
 pub(crate) struct AppFacts<'a> {
-    pub(crate) sandbox: &'a SandboxState,
+    pub(crate) engine: &'a EngineInfo,
     pub(crate) limits: Limits,
     pub(crate) schema_channels: Vec<String>,
     /// Navigation, window.open and permission handlers installed.
@@ -131,13 +132,13 @@ pub(crate) struct AppFacts<'a> {
     pub(crate) exposed_ipc_renderer: BTreeMap<u32, Vec<String>>,
 }
 
-/// The facts of every open window, shared between the GTK thread and report callers.
+/// The facts of every open window, shared between the engine thread and report callers.
 pub(crate) type Registry = Arc<Mutex<BTreeMap<u32, WindowFacts>>>;
 
 pub(crate) fn report(windows: &Registry, app: &AppFacts<'_>) -> SecurityReport {
     let windows = windows.lock().unwrap_or_else(PoisonError::into_inner);
     SecurityReport {
-        engine: format!("WebKitGTK {}", crate::window::webkit_version()),
+        engine: format!("{} {}", app.engine.name, app.engine.version),
         windows: windows
             .iter()
             .map(|(id, facts)| WindowReport {
@@ -210,24 +211,22 @@ fn checks(id: u32, w: &WindowFacts, app: &AppFacts<'_>) -> Vec<Check> {
         "node integration",
         "off: renderers never get Node.js or OS access",
     ));
-    checks.push(match (app.sandbox, w.process_sandboxed) {
-        (SandboxState::Enabled, true) if w.sandbox_requested => {
-            ok("process sandbox", "the web process runs inside bubblewrap")
-        }
+    let sandboxed = app.engine.sandbox_detail;
+    checks.push(match (&app.engine.sandbox, w.process_sandboxed) {
+        (SandboxState::Enabled, true) if w.sandbox_requested => ok("process sandbox", sandboxed),
         (_, true) => ok(
             "process sandbox",
-            "inside bubblewrap (sandbox: false cannot lift the app-wide sandbox)",
+            format!("{sandboxed} (sandbox: false cannot lift the app-wide sandbox)"),
         ),
         (SandboxState::Unavailable(reason), _) => {
             weakened("process sandbox", format!("unavailable: {reason}"))
         }
-        (SandboxState::DisabledByEnvironment, _) => weakened(
-            "process sandbox",
-            "disabled by WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS",
-        ),
+        (SandboxState::DisabledByEnvironment(variable), _) => {
+            weakened("process sandbox", format!("disabled by {variable}"))
+        }
         (SandboxState::Enabled, false) => weakened(
             "process sandbox",
-            "WebKit did not enable it for this window",
+            format!("{} did not enable it for this window", app.engine.name),
         ),
     });
     checks.push(if w.origins.is_any() {

@@ -19,7 +19,7 @@ use webkit2gtk::{
 };
 use wry::http::{header, HeaderName, HeaderValue, Request, Response};
 
-use crate::Error;
+use voltaic_app::Error;
 
 /// Header carrying the window's token.
 pub(crate) const TOKEN_HEADER: &str = "x-voltaic-token";

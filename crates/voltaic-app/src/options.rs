@@ -12,7 +12,7 @@ base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 /// Options for [`crate::BrowserWindow::new`] (Electron's `BrowserWindowConstructorOptions`).
 ///
 /// ```
-/// use voltaic_webkitgtk::{BrowserWindowOptions, ChannelGrants, WebPreferences};
+/// use voltaic::{BrowserWindowOptions, ChannelGrants, WebPreferences};
 ///
 /// let options = BrowserWindowOptions {
 ///     width: 800,
@@ -66,7 +66,7 @@ pub struct WebPreferences {
     /// `contextBridge`, as in Electron.
     pub context_isolation: bool,
     /// Keep the renderer away from OS resources. Default `true`. Voltaic renderers never
-    /// get Node.js or OS access, and WebKit's process sandbox is app-wide (see
+    /// get Node.js or OS access, and the engine's process sandbox is app-wide (see
     /// [`crate::SandboxState`]), so `false` only logs a warning.
     pub sandbox: bool,
     /// Must stay `false`: there is no Node.js in a Voltaic renderer, and `true` is
@@ -96,7 +96,7 @@ pub struct WebPreferences {
     /// Script worlds, besides the page's and the preload's, that the preload can
     /// expose APIs to (`contextBridge.exposeInIsolatedWorld(id, ..)`) and run script
     /// in (`webFrame.executeJavaScriptInIsolatedWorld(id, ..)`). Electron makes a
-    /// world when it is first used; WebKit gives a world its scripts from the
+    /// world when it is first used; the engines give a world its scripts from the
     /// document's start, and a world made later could be joined to the preload's only
     /// through the page's DOM, where the page would see the bridge. So a window names
     /// its worlds here: ids from 1 to 998, or from 1000 up, as Electron advises (0 is

@@ -19,11 +19,11 @@ use webkit2gtk::{
     UserScriptInjectionTime, WebViewExt,
 };
 
-use crate::app::Command;
 use crate::jsc_packet;
+use crate::ops::Op;
 use crate::parcels::SharedParcels;
 use crate::reply::{self, PendingReply};
-use crate::Error;
+use voltaic_app::Error;
 
 /// What a window's renderer gets injected.
 pub(crate) struct RendererSetup {
@@ -374,7 +374,7 @@ pub(crate) fn install(
 }
 
 /// Invokes arrive as `[id, json]` on the reply-capable handler; the reply waits in
-/// `replies` until the main process answers (see `Command::Answer`).
+/// `replies` until the main process answers (see `Op::Answer`).
 fn register_invoke_handler(
     view: &webkit2gtk::WebView,
     manager: &webkit2gtk::UserContentManager,
@@ -514,12 +514,12 @@ fn evaluate(view: &webkit2gtk::WebView, world: Option<&str>, script: &str) {
 /// [`RendererLink`] of a WebKitGTK window: hops to the GTK thread through the event loop.
 pub(crate) struct WebKitLink {
     pub(crate) window: u32,
-    pub(crate) ops: async_channel::Sender<Command>,
+    pub(crate) ops: async_channel::Sender<Op>,
     pub(crate) open: Arc<AtomicBool>,
 }
 
 impl WebKitLink {
-    fn send(&self, command: Command) -> Result<(), IpcError> {
+    fn send(&self, command: Op) -> Result<(), IpcError> {
         if !self.open.load(Ordering::Acquire) {
             return Err(IpcError::WindowClosed(self.window));
         }
@@ -531,7 +531,7 @@ impl WebKitLink {
 
 impl RendererLink for WebKitLink {
     fn post(&self, message: Packet) -> Result<(), IpcError> {
-        self.send(Command::Deliver {
+        self.send(Op::Deliver {
             window: self.window,
             message,
         })
@@ -544,7 +544,7 @@ impl RendererLink for WebKitLink {
         let Err(message) = answer_inline(self.window, id, message, self.ops.is_empty()) else {
             return Ok(());
         };
-        self.send(Command::Answer {
+        self.send(Op::Answer {
             window: self.window,
             id,
             message,

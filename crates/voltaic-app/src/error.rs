@@ -23,12 +23,19 @@ pub enum Error {
          use 1 to 998, or 1000 and up"
     )]
     InvalidIsolatedWorld(u32),
-    /// Neither `DISPLAY` nor `WAYLAND_DISPLAY` is set, so GTK cannot start.
+    /// Neither `DISPLAY` nor `WAYLAND_DISPLAY` is set, so no window can be shown.
     #[error("no display: set DISPLAY or WAYLAND_DISPLAY, or run under `xvfb-run -a`")]
     NoDisplay,
     /// GTK could not start, usually because the display cannot be reached.
     #[error("could not start GTK: {0}; is the display reachable?")]
     Gtk(String),
+    /// The web engine could not start, or is not installed; the message says which
+    /// package to install.
+    #[error("could not start the web engine: {0}")]
+    Engine(String),
+    /// `VOLTAIC_ENGINE` (or the API) named an engine this build does not have.
+    #[error("unknown engine {0:?}: this build has {1}")]
+    UnknownEngine(String, &'static str),
     /// The preload script could not be read.
     #[error("cannot read preload script {path}: {source}")]
     Preload {
@@ -65,7 +72,7 @@ pub enum Error {
     /// The window is closed, or the event loop has stopped.
     #[error("window {0} is closed")]
     WindowClosed(u32),
-    /// The event loop has stopped, so nothing can be done on the GTK thread.
+    /// The event loop has stopped, so nothing can be done on the engine's thread.
     #[error("the app's event loop has stopped")]
     AppStopped,
     /// `capture_page` failed.

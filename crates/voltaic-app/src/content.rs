@@ -1,29 +1,27 @@
-//! The `app://` scheme: the app's own files, served to its windows with a strict
-//! Content-Security-Policy, instead of `file://`. Documents get the real origin
-//! `app://localhost` (a `file:` page's origin is opaque, which hides its error
-//! details and makes it impossible to tell apart from any other local file).
+//! The app's own files, served to its windows under the app's origin with a strict
+//! Content-Security-Policy, instead of `file://`. Documents get a real origin (a
+//! `file:` page's origin is opaque, which hides its error details and makes it
+//! impossible to tell apart from any other local file). Each engine serves this
+//! through its own means: WebKitGTK's `app://` scheme handler, Chromium's request
+//! interception.
 
 use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
+use http::{header, Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
-use wry::http::{header, Request, Response, StatusCode};
-
-/// The scheme app content is served from.
-pub(crate) const SCHEME: &str = "app";
-/// The URL the app's own content lives under.
-pub(crate) const BASE_URL: &str = "app://localhost/";
 
 /// What one window serves under `app://localhost/`: the directory of the file it
 /// last loaded with `load_file`.
-pub(crate) struct AppContent {
+pub struct AppContent {
     root: Mutex<Option<PathBuf>>,
     csp: String,
 }
 
 impl AppContent {
-    pub(crate) fn new(csp: String) -> Self {
+    /// Serves nothing until [`AppContent::set_root`], with `csp` on every response.
+    pub fn new(csp: String) -> Self {
         Self {
             root: Mutex::new(None),
             csp,
@@ -31,17 +29,22 @@ impl AppContent {
     }
 
     /// Serves `dir` from now on.
-    pub(crate) fn set_root(&self, dir: PathBuf) {
+    pub fn set_root(&self, dir: PathBuf) {
         *self.root.lock().unwrap_or_else(PoisonError::into_inner) = Some(dir);
     }
 
     /// Answers one request of the page. Never panics: the URL comes from the page.
-    pub(crate) fn respond(&self, request: &Request<Vec<u8>>) -> Response<Cow<'static, [u8]>> {
+    /// The host must be `localhost` or end in `.localhost`: the app's origin on
+    /// every engine.
+    pub fn respond(&self, request: &Request<Vec<u8>>) -> Response<Cow<'static, [u8]>> {
         if request.method() != "GET" && request.method() != "HEAD" {
             return error(StatusCode::METHOD_NOT_ALLOWED);
         }
         let uri = request.uri();
-        if uri.host() != Some("localhost") {
+        if !uri
+            .host()
+            .is_some_and(|host| host == "localhost" || host.ends_with(".localhost"))
+        {
             return error(StatusCode::NOT_FOUND);
         }
         let root = self
@@ -76,7 +79,7 @@ impl AppContent {
 
 /// The file `url_path` names under `root`, or `None` when it would leave `root`
 /// (`..`, symlinks out of it) or cannot be decoded.
-pub(crate) fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
+fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     let decoded = percent_decode_str(url_path).decode_utf8().ok()?;
     let mut relative = PathBuf::new();
     for part in decoded.split('/').filter(|p| !p.is_empty()) {
@@ -94,11 +97,11 @@ pub(crate) fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     (full.starts_with(&root) && full.is_file()).then_some(full)
 }
 
-/// The URL under which `file` is served once its directory is the root.
-pub(crate) fn url_for(file: &Path) -> Option<String> {
+/// The URL path under which `file` is served once its directory is the root.
+pub(crate) fn url_path(file: &Path) -> Option<String> {
     let name = file.file_name()?.to_str()?;
     let encoded: String = percent_encoding::utf8_percent_encode(name, PATH_SEGMENT).collect();
-    Some(format!("{BASE_URL}{encoded}"))
+    Some(format!("/{encoded}"))
 }
 
 const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
@@ -209,8 +212,8 @@ mod tests {
             StatusCode::NOT_FOUND
         );
         assert_eq!(
-            url_for(Path::new("/x/my page.html")).as_deref(),
-            Some("app://localhost/my%20page.html")
+            url_path(Path::new("/x/my page.html")).as_deref(),
+            Some("/my%20page.html")
         );
         let _ = std::fs::remove_dir_all(&dir);
         let _ = std::fs::remove_file(&secret);

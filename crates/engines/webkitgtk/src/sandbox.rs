@@ -5,17 +5,7 @@
 
 use std::process::{Command, Stdio};
 
-/// Whether renderers run inside WebKit's bubblewrap sandbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SandboxState {
-    /// Every web process runs inside bubblewrap.
-    Enabled,
-    /// The platform cannot sandbox: the reason (bubblewrap missing, or user
-    /// namespaces unavailable).
-    Unavailable(String),
-    /// Switched off through `WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS`.
-    DisabledByEnvironment,
-}
+use voltaic_app::SandboxState;
 
 /// WebKit's own switches, read when its first web process starts.
 const FORCE: &str = "WEBKIT_FORCE_SANDBOX";
@@ -26,7 +16,7 @@ const DISABLE: &str = "WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS";
 pub(crate) fn enable() -> SandboxState {
     if std::env::var_os(DISABLE).is_some_and(|v| !v.is_empty()) {
         tracing::warn!("web process sandbox disabled by {DISABLE}");
-        return SandboxState::DisabledByEnvironment;
+        return SandboxState::DisabledByEnvironment(DISABLE);
     }
     match probe() {
         Ok(()) => {

@@ -49,7 +49,7 @@ pub enum PermissionKind {
     Geolocation,
     /// `Notification.requestPermission`.
     Notifications,
-    /// Anything else, by WebKit's type name.
+    /// Anything else, by the engine's name for it.
     Other(String),
 }
 
@@ -68,7 +68,7 @@ pub struct PermissionRequest {
 pub enum RenderProcessGoneReason {
     /// The web process crashed.
     Crashed,
-    /// It went over WebKit's memory limit.
+    /// It went over the engine's memory limit.
     Oom,
     /// It was ended on purpose ([`crate::BrowserWindow::force_crash_renderer`]).
     Killed,

@@ -1,0 +1,342 @@
+//! The engine: GTK's main loop (through tao) on the main thread, and the table of
+//! the windows it holds.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tao::event::{Event, StartCause, WindowEvent};
+use tao::event_loop::{
+    ControlFlow, EventLoop, EventLoopBuilder, EventLoopProxy, EventLoopWindowTarget,
+};
+use tao::platform::run_return::EventLoopExtRunReturn;
+use tokio::sync::oneshot;
+use voltaic_app::engine::{
+    Command, Engine, EngineInfo, EngineProxy, OpenedWindow, WindowFactory, WindowOp, WindowSpec,
+};
+use voltaic_app::{Error, SandboxState};
+use webkit2gtk::{SnapshotOptions, SnapshotRegion, WebViewExt};
+
+use crate::ops::{LoopEvent, Op};
+use crate::window::{self, WindowEntry};
+use crate::{sandbox, transport};
+
+pub(crate) type Windows = Rc<RefCell<HashMap<u32, WindowEntry>>>;
+
+/// The WebKitGTK engine, on the thread that started GTK.
+pub(crate) struct WebKitEngine {
+    event_loop: EventLoop<LoopEvent>,
+    windows: Windows,
+    ops: async_channel::Sender<Op>,
+    ops_queue: async_channel::Receiver<Op>,
+    sandbox: SandboxState,
+}
+
+impl WebKitEngine {
+    /// Starts GTK. Turns WebKit's web process sandbox on first where the platform
+    /// allows, which must happen before any other thread starts.
+    pub(crate) fn start() -> Result<Self, Error> {
+        let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+        if !has_display {
+            return Err(Error::NoDisplay);
+        }
+        let sandbox = sandbox::enable();
+        // tao panics when GTK cannot start; asking first turns that into an error.
+        gtk::init().map_err(|e| Error::Gtk(e.to_string()))?;
+        let event_loop = EventLoopBuilder::<LoopEvent>::with_user_event().build();
+        let (ops, ops_queue) = async_channel::unbounded();
+        Ok(Self {
+            event_loop,
+            windows: Rc::default(),
+            ops,
+            ops_queue,
+            sandbox,
+        })
+    }
+}
+
+impl WindowFactory for WebKitEngine {
+    fn open_window(&mut self, spec: WindowSpec) -> Result<OpenedWindow, Error> {
+        let mut opener = Opener {
+            target: &self.event_loop,
+            windows: &self.windows,
+            ops: &self.ops,
+        };
+        opener.open_window(spec)
+    }
+}
+
+impl Engine for WebKitEngine {
+    fn info(&self) -> EngineInfo {
+        EngineInfo {
+            name: "WebKitGTK",
+            version: webkit_version(),
+            versions_key: "webkitgtk",
+            sandbox: self.sandbox.clone(),
+            sandbox_detail: "the web process runs inside bubblewrap",
+        }
+    }
+
+    fn proxy(&self) -> Arc<dyn EngineProxy> {
+        Arc::new(Proxy {
+            event_loop: Mutex::new(self.event_loop.create_proxy()),
+            ops: self.ops.clone(),
+        })
+    }
+
+    fn run(self: Box<Self>) -> i32 {
+        let WebKitEngine {
+            mut event_loop,
+            windows,
+            ops,
+            ops_queue,
+            ..
+        } = *self;
+        let loop_windows = windows.clone();
+        let mut ops_queue = Some(ops_queue);
+        let stopper = event_loop.create_proxy();
+        let code = event_loop.run_return(move |event, target, control_flow| {
+            if !matches!(control_flow, ControlFlow::ExitWithCode(_)) {
+                *control_flow = ControlFlow::Wait;
+            }
+            let exit = match event {
+                // Started here, where tao holds the main context, as spawn_local needs.
+                Event::NewEvents(StartCause::Init) => {
+                    if let Some(queue) = ops_queue.take() {
+                        webkit2gtk::glib::MainContext::default().spawn_local(drain_ops(
+                            loop_windows.clone(),
+                            queue,
+                            stopper.clone(),
+                        ));
+                    }
+                    None
+                }
+                Event::UserEvent(LoopEvent::Open(job)) => {
+                    let mut opener = Opener {
+                        target,
+                        windows: &loop_windows,
+                        ops: &ops,
+                    };
+                    job.run(&mut opener);
+                    None
+                }
+                Event::UserEvent(LoopEvent::Quit(code)) => Some(code),
+                Event::WindowEvent {
+                    window_id,
+                    event: WindowEvent::CloseRequested,
+                    ..
+                } => {
+                    let id = loop_windows
+                        .borrow()
+                        .iter()
+                        .find(|(_, entry)| entry.native.id() == window_id)
+                        .map(|(id, _)| *id);
+                    id.and_then(|id| close(&loop_windows, id).then_some(0))
+                }
+                _ => None,
+            };
+            if let Some(code) = exit {
+                *control_flow = ControlFlow::ExitWithCode(code);
+            }
+        });
+        let ids: Vec<u32> = windows.borrow().keys().copied().collect();
+        for id in ids {
+            close(&windows, id);
+        }
+        code
+    }
+}
+
+/// Opens windows with the event loop's window target, before or while it runs.
+struct Opener<'a> {
+    target: &'a EventLoopWindowTarget<LoopEvent>,
+    windows: &'a Windows,
+    ops: &'a async_channel::Sender<Op>,
+}
+
+impl WindowFactory for Opener<'_> {
+    fn open_window(&mut self, spec: WindowSpec) -> Result<OpenedWindow, Error> {
+        let id = spec.id;
+        let (entry, opened) = window::open(self.target, self.ops.clone(), spec)?;
+        self.windows.borrow_mut().insert(id, entry);
+        Ok(opened)
+    }
+}
+
+/// The app's way to the GTK thread.
+struct Proxy {
+    /// tao's proxy is `Send` but not `Sync`.
+    event_loop: Mutex<EventLoopProxy<LoopEvent>>,
+    /// Window work, taken in bursts (see [`drain_ops`]).
+    ops: async_channel::Sender<Op>,
+}
+
+impl EngineProxy for Proxy {
+    fn send(&self, command: Command) -> Result<(), Command> {
+        match command {
+            Command::Window { window, op } => {
+                self.ops
+                    .try_send(Op::Window { window, op })
+                    .map_err(|refused| match refused.into_inner() {
+                        Op::Window { window, op } => Command::Window { window, op },
+                        // Only a window op was sent.
+                        _ => Command::Quit { code: 1 },
+                    })
+            }
+            Command::Open(job) => self.to_loop(LoopEvent::Open(job)),
+            Command::Quit { code } => self.to_loop(LoopEvent::Quit(code)),
+        }
+    }
+}
+
+impl Proxy {
+    fn to_loop(&self, event: LoopEvent) -> Result<(), Command> {
+        self.event_loop
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send_event(event)
+            .map_err(|refused| match refused.0 {
+                LoopEvent::Open(job) => Command::Open(job),
+                LoopEvent::Quit(code) => Command::Quit { code },
+            })
+    }
+}
+
+/// Takes window work off its queue on the GTK thread: everything that is waiting
+/// at once, then the outboxes are flushed, so a burst of messages becomes one script
+/// per window. (tao's own user events are taken one per main-loop iteration, which
+/// costs a whole iteration per message.)
+async fn drain_ops(
+    windows: Windows,
+    ops: async_channel::Receiver<Op>,
+    stopper: EventLoopProxy<LoopEvent>,
+) {
+    while let Ok(first) = ops.recv().await {
+        let mut next = Some(first);
+        while let Some(op) = next {
+            if execute(&windows, op) {
+                // The app closed its last window: it quits, as Electron apps do on
+                // Linux. Fails only when the loop has stopped already.
+                let _ = stopper.send_event(LoopEvent::Quit(0));
+            }
+            next = ops.try_recv().ok();
+        }
+        for entry in windows.borrow().values() {
+            entry.outbox.borrow_mut().flush();
+        }
+    }
+}
+
+/// Carries out one piece of window work on the GTK thread; returns whether it closed
+/// the last window.
+fn execute(windows: &Windows, op: Op) -> bool {
+    let (window, op) = match op {
+        Op::Deliver { window, message } => {
+            if let Some(entry) = windows.borrow().get(&window) {
+                entry.outbox.borrow_mut().deliver(message);
+            }
+            return false;
+        }
+        Op::Answer {
+            window,
+            id,
+            message,
+        } => {
+            if let Some(entry) = windows.borrow().get(&window) {
+                transport::answer(&entry.replies, &entry.outbox, id, message);
+            }
+            return false;
+        }
+        Op::Window { window, op } => (window, op),
+    };
+    if let WindowOp::Close = op {
+        return close(windows, window);
+    }
+    let windows = windows.borrow();
+    let Some(entry) = windows.get(&window) else {
+        answer_closed(window, op);
+        return false;
+    };
+    match op {
+        WindowOp::Load(target) => entry.load(target),
+        WindowOp::Reload => {
+            entry.leave_document();
+            entry.main_load.set(true);
+            entry.view.reload();
+        }
+        WindowOp::CrashRenderer => entry.view.terminate_web_process(),
+        WindowOp::Capture { path, done } => capture(&entry.view, path, done),
+        WindowOp::Title { done } => {
+            let _ = done.send(Ok(entry.native.title()));
+        }
+        // Handled above; the enum may grow.
+        _ => {}
+    }
+    false
+}
+
+/// Answers what waits for an answer when its window is already gone.
+fn answer_closed(window: u32, op: WindowOp) {
+    match op {
+        WindowOp::Capture { done, .. } => {
+            let _ = done.send(Err(Error::WindowClosed(window)));
+        }
+        WindowOp::Title { done } => {
+            let _ = done.send(Err(Error::WindowClosed(window)));
+        }
+        _ => {}
+    }
+}
+
+/// Closes a window; returns whether it was the last one (the app then quits).
+fn close(windows: &Windows, id: u32) -> bool {
+    let entry = windows.borrow_mut().remove(&id);
+    if let Some(entry) = entry {
+        entry.open.store(false, Ordering::Release);
+        entry.inbox.borrow_mut().take();
+        entry.policy.closed();
+        drop(entry);
+    }
+    windows.borrow().is_empty()
+}
+
+fn capture(view: &webkit2gtk::WebView, path: PathBuf, done: oneshot::Sender<Result<(), Error>>) {
+    view.snapshot(
+        SnapshotRegion::Visible,
+        SnapshotOptions::NONE,
+        None::<&webkit2gtk::gio::Cancellable>,
+        move |result| {
+            let outcome = result
+                .map_err(|e| Error::Capture(e.to_string()))
+                .and_then(|surface| {
+                    let image = cairo::ImageSurface::try_from(surface)
+                        .map_err(|_| Error::Capture("the snapshot is not an image".into()))?;
+                    let mut file = std::fs::File::create(&path)
+                        .map_err(|e| Error::Capture(format!("{}: {e}", path.display())))?;
+                    image
+                        .write_to_png(&mut file)
+                        .map_err(|e| Error::Capture(e.to_string()))
+                });
+            let _ = done.send(outcome);
+        },
+    );
+}
+
+/// The running WebKitGTK's version (`2.50.6`): the library loaded, not the one built
+/// against.
+pub(crate) fn webkit_version() -> String {
+    // SAFETY: plain getters of constants of the loaded library, callable any time.
+    unsafe {
+        format!(
+            "{}.{}.{}",
+            webkit2gtk::ffi::webkit_get_major_version(),
+            webkit2gtk::ffi::webkit_get_minor_version(),
+            webkit2gtk::ffi::webkit_get_micro_version()
+        )
+    }
+}

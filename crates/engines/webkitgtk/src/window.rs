@@ -1,0 +1,283 @@
+//! One window on WebKitGTK: a tao window holding a wry/WebKitGTK webview, with the
+//! preload world, its channel and the `app://` scheme installed before anything
+//! loads.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use tao::dpi::LogicalSize;
+use tao::event_loop::EventLoopWindowTarget;
+use tao::platform::unix::WindowExtUnix;
+use tao::window::WindowBuilder;
+use voltaic_app::content::AppContent;
+use voltaic_app::engine::{LoadTarget, OpenedWindow, WindowSpec};
+use voltaic_app::{
+    BrowserWindowOptions, Error, PagePolicy, PermissionKind, RenderProcessGoneReason,
+};
+use webkit2gtk::glib::prelude::*;
+use webkit2gtk::{
+    PermissionRequestExt, SettingsExt, UserMediaPermissionRequestExt, WebContextExt, WebViewExt,
+};
+use wry::WebViewBuilderExtUnix;
+use wry::WebViewExtUnix;
+
+use crate::ops::{LoopEvent, Op};
+use crate::parcels::{self, Parcels};
+use crate::scheme_handler;
+use crate::sync_channel::{self, SyncChannel};
+use crate::transport::{self, Inbox, Outbox, RendererSetup, Replies, SharedOutbox, WebKitLink};
+use crate::web_frame::{self, WebFrame};
+
+/// The scheme app content is served from.
+pub(crate) const SCHEME: &str = "app";
+/// The app's origin, with a slash: what `load_html` pages and app files are under.
+pub(crate) const BASE_URL: &str = "app://localhost/";
+
+/// What the GTK thread keeps of an open window.
+pub(crate) struct WindowEntry {
+    pub(crate) native: tao::window::Window,
+    pub(crate) webview: wry::WebView,
+    pub(crate) view: webkit2gtk::WebView,
+    pub(crate) outbox: SharedOutbox,
+    pub(crate) inbox: Inbox,
+    pub(crate) replies: Replies,
+    pub(crate) open: Arc<AtomicBool>,
+    pub(crate) content: Arc<AppContent>,
+    pub(crate) policy: Arc<PagePolicy>,
+    /// Tells the navigation policy that the next navigation is the main process's.
+    pub(crate) main_load: Rc<Cell<bool>>,
+}
+
+impl WindowEntry {
+    /// What is sent from now on waits for the next document's preload.
+    pub(crate) fn leave_document(&self) {
+        transport::leave_document(&self.outbox, &self.inbox);
+    }
+
+    /// Loads what the app asked for; the navigation is the main process's own.
+    pub(crate) fn load(&self, target: LoadTarget) {
+        self.leave_document();
+        self.main_load.set(true);
+        let result = match target {
+            LoadTarget::Url(url) => self.webview.load_url(&url),
+            LoadTarget::File { root, path } => {
+                self.content.set_root(root);
+                self.webview
+                    .load_url(&format!("{}{}", BASE_URL.trim_end_matches('/'), path))
+            }
+            LoadTarget::Html(html) => {
+                // The app's own origin, so that its IPC is allowed by default.
+                self.view.load_html(&html, Some(BASE_URL));
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Err(error) = result {
+            tracing::error!("load failed: {error}");
+        }
+    }
+}
+
+/// Creates a window on the GTK thread, before or while the event loop runs.
+pub(crate) fn open(
+    target: &EventLoopWindowTarget<LoopEvent>,
+    ops: async_channel::Sender<Op>,
+    mut spec: WindowSpec,
+) -> Result<(WindowEntry, OpenedWindow), Error> {
+    let id = spec.id;
+    let prefs = &spec.options.web_preferences;
+    let sync = Arc::new(
+        SyncChannel::new()
+            .map_err(|e| Error::WebView(format!("no randomness for the sendSync token: {e}")))?,
+    );
+    let native = native_window(target, &spec.options)?;
+    let main_load = Rc::new(Cell::new(false));
+    let webview = web_view(&native, &spec, main_load.clone())?;
+    let view = webview.webview();
+    let parcels = Parcels::new(spec.runtime.max_message_bytes);
+    serve(
+        &view,
+        &spec.content,
+        &sync,
+        &parcels,
+        WebFrame::new(
+            &view,
+            sync.token().to_owned(),
+            prefs.isolated_worlds.clone(),
+        ),
+    )?;
+    decide_permissions(&view, spec.policy.clone());
+    // As in Electron, `window.open` from script reaches the app's window-open
+    // policy (deny unless the handler allows) instead of WebKit's popup
+    // blocker silently dropping the calls made without a user gesture.
+    if let Some(settings) = WebViewExt::settings(&view) {
+        settings.set_javascript_can_open_windows_automatically(true);
+    }
+    let process_sandboxed = view
+        .context()
+        .is_some_and(|context| context.is_sandbox_enabled());
+
+    let link = Arc::new(WebKitLink {
+        window: id,
+        ops,
+        open: spec.open.clone(),
+    });
+    let connection = Arc::new(spec.connect(link));
+    let web_contents = connection.web_contents().clone();
+    sync.connect(&connection, &view);
+    let inbox: Inbox = Rc::new(RefCell::new(Some(connection)));
+    let context_isolation = spec.runtime.context_isolation;
+    spec.runtime.sync_token = sync.token().to_owned();
+    let setup = RendererSetup {
+        runtime: spec.runtime,
+        preload: spec.preload,
+    };
+    let outbox = Outbox::new(
+        id,
+        transport::preload_world(context_isolation),
+        &view,
+        parcels,
+    );
+    let replies: Replies = Rc::default();
+    transport::install(
+        &view,
+        &setup,
+        inbox.clone(),
+        outbox.clone(),
+        replies.clone(),
+    )?;
+    report_gone_renderers(&view, outbox.clone(), inbox.clone(), spec.policy.clone());
+    let entry = WindowEntry {
+        native,
+        webview,
+        view,
+        outbox,
+        inbox,
+        replies,
+        open: spec.open,
+        content: spec.content,
+        policy: spec.policy,
+        main_load,
+    };
+    let opened = OpenedWindow {
+        web_contents,
+        process_sandboxed,
+    };
+    Ok((entry, opened))
+}
+
+fn native_window(
+    target: &EventLoopWindowTarget<LoopEvent>,
+    options: &BrowserWindowOptions,
+) -> Result<tao::window::Window, Error> {
+    WindowBuilder::new()
+        .with_title(&options.title)
+        .with_inner_size(LogicalSize::new(options.width, options.height))
+        .with_visible(options.show)
+        .build(target)
+        .map_err(|e| Error::Window(e.to_string()))
+}
+
+/// The webview, with the page policies: navigations the page makes by itself and
+/// `window.open` go to the app's [`PagePolicy`].
+fn web_view(
+    native: &tao::window::Window,
+    spec: &WindowSpec,
+    main_load: Rc<Cell<bool>>,
+) -> Result<wry::WebView, Error> {
+    let container = native
+        .default_vbox()
+        .ok_or_else(|| Error::Window("the window has no GTK container".into()))?;
+    let (navigation, opener) = (spec.policy.clone(), spec.policy.clone());
+    wry::WebViewBuilder::new()
+        .with_devtools(spec.options.web_preferences.dev_tools)
+        .with_navigation_handler(move |url| {
+            // The main process's own loads are not the page's to ask for.
+            main_load.replace(false) || navigation.allows_navigation(&url)
+        })
+        .with_new_window_req_handler(move |url, _| {
+            opener.window_open(url);
+            wry::NewWindowResponse::Deny
+        })
+        .build_gtk(container)
+        .map_err(|e| Error::WebView(e.to_string()))
+}
+
+/// Serves `app://`: the window's files, and the transport's own paths (sendSync,
+/// webFrame, bytes), which need the window's token. Registered here, not through
+/// wry: see scheme_handler for why.
+fn serve(
+    view: &webkit2gtk::WebView,
+    content: &Arc<AppContent>,
+    sync: &Arc<SyncChannel>,
+    parcels: &parcels::SharedParcels,
+    frame: WebFrame,
+) -> Result<(), Error> {
+    let (content, sync, bytes) = (content.clone(), sync.clone(), parcels.clone());
+    let token = sync.token().to_owned();
+    scheme_handler::register(view, SCHEME, token, move |request, responder| {
+        let path = request.uri().path();
+        if path == sync_channel::PATH {
+            sync.handle(request, &bytes, responder);
+        } else if path == web_frame::PATH {
+            frame.handle(request, responder);
+        } else if path.starts_with(parcels::PREFIX) {
+            responder.respond(parcels::handle(&bytes, sync.token(), request));
+        } else {
+            responder.respond(content.respond(&request));
+        }
+    })
+}
+
+/// A renderer that crashes, runs out of memory or is ended: what is sent from now on
+/// waits for the next renderer, the ports the dead one held are closed, and the app
+/// hears of it.
+fn report_gone_renderers(
+    view: &webkit2gtk::WebView,
+    waiting: SharedOutbox,
+    gone: Inbox,
+    policy: Arc<PagePolicy>,
+) {
+    view.connect_web_process_terminated(move |_, reason| {
+        transport::leave_document(&waiting, &gone);
+        policy.render_process_gone(match reason {
+            webkit2gtk::WebProcessTerminationReason::ExceededMemoryLimit => {
+                RenderProcessGoneReason::Oom
+            }
+            webkit2gtk::WebProcessTerminationReason::TerminatedByApi => {
+                RenderProcessGoneReason::Killed
+            }
+            _ => RenderProcessGoneReason::Crashed,
+        });
+    });
+}
+
+/// Answers the page's permission requests: denied unless the app's handler allows.
+fn decide_permissions(view: &webkit2gtk::WebView, policy: Arc<PagePolicy>) {
+    view.connect_permission_request(move |_, request| {
+        if policy.allows_permission(permission_kind(request)) {
+            request.allow();
+        } else {
+            request.deny();
+        }
+        true
+    });
+}
+
+fn permission_kind(request: &webkit2gtk::PermissionRequest) -> PermissionKind {
+    if let Some(media) = request.downcast_ref::<webkit2gtk::UserMediaPermissionRequest>() {
+        return PermissionKind::Media {
+            audio: media.is_for_audio_device(),
+            video: media.is_for_video_device(),
+        };
+    }
+    if request.is::<webkit2gtk::GeolocationPermissionRequest>() {
+        return PermissionKind::Geolocation;
+    }
+    if request.is::<webkit2gtk::NotificationPermissionRequest>() {
+        return PermissionKind::Notifications;
+    }
+    PermissionKind::Other(request.type_().name().to_owned())
+}

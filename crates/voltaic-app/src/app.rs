@@ -1,0 +1,364 @@
+//! The application: the engine's event loop, the tokio runtime that runs IPC
+//! handlers, and the table of open windows.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use voltaic_core::{IpcMain, Limits};
+
+use crate::engine::{Command, Engine, EngineInfo, EngineProxy, OpenJob, WindowFactory};
+use crate::hooks::{
+    Hooks, NavigationRequest, PermissionRequest, RenderProcessGone, WindowOpenAction,
+    WindowOpenRequest,
+};
+use crate::security::{self, SecurityReport};
+use crate::{BrowserWindow, BrowserWindowOptions, Error, SandboxState};
+
+/// A Voltaic application: create it first, on the main thread, then windows, then
+/// [`App::run`]. One per process.
+///
+/// The `voltaic` crate's `App::new` picks the engine (WebKitGTK by default on
+/// Linux, or the one `VOLTAIC_ENGINE` names); an engine can also be given directly
+/// with [`App::with_engine`].
+pub struct App {
+    engine: RefCell<Option<Box<dyn Engine>>>,
+    runtime: tokio::runtime::Runtime,
+    handle: AppHandle,
+}
+
+impl App {
+    /// Starts the handler runtime on `engine`, with the given limits on renderer
+    /// messages. The engine is made first: it may have to set up its process (an
+    /// environment variable its renderers read) before any other thread starts.
+    pub fn with_engine(engine: Box<dyn Engine>, limits: Limits) -> Result<Self, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("voltaic-ipc")
+            .enable_all()
+            .build()
+            .map_err(Error::Runtime)?;
+        let ipc_main = IpcMain::with_limits(runtime.handle().clone(), limits);
+        let info = engine.info();
+        tracing::debug!("engine: {} {}", info.name, info.version);
+        let handle = AppHandle {
+            engine: engine.proxy(),
+            engine_info: Arc::new(info),
+            runtime: runtime.handle().clone(),
+            ipc_main,
+            hooks: Arc::default(),
+            security: Arc::default(),
+            open_windows: Arc::default(),
+        };
+        Ok(Self {
+            engine: RefCell::new(Some(engine)),
+            runtime,
+            handle,
+        })
+    }
+
+    /// The IPC registry (Electron's `ipcMain`).
+    pub fn ipc_main(&self) -> &IpcMain {
+        self.handle.ipc_main()
+    }
+
+    /// A handle for other threads and handlers: quit, timers, tasks.
+    pub fn handle(&self) -> AppHandle {
+        self.handle.clone()
+    }
+
+    /// See [`AppHandle::get_all_windows`].
+    pub fn get_all_windows(&self) -> Vec<BrowserWindow> {
+        self.handle.get_all_windows()
+    }
+
+    /// See [`AppHandle::security_report`].
+    pub fn security_report(&self) -> SecurityReport {
+        self.handle.security_report()
+    }
+
+    /// See [`AppHandle::set_timeout`].
+    pub fn set_timeout(&self, delay: Duration, f: impl FnOnce() + Send + 'static) {
+        self.handle.set_timeout(delay, f);
+    }
+
+    /// See [`AppHandle::spawn`].
+    pub fn spawn<F>(&self, future: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.handle.spawn(future);
+    }
+
+    /// Opens a window before the loop runs (see [`BrowserWindow::new`]).
+    pub(crate) fn open_window(
+        &self,
+        options: BrowserWindowOptions,
+    ) -> Result<BrowserWindow, Error> {
+        let mut engine = self.engine.borrow_mut();
+        let engine = engine.as_mut().ok_or(Error::AppStopped)?;
+        BrowserWindow::open(engine.as_mut(), &self.handle, options)
+    }
+
+    /// Runs the event loop until [`AppHandle::quit`] or [`AppHandle::exit`] is called
+    /// or the last window is closed; returns the exit code.
+    pub fn run(self) -> i32 {
+        let App {
+            engine,
+            runtime,
+            handle,
+        } = self;
+        let code = match engine.into_inner() {
+            Some(engine) => engine.run(),
+            None => 1,
+        };
+        for window in handle.get_all_windows() {
+            handle.forget_window(window.id());
+        }
+        drop(handle);
+        runtime.shutdown_timeout(Duration::from_secs(1));
+        code
+    }
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("engine", &self.handle.engine_info.name)
+            .field("windows", &self.handle.get_all_windows().len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A cloneable, thread-safe handle to the running app.
+#[derive(Clone)]
+pub struct AppHandle {
+    /// The way to the engine's thread.
+    pub(crate) engine: Arc<dyn EngineProxy>,
+    engine_info: Arc<EngineInfo>,
+    runtime: tokio::runtime::Handle,
+    ipc_main: IpcMain,
+    pub(crate) hooks: Arc<Hooks>,
+    pub(crate) security: security::Registry,
+    /// Handles of the open windows, by id, for lookups from any thread.
+    pub(crate) open_windows: Arc<Mutex<BTreeMap<u32, BrowserWindow>>>,
+}
+
+impl AppHandle {
+    /// Stops the event loop; [`App::run`] returns 0.
+    pub fn quit(&self) {
+        self.exit(0);
+    }
+
+    /// Stops the event loop; [`App::run`] returns `code`.
+    pub fn exit(&self, code: i32) {
+        // Fails only when the loop has already stopped, which is what was asked.
+        let _ = self.engine.send(Command::Quit { code });
+    }
+
+    /// The IPC registry (Electron's `ipcMain`).
+    pub fn ipc_main(&self) -> &IpcMain {
+        &self.ipc_main
+    }
+
+    /// Every open window, by id (Electron's `BrowserWindow.getAllWindows`).
+    pub fn get_all_windows(&self) -> Vec<BrowserWindow> {
+        self.open_windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// The open window with this id (Electron's `BrowserWindow.fromId`); also the
+    /// window of a [`voltaic_core::WebContents`], whose id is the window's
+    /// (`BrowserWindow.fromWebContents`).
+    pub fn window_from_id(&self, id: u32) -> Option<BrowserWindow> {
+        self.open_windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+            .cloned()
+    }
+
+    /// The web contents of the open window with this id (Electron's
+    /// `webContents.fromId`).
+    pub fn web_contents_from_id(&self, id: u32) -> Option<voltaic_core::WebContents> {
+        self.window_from_id(id).map(|w| w.web_contents().clone())
+    }
+
+    /// Whether renderers run in the engine's process sandbox, and if not, why.
+    pub fn sandbox(&self) -> &SandboxState {
+        &self.engine_info.sandbox
+    }
+
+    /// The engine the app runs on: its name, version and sandbox.
+    pub fn engine_info(&self) -> &EngineInfo {
+        &self.engine_info
+    }
+
+    /// Forgets a window that is gone.
+    pub(crate) fn forget_window(&self, id: u32) {
+        self.security
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id);
+        self.open_windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id);
+    }
+
+    /// For every open window, the state of each security rule, with anything weaker
+    /// than Voltaic's defaults flagged. Print it (`{}`) to get a table.
+    pub fn security_report(&self) -> SecurityReport {
+        security::report(
+            &self.security,
+            &security::AppFacts {
+                engine: &self.engine_info,
+                limits: self.ipc_main.limits(),
+                schema_channels: self.ipc_main.schema_channels(),
+                hooks: self.hooks.installed(),
+                exposed_ipc_renderer: self
+                    .get_all_windows()
+                    .iter()
+                    .map(|w| (w.id(), w.web_contents().exposed_ipc_renderer()))
+                    .collect(),
+            },
+        )
+    }
+
+    /// Decides navigations the default policy denies: a page going to an origin not
+    /// in its window's [`crate::WebPreferences::allowed_origins`] (Electron's
+    /// `will-navigate`). Return `true` to let it go. Without a handler such
+    /// navigations are denied and logged. The window's IPC stays refused there
+    /// unless the origin is allowed.
+    pub fn set_navigation_handler(
+        &self,
+        handler: impl Fn(&NavigationRequest) -> bool + Send + Sync + 'static,
+    ) {
+        self.hooks.set_navigation(Arc::new(handler));
+    }
+
+    /// Decides `window.open` and `target="_blank"` links (Electron's
+    /// `setWindowOpenHandler`). Without a handler every request is denied and logged.
+    ///
+    /// ```
+    /// # use voltaic::{App, WindowOpenAction};
+    /// # let app = App::new()?;
+    /// app.handle().set_window_open_handler(|request| {
+    ///     tracing::info!("page wanted to open {}", request.url);
+    ///     WindowOpenAction::Deny
+    /// });
+    /// # Ok::<(), voltaic::Error>(())
+    /// ```
+    pub fn set_window_open_handler(
+        &self,
+        handler: impl Fn(&WindowOpenRequest) -> WindowOpenAction + Send + Sync + 'static,
+    ) {
+        self.hooks.set_window_open(Arc::new(handler));
+    }
+
+    /// Decides permission requests: camera, microphone, geolocation, notifications
+    /// and the rest (Electron's `setPermissionRequestHandler`). Return `true` to
+    /// grant. Without a handler every request is denied and logged.
+    pub fn set_permission_handler(
+        &self,
+        handler: impl Fn(&PermissionRequest) -> bool + Send + Sync + 'static,
+    ) {
+        self.hooks.set_permission(Arc::new(handler));
+    }
+
+    /// Called when a window's renderer process crashes, runs out of memory or is
+    /// ended (Electron's `render-process-gone`). Always logged as an error too.
+    /// Messages sent to the window meanwhile are kept for its next renderer:
+    ///
+    /// ```
+    /// # use voltaic::{App, BrowserWindow};
+    /// # let app = App::new()?;
+    /// # let window = BrowserWindow::new(&app, Default::default())?;
+    /// app.handle().set_render_process_gone_handler(move |gone| {
+    ///     tracing::error!("renderer of window {} gone: {:?}", gone.window, gone.reason);
+    ///     let _ = window.reload();
+    /// });
+    /// # Ok::<(), voltaic::Error>(())
+    /// ```
+    pub fn set_render_process_gone_handler(
+        &self,
+        handler: impl Fn(&RenderProcessGone) + Send + Sync + 'static,
+    ) {
+        self.hooks.set_render_process_gone(Arc::new(handler));
+    }
+
+    /// Opens a window while the app runs, from any thread (a handler, a timer): the
+    /// window is created on the engine's thread, with its preload installed before it loads
+    /// anything, like [`BrowserWindow::new`].
+    ///
+    /// ```
+    /// # use voltaic::{App, AppHandle, BrowserWindowOptions};
+    /// # let main = App::new()?;
+    /// # let app = main.handle();
+    /// # main.spawn(async move {
+    /// #   let opened = async {
+    /// let settings = app.create_window(BrowserWindowOptions::default()).await?;
+    /// settings.load_html("<h1>Settings</h1>")?;
+    /// #       Ok::<(), voltaic::Error>(())
+    /// #   };
+    /// #   match opened.await { Ok(()) => app.quit(), Err(_) => app.exit(1) }
+    /// # });
+    /// # assert_eq!(main.run(), 0);
+    /// # Ok::<(), voltaic::Error>(())
+    /// ```
+    pub fn create_window(
+        &self,
+        options: BrowserWindowOptions,
+    ) -> impl Future<Output = Result<BrowserWindow, Error>> + Send + 'static {
+        let (done, created) = oneshot::channel();
+        let app = self.clone();
+        let job = OpenJob(Box::new(move |factory: &mut dyn WindowFactory| {
+            let _ = done.send(BrowserWindow::open(factory, &app, options));
+        }));
+        let sent = self.engine.send(Command::Open(job));
+        async move {
+            sent.map_err(|_| Error::AppStopped)?;
+            created.await.map_err(|_| Error::AppStopped)?
+        }
+    }
+
+    /// Runs `f` once after `delay`, on the handler runtime (JavaScript's `setTimeout`):
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # let app = voltaic::App::new()?;
+    /// # let window = voltaic::BrowserWindow::new(&app, Default::default())?;
+    /// let contents = window.web_contents().clone();
+    /// app.set_timeout(Duration::from_secs(3), move || {
+    ///     let _ = contents.send("update-channel", ("Update from main process",));
+    /// });
+    /// # Ok::<(), voltaic::Error>(())
+    /// ```
+    pub fn set_timeout(&self, delay: Duration, f: impl FnOnce() + Send + 'static) {
+        self.runtime.spawn(async move {
+            tokio::time::sleep(delay).await;
+            f();
+        });
+    }
+
+    /// Runs a future on the handler runtime.
+    pub fn spawn<F>(&self, future: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.runtime.spawn(future);
+    }
+}
+
+impl std::fmt::Debug for AppHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppHandle").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,231 @@
+//! The seam between the app and a web engine.
+//!
+//! Everything a user touches (`App`, `BrowserWindow`, `WebPreferences`, the hooks,
+//! the security report) is engine-independent and lives in this crate. An engine
+//! crate implements three small traits:
+//!
+//! - [`Engine`]: the engine's side on the thread that created the app. It opens
+//!   windows, then runs the event loop until the app stops.
+//! - [`WindowFactory`]: opens one window with the preload world and its channel
+//!   installed before anything loads, connected to the app's IPC through
+//!   [`WindowSpec::connect`].
+//! - [`EngineProxy`]: the thread-safe way in. Window operations, windows opened
+//!   while the app runs, and quitting are handed to the engine's thread as
+//!   [`Command`]s, in the order they were sent.
+//!
+//! Delivering packets and replies to the renderer is the engine's
+//! [`voltaic_core::RendererLink`], which it gives [`WindowSpec::connect`].
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+use voltaic_core::{Api, Connection, IpcMain, RendererLink, WebContents, WindowPolicy};
+
+use crate::content::AppContent;
+use crate::page_policy::PagePolicy;
+use crate::{BrowserWindowOptions, Error, SandboxState};
+
+/// What an engine says of itself, for the security report and `process.versions`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineInfo {
+    /// The engine's name as users know it: `WebKitGTK`, `Chromium`.
+    pub name: &'static str,
+    /// The running engine's version (the library or browser loaded, not the one
+    /// built against).
+    pub version: String,
+    /// The key its version has in a preload's `process.versions`: `webkitgtk`,
+    /// `chrome`.
+    pub versions_key: &'static str,
+    /// Whether its renderers run in a process sandbox, and if not, why.
+    pub sandbox: SandboxState,
+    /// What "sandboxed" means on this engine, for the report:
+    /// `the web process runs inside bubblewrap`.
+    pub sandbox_detail: &'static str,
+}
+
+/// The engine's side of an app, on the thread that created it.
+pub trait Engine: WindowFactory {
+    /// The engine's name, version and sandbox.
+    fn info(&self) -> EngineInfo;
+
+    /// The thread-safe handle through which the app reaches the engine's thread.
+    fn proxy(&self) -> Arc<dyn EngineProxy>;
+
+    /// Runs the event loop until a [`Command::Quit`] or until the last window is
+    /// closed; returns the exit code. Every window is closed when it returns.
+    fn run(self: Box<Self>) -> i32;
+}
+
+/// Opens windows, on the engine's thread.
+pub trait WindowFactory {
+    /// Creates the native window and its renderer, with the preload world and its
+    /// channel installed before anything is loaded, and connects it to the app's
+    /// IPC with [`WindowSpec::connect`].
+    fn open_window(&mut self, spec: WindowSpec) -> Result<OpenedWindow, Error>;
+}
+
+/// The way into an engine's thread from any thread.
+pub trait EngineProxy: Send + Sync {
+    /// Queues `command` for the engine's thread, after those sent before it. Gives
+    /// it back when the engine has stopped.
+    fn send(&self, command: Command) -> Result<(), Command>;
+}
+
+/// Work for the engine's thread.
+pub enum Command {
+    /// An operation on one window.
+    Window {
+        /// The window's id.
+        window: u32,
+        /// What to do.
+        op: WindowOp,
+    },
+    /// Open a window while the app runs: call the job with the engine's factory.
+    Open(OpenJob),
+    /// Stop the event loop; `App::run` returns `code`.
+    Quit {
+        /// The exit code.
+        code: i32,
+    },
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Window { window, op } => f
+                .debug_struct("Window")
+                .field("window", window)
+                .field("op", op)
+                .finish(),
+            Self::Open(_) => f.write_str("Open"),
+            Self::Quit { code } => f.debug_struct("Quit").field("code", code).finish(),
+        }
+    }
+}
+
+/// Opens one window with the factory it is given, and answers whoever asked.
+type OpenWith = dyn FnOnce(&mut dyn WindowFactory) + Send;
+
+/// A window to open on the engine's thread (see [`Command::Open`]).
+pub struct OpenJob(pub(crate) Box<OpenWith>);
+
+impl OpenJob {
+    /// Opens the window with `factory`, and answers the caller that asked for it.
+    pub fn run(self, factory: &mut dyn WindowFactory) {
+        (self.0)(factory);
+    }
+}
+
+/// An operation on one window, carried out on the engine's thread.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WindowOp {
+    /// Load content; what was sent before goes to the old document, what is sent
+    /// from now on waits for the new document's preload.
+    Load(LoadTarget),
+    /// Load the current page again, with a new renderer if the old one is gone.
+    Reload,
+    /// End the renderer process, as a crash would.
+    CrashRenderer,
+    /// Save what the window shows as a PNG.
+    Capture {
+        /// Where.
+        path: PathBuf,
+        /// Answered when saved.
+        done: oneshot::Sender<Result<(), Error>>,
+    },
+    /// The native window's title.
+    Title {
+        /// Answered with the title.
+        done: oneshot::Sender<Result<String, Error>>,
+    },
+    /// Close the window.
+    Close,
+}
+
+/// What a window is asked to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoadTarget {
+    /// An absolute URL, already parsed.
+    Url(String),
+    /// An HTML string, shown with the app's origin.
+    Html(String),
+    /// A file served from the app's origin: its directory becomes the window's app
+    /// root ([`AppContent::set_root`]), and `path` is the URL path that names it
+    /// there (`/index.html`, percent-encoded).
+    File {
+        /// The file's directory.
+        root: PathBuf,
+        /// The file's URL path under the app's origin.
+        path: String,
+    },
+}
+
+/// Everything an engine needs to open one window. The engine-independent work
+/// (checking the options, reading the preload, the grants and the preload runtime's
+/// configuration) is done.
+pub struct WindowSpec {
+    /// The window's id, also its web contents' id.
+    pub id: u32,
+    /// The options it was opened with.
+    pub options: BrowserWindowOptions,
+    /// The preload runtime's configuration. The engine fills in what only it knows:
+    /// [`voltaic_preload::RuntimeConfig::sync_token`].
+    pub runtime: voltaic_preload::RuntimeConfig,
+    /// The source of the user's preload, if any.
+    pub preload: Option<String>,
+    /// What the window serves under the app's origin.
+    pub content: Arc<AppContent>,
+    /// The app's decisions on what the page asks for beyond IPC.
+    pub policy: Arc<PagePolicy>,
+    /// False once the window is closed. The engine clears it when the window goes.
+    pub open: Arc<AtomicBool>,
+    pub(crate) connector: Connector,
+}
+
+impl WindowSpec {
+    /// Connects the window to the app's IPC through the engine's link to its
+    /// renderer. Call once, before the window loads anything.
+    pub fn connect(&mut self, link: Arc<dyn RendererLink>) -> Connection {
+        self.connector.connect(link)
+    }
+}
+
+impl std::fmt::Debug for WindowSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WindowSpec")
+            .field("id", &self.id)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Makes the window's IPC connection, with its APIs attached.
+pub(crate) struct Connector {
+    pub(crate) ipc_main: IpcMain,
+    pub(crate) id: u32,
+    pub(crate) policy: WindowPolicy,
+    pub(crate) apis: Vec<Api>,
+}
+
+impl Connector {
+    fn connect(&self, link: Arc<dyn RendererLink>) -> Connection {
+        let connection = self.ipc_main.connect(self.id, link, self.policy.clone());
+        for api in &self.apis {
+            api.attach(connection.web_contents());
+        }
+        connection
+    }
+}
+
+/// What an engine reports of a window it opened.
+#[derive(Debug, Clone)]
+pub struct OpenedWindow {
+    /// The window's web contents, from the connection.
+    pub web_contents: WebContents,
+    /// Whether this window's renderer runs in the engine's process sandbox.
+    pub process_sandboxed: bool,
+}

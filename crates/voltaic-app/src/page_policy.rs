@@ -1,0 +1,122 @@
+//! The app's answers to what one window's page asks for beyond IPC: navigating,
+//! opening windows, permissions; and what the app hears of the window's renderer
+//! and its end. Engines ask these instead of deciding themselves, so the rules are
+//! the same on every engine.
+
+use std::sync::Arc;
+
+use voltaic_core::{AllowedOrigins, SenderFrame};
+
+use crate::hooks::{
+    Hooks, NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
+    RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
+};
+use crate::AppHandle;
+
+/// The page policies of one window.
+pub struct PagePolicy {
+    window: u32,
+    origins: AllowedOrigins,
+    hooks: Arc<Hooks>,
+    app: AppHandle,
+}
+
+impl PagePolicy {
+    pub(crate) fn new(window: u32, origins: AllowedOrigins, app: &AppHandle) -> Self {
+        Self {
+            window,
+            origins,
+            hooks: app.hooks.clone(),
+            app: app.clone(),
+        }
+    }
+
+    /// Whether the page may navigate to `url` by itself (Electron's
+    /// `will-navigate`): `about:` pages and the window's allowed origins may, and
+    /// anything the app's navigation handler allows. Loads the main process asks
+    /// for are not the page's: engines let those go without asking.
+    pub fn allows_navigation(&self, url: &str) -> bool {
+        // about:blank and about:srcdoc bring no content from anywhere.
+        if url.starts_with("about:") {
+            return true;
+        }
+        let origin = SenderFrame::from_url(url);
+        if origin.origin() != "null" && self.origins.allows(origin.origin()) {
+            return true;
+        }
+        let request = NavigationRequest {
+            window: self.window,
+            url: url.to_owned(),
+        };
+        if self.hooks.allow_navigation(&request) {
+            tracing::info!(window = self.window, url, "navigation allowed by the app");
+            return true;
+        }
+        tracing::warn!(
+            window = self.window,
+            url,
+            "navigation denied: not an allowed origin"
+        );
+        false
+    }
+
+    /// The page asked to open `url` in a new window (`window.open`, a
+    /// `target="_blank"` link). The engine opens nothing itself: if the app's
+    /// handler allows, the app opens a window of its own and loads the URL there.
+    pub fn window_open(&self, url: String) {
+        let window = self.window;
+        let request = WindowOpenRequest { window, url };
+        match self.hooks.window_open(&request) {
+            WindowOpenAction::Deny => {
+                tracing::warn!(window, url = request.url, "window.open denied");
+            }
+            WindowOpenAction::Allow(options) => {
+                tracing::info!(window, url = request.url, "window.open allowed by the app");
+                let handle = self.app.clone();
+                self.app.spawn(async move {
+                    let opened = match handle.create_window(*options).await {
+                        Ok(child) => child.load_url(&request.url),
+                        Err(error) => Err(error),
+                    };
+                    if let Err(error) = opened {
+                        tracing::error!(window, "window.open of {} failed: {error}", request.url);
+                    }
+                });
+            }
+        }
+    }
+
+    /// Whether the page gets a permission: denied unless the app's handler allows.
+    pub fn allows_permission(&self, kind: PermissionKind) -> bool {
+        let asked = PermissionRequest {
+            window: self.window,
+            kind,
+        };
+        if self.hooks.allow_permission(&asked) {
+            tracing::info!(
+                window = self.window,
+                "permission granted by the app: {:?}",
+                asked.kind
+            );
+            true
+        } else {
+            tracing::warn!(window = self.window, "permission denied: {:?}", asked.kind);
+            false
+        }
+    }
+
+    /// The window's renderer process is gone: logged, and the app's handler called.
+    pub fn render_process_gone(&self, reason: RenderProcessGoneReason) {
+        tracing::error!(window = self.window, "renderer process gone: {reason:?}");
+        self.hooks.render_process_gone(&RenderProcessGone {
+            window: self.window,
+            reason,
+        });
+    }
+
+    /// The window is gone: the app forgets it.
+    pub fn closed(&self) {
+        self.app.forget_window(self.window);
+        tracing::debug!(window = self.window, "window closed");
+    }
+}

@@ -1,0 +1,253 @@
+//! `BrowserWindow`: a native window holding one renderer, on whichever engine the
+//! app runs.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, PoisonError};
+
+use tokio::sync::oneshot;
+use url::Url;
+use voltaic_core::{WebContents, WindowPolicy};
+
+use crate::content::{self, AppContent};
+use crate::engine::{
+    Command, Connector, EngineProxy, LoadTarget, WindowFactory, WindowOp, WindowSpec,
+};
+use crate::page_policy::PagePolicy;
+use crate::security::WindowFacts;
+use crate::window_setup::{self, read_preload, runtime_config, window_apis, with_api_grants};
+use crate::{App, AppHandle, BrowserWindowOptions, Error};
+
+static NEXT_WINDOW_ID: AtomicU32 = AtomicU32::new(1);
+
+/// A window showing web content in its own renderer (Electron's `BrowserWindow`).
+///
+/// The handle is cheap to clone and usable from any thread: its methods are carried
+/// out by the engine's event loop, in the order they were called.
+#[derive(Clone)]
+pub struct BrowserWindow {
+    id: u32,
+    web_contents: WebContents,
+    engine: Arc<dyn EngineProxy>,
+    open: Arc<AtomicBool>,
+}
+
+impl BrowserWindow {
+    /// Creates the window and its renderer, with the preload and IPC transport
+    /// installed before anything is loaded. Call on the main thread, before
+    /// [`App::run`]; once the app runs, use [`crate::AppHandle::create_window`].
+    pub fn new(app: &App, options: BrowserWindowOptions) -> Result<Self, Error> {
+        app.open_window(options)
+    }
+
+    /// Creates a window on the engine's thread, before or while the event loop runs.
+    pub(crate) fn open(
+        factory: &mut dyn WindowFactory,
+        app: &AppHandle,
+        options: BrowserWindowOptions,
+    ) -> Result<Self, Error> {
+        let prefs = &options.web_preferences;
+        let id = NEXT_WINDOW_ID.fetch_add(1, Ordering::Relaxed);
+        window_setup::check(prefs, id)?;
+        let preload = prefs.preload.as_deref().map(read_preload).transpose()?;
+        let apis = window_apis(prefs, app.ipc_main())?;
+        let grants = with_api_grants(&prefs.grants, &apis);
+        let (preload_name, preload) = match preload {
+            Some((name, source)) => (name, Some(source)),
+            None => ("(none)".to_owned(), None),
+        };
+        let runtime = runtime_config(
+            prefs,
+            &grants,
+            &apis,
+            app.ipc_main(),
+            preload_name,
+            app.engine_info(),
+        );
+        let mut facts = WindowFacts {
+            title: options.title.clone(),
+            context_isolation: prefs.context_isolation,
+            sandbox_requested: prefs.sandbox,
+            process_sandboxed: false,
+            dev_tools: prefs.dev_tools,
+            grants: grants.clone(),
+            origins: prefs.allowed_origins.clone(),
+            csp: prefs.content_security_policy.clone(),
+            apis: apis
+                .iter()
+                .map(|api| {
+                    let channels = api.channels().into_iter().map(|(_, c)| c).collect();
+                    (api.name().to_owned(), channels)
+                })
+                .collect(),
+        };
+        let open = Arc::new(AtomicBool::new(true));
+        let spec = WindowSpec {
+            id,
+            content: Arc::new(AppContent::new(prefs.content_security_policy.clone())),
+            policy: Arc::new(PagePolicy::new(id, prefs.allowed_origins.clone(), app)),
+            open: open.clone(),
+            connector: Connector {
+                ipc_main: app.ipc_main().clone(),
+                id,
+                policy: WindowPolicy {
+                    grants,
+                    origins: prefs.allowed_origins.clone(),
+                },
+                apis,
+            },
+            runtime,
+            preload,
+            options,
+        };
+        let opened = factory.open_window(spec)?;
+        facts.process_sandboxed = opened.process_sandboxed;
+        app.security
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, facts);
+        tracing::debug!(window = id, "window created");
+        let window = Self {
+            id,
+            web_contents: opened.web_contents,
+            engine: app.engine.clone(),
+            open,
+        };
+        app.open_windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, window.clone());
+        Ok(window)
+    }
+
+    /// The window's id, the same as its web contents' id.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The window's web contents, to `send` messages to its renderer.
+    pub fn web_contents(&self) -> &WebContents {
+        &self.web_contents
+    }
+
+    /// Loads an absolute URL (`https:`, `file:`, `data:`, …). The load itself is not
+    /// subject to the navigation policy (the main process asked for it), but the
+    /// window's IPC works only while its document's origin is one of
+    /// [`crate::WebPreferences::allowed_origins`].
+    pub fn load_url(&self, url: &str) -> Result<(), Error> {
+        let parsed = Url::parse(url).map_err(|e| Error::InvalidUrl {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
+        self.command(WindowOp::Load(LoadTarget::Url(parsed.into())))
+    }
+
+    /// Loads a local file, like Electron's `loadFile`, served from `app://localhost/`:
+    /// the file's directory becomes the window's app root, so the page's relative
+    /// links, scripts and styles load from there (and nothing outside it can be
+    /// read), each with the window's Content-Security-Policy. Relative paths are
+    /// taken from the current directory; the file must exist.
+    pub fn load_file(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let path = path.as_ref();
+        let absolute = std::fs::canonicalize(path).map_err(|e| Error::LoadFile {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        if !absolute.is_file() {
+            return Err(Error::LoadFile {
+                path: path.to_owned(),
+                reason: "not a file".into(),
+            });
+        }
+        let (Some(dir), Some(url_path)) = (absolute.parent(), content::url_path(&absolute)) else {
+            return Err(Error::LoadFile {
+                path: path.to_owned(),
+                reason: "its name cannot be served as a URL".into(),
+            });
+        };
+        self.command(WindowOp::Load(LoadTarget::File {
+            root: dir.to_owned(),
+            path: url_path,
+        }))
+    }
+
+    /// Loads an HTML string as the page, with the app's origin (`app://localhost`),
+    /// so its IPC is allowed by default. No CSP header comes with it: give the string
+    /// a `<meta http-equiv="Content-Security-Policy">` of its own.
+    pub fn load_html(&self, html: &str) -> Result<(), Error> {
+        self.command(WindowOp::Load(LoadTarget::Html(html.to_owned())))
+    }
+
+    /// Closes the window. Its pending messages are dropped and later `send`s fail with
+    /// a closed-window error. Closing the last window quits the app.
+    pub fn close(&self) -> Result<(), Error> {
+        self.command(WindowOp::Close)
+    }
+
+    /// Loads the current page again, with a new renderer process if the old one is
+    /// gone (Electron's `reload`).
+    pub fn reload(&self) -> Result<(), Error> {
+        self.command(WindowOp::Reload)
+    }
+
+    /// Ends the window's renderer process (Electron's `forcefullyCrashRenderer`), as
+    /// a crash would: the render-process-gone handler is called with
+    /// [`crate::RenderProcessGoneReason::Killed`].
+    pub fn force_crash_renderer(&self) -> Result<(), Error> {
+        self.command(WindowOp::CrashRenderer)
+    }
+
+    /// The native window's title (Electron's `getTitle`).
+    pub fn get_title(&self) -> impl Future<Output = Result<String, Error>> + Send + 'static {
+        self.ask(|done| WindowOp::Title { done })
+    }
+
+    /// Saves what the window shows as a PNG (Electron's `capturePage`, to a file).
+    pub fn capture_page(
+        &self,
+        path: impl Into<PathBuf>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let path = path.into();
+        self.ask(move |done| WindowOp::Capture { path, done })
+    }
+
+    /// Sends a command that answers through `done`, and waits for the answer.
+    fn ask<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(oneshot::Sender<Result<T, Error>>) -> WindowOp,
+    ) -> impl Future<Output = Result<T, Error>> + Send + 'static {
+        let (done, answer) = oneshot::channel();
+        let sent = self.command(op(done));
+        let id = self.id;
+        async move {
+            sent?;
+            answer.await.map_err(|_| Error::WindowClosed(id))?
+        }
+    }
+
+    /// Whether the window is still open.
+    pub fn is_open(&self) -> bool {
+        self.open.load(Ordering::Acquire)
+    }
+
+    fn command(&self, op: WindowOp) -> Result<(), Error> {
+        if !self.is_open() {
+            return Err(Error::WindowClosed(self.id));
+        }
+        self.engine
+            .send(Command::Window {
+                window: self.id,
+                op,
+            })
+            .map_err(|_| Error::WindowClosed(self.id))
+    }
+}
+
+impl std::fmt::Debug for BrowserWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrowserWindow")
+            .field("id", &self.id)
+            .finish()
+    }
+}
