@@ -21,6 +21,9 @@ pub enum EngineKind {
     Default,
     /// WebKitGTK, through wry and tao: the system webview on Linux.
     WebKitGtk,
+    /// Chromium (Debian's `chromium`), driven over the DevTools protocol on a
+    /// private pipe.
+    Chromium,
 }
 
 impl EngineKind {
@@ -29,7 +32,8 @@ impl EngineKind {
         match name.trim().to_ascii_lowercase().as_str() {
             "" | "default" => Ok(Self::Default),
             "webkitgtk" | "webkit" => Ok(Self::WebKitGtk),
-            _ => Err(Error::UnknownEngine(name.to_owned(), "webkitgtk")),
+            "chromium" | "chrome" => Ok(Self::Chromium),
+            _ => Err(Error::UnknownEngine(name.to_owned(), "webkitgtk, chromium")),
         }
     }
 
@@ -91,6 +95,7 @@ impl App {
     pub fn with_engine(engine: EngineKind, limits: Limits) -> Result<Self, Error> {
         let engine = match engine.resolve()? {
             EngineKind::WebKitGtk | EngineKind::Default => voltaic_webkitgtk::engine()?,
+            EngineKind::Chromium => voltaic_chromium::engine()?,
         };
         voltaic_app::App::with_engine(engine, limits).map(Self)
     }

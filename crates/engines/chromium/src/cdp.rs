@@ -50,14 +50,37 @@ pub struct Event {
     pub params: Value,
 }
 
-type Answer = Result<Value, CdpError>;
+/// The answer to a call: its result, or why there is none.
+pub type Answer = Result<Value, CdpError>;
+
+/// What is done with an answer when it comes.
+enum Waiter {
+    /// A caller blocked in [`Cdp::call`] takes it.
+    Blocked(mpsc::Sender<Answer>),
+    /// Handed to a function, on the reader's thread ([`Cdp::call_then`]).
+    Then(Box<dyn FnOnce(Answer) + Send>),
+}
+
+impl Waiter {
+    fn give(self, answer: Answer) {
+        match self {
+            Self::Blocked(sender) => {
+                let _ = sender.send(answer);
+            }
+            Self::Then(then) => then(answer),
+        }
+    }
+}
 
 /// Calls waiting for their answers, and why the pipe closed once it has.
 #[derive(Default)]
 struct Pending {
-    waiters: HashMap<u64, mpsc::Sender<Answer>>,
+    waiters: HashMap<u64, Waiter>,
     closed: Option<String>,
 }
+
+/// Where events go when the connection does not keep them for [`Cdp::wait_for`].
+pub type EventSink = Box<dyn Fn(Event) + Send>;
 
 /// One connection to a browser over its pipe.
 pub struct Cdp {
@@ -77,8 +100,34 @@ impl Cdp {
     /// Starts reading `input` (Chromium's fd 4) on a thread of its own; fails only
     /// when that thread cannot start.
     pub fn new(writer: PipeWriter, input: impl Read + Send + 'static) -> std::io::Result<Self> {
-        let pending: Arc<Mutex<Pending>> = Arc::default();
         let (events, incoming) = mpsc::channel();
+        Self::start(
+            writer,
+            input,
+            Box::new(move |event| {
+                let _ = events.send(event);
+            }),
+            incoming,
+        )
+    }
+
+    /// Like [`Cdp::new`], with every event handed to `sink` on the reader's thread
+    /// instead of kept for [`Cdp::wait_for`] (which then waits in vain).
+    pub fn with_sink(
+        writer: PipeWriter,
+        input: impl Read + Send + 'static,
+        sink: EventSink,
+    ) -> std::io::Result<Self> {
+        Self::start(writer, input, sink, mpsc::channel().1)
+    }
+
+    fn start(
+        writer: PipeWriter,
+        input: impl Read + Send + 'static,
+        events: EventSink,
+        incoming: mpsc::Receiver<Event>,
+    ) -> std::io::Result<Self> {
+        let pending: Arc<Mutex<Pending>> = Arc::default();
         let answers = pending.clone();
         std::thread::Builder::new()
             .name("voltaic-cdp-reader".into())
@@ -90,11 +139,14 @@ impl Cdp {
                 };
                 tracing::debug!("DevTools pipe closed: {why}");
                 // Whoever still waits, or calls later, hears that the pipe is gone.
-                let mut pending = lock(&answers);
-                for (_, waiter) in pending.waiters.drain() {
-                    let _ = waiter.send(Err(CdpError::Closed(why.clone())));
+                let waiters: Vec<Waiter> = {
+                    let mut pending = lock(&answers);
+                    pending.closed = Some(why.clone());
+                    pending.waiters.drain().map(|(_, waiter)| waiter).collect()
+                };
+                for waiter in waiters {
+                    waiter.give(Err(CdpError::Closed(why.clone())));
                 }
-                pending.closed = Some(why);
             })?;
         Ok(Self {
             writer,
@@ -116,23 +168,8 @@ impl Cdp {
         params: Value,
         limit: Duration,
     ) -> Result<Value, CdpError> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut message = json!({ "id": id, "method": method, "params": params });
-        if let Some(session) = session {
-            message["sessionId"] = Value::String(session.to_owned());
-        }
         let (answer, answered) = mpsc::channel();
-        {
-            let mut pending = lock(&self.pending);
-            if let Some(why) = &pending.closed {
-                return Err(CdpError::Closed(why.clone()));
-            }
-            pending.waiters.insert(id, answer);
-        }
-        if let Err(error) = self.writer.send(&message.to_string()) {
-            lock(&self.pending).waiters.remove(&id);
-            return Err(CdpError::Closed(error.to_string()));
-        }
+        let id = self.send(session, method, params, Some(Waiter::Blocked(answer)))?;
         match answered.recv_timeout(limit) {
             Ok(Ok(result)) => Ok(result),
             Ok(Err(CdpError::Protocol { code, message, .. })) => Err(CdpError::Protocol {
@@ -152,6 +189,72 @@ impl Cdp {
                 Err(CdpError::Closed("the reader stopped".into()))
             }
         }
+    }
+
+    /// Sends `method` without waiting: `then` gets the answer on the reader's thread,
+    /// or the error if the pipe is closed already or closes first.
+    pub fn call_then(
+        &self,
+        session: Option<&str>,
+        method: &str,
+        params: Value,
+        then: impl FnOnce(Answer) + Send + 'static,
+    ) {
+        let then: Box<dyn FnOnce(Answer) + Send> = Box::new(then);
+        let named = method.to_owned();
+        let then = Box::new(move |answer: Answer| {
+            then(answer.map_err(|error| match error {
+                CdpError::Protocol { code, message, .. } => CdpError::Protocol {
+                    method: named,
+                    code,
+                    message,
+                },
+                other => other,
+            }))
+        });
+        if let Err(error) = self.send(session, method, params, Some(Waiter::Then(then))) {
+            tracing::debug!("{method} not sent: {error}");
+        }
+    }
+
+    /// Sends `method` and forgets it: its answer is dropped. For commands whose
+    /// effect shows in events, or that may fail harmlessly (the document went).
+    pub fn post(&self, session: Option<&str>, method: &str, params: Value) {
+        if let Err(error) = self.send(session, method, params, None) {
+            tracing::debug!("{method} not sent: {error}");
+        }
+    }
+
+    fn send(
+        &self,
+        session: Option<&str>,
+        method: &str,
+        params: Value,
+        waiter: Option<Waiter>,
+    ) -> Result<u64, CdpError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut message = json!({ "id": id, "method": method, "params": params });
+        if let Some(session) = session {
+            message["sessionId"] = Value::String(session.to_owned());
+        }
+        {
+            let mut pending = lock(&self.pending);
+            if let Some(why) = &pending.closed {
+                return Err(CdpError::Closed(why.clone()));
+            }
+            if let Some(waiter) = waiter {
+                pending.waiters.insert(id, waiter);
+            }
+        }
+        if let Err(error) = self.writer.send(&message.to_string()) {
+            let waiter = lock(&self.pending).waiters.remove(&id);
+            let error = CdpError::Closed(error.to_string());
+            if let Some(waiter) = waiter {
+                waiter.give(Err(error.clone()));
+            }
+            return Err(error);
+        }
+        Ok(id)
     }
 
     /// Waits, at most `limit`, for an event that `matches`; events that come first
@@ -190,7 +293,7 @@ impl Cdp {
 
 /// Hands one message from Chromium to whoever waits for it. Anything that is not an
 /// answer or an event is logged and dropped: a session never breaks on it.
-fn route(text: &str, pending: &Mutex<Pending>, events: &mpsc::Sender<Event>) {
+fn route(text: &str, pending: &Mutex<Pending>, events: &EventSink) {
     let Ok(message) = serde_json::from_str::<Value>(text) else {
         tracing::warn!("ignored a DevTools message that is not JSON");
         return;
@@ -211,9 +314,9 @@ fn route(text: &str, pending: &Mutex<Pending>, events: &mpsc::Sender<Event>) {
             }),
             None => Ok(message.get("result").cloned().unwrap_or(Value::Null)),
         };
-        let _ = waiter.send(answer);
+        waiter.give(answer);
     } else if let Some(method) = message.get("method").and_then(Value::as_str) {
-        let _ = events.send(Event {
+        events(Event {
             session: message
                 .get("sessionId")
                 .and_then(Value::as_str)

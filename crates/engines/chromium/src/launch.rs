@@ -68,6 +68,22 @@ pub struct Chromium {
 impl Chromium {
     /// Starts Chromium as `options` say.
     pub fn launch(options: &LaunchOptions) -> Result<Self, LaunchError> {
+        Self::start(options, Cdp::new)
+    }
+
+    /// Like [`Chromium::launch`], with every DevTools event handed to `sink` (see
+    /// [`Cdp::with_sink`]).
+    pub fn launch_with_sink(
+        options: &LaunchOptions,
+        sink: crate::cdp::EventSink,
+    ) -> Result<Self, LaunchError> {
+        Self::start(options, |writer, input| Cdp::with_sink(writer, input, sink))
+    }
+
+    fn start(
+        options: &LaunchOptions,
+        connect: impl FnOnce(PipeWriter, os_pipe::PipeReader) -> std::io::Result<Cdp>,
+    ) -> Result<Self, LaunchError> {
         let executable = find_executable(options.executable.as_deref())?;
         let as_root = effective_uid() == Some(0);
         let profile = std::env::temp_dir().join(format!(
@@ -93,6 +109,17 @@ impl Chromium {
         };
         if let Some(display) = &options.display {
             command.env("DISPLAY", display);
+        }
+        if as_root {
+            // The display's cookie file is root's own; `nobody` gets a copy.
+            if let Some(cookie) = std::env::var_os("XAUTHORITY").filter(|c| !c.is_empty()) {
+                let copy = profile.join("Xauthority");
+                if std::fs::copy(&cookie, &copy).is_ok() {
+                    let (_, uid, gid) = UNPRIVILEGED;
+                    std::os::unix::fs::chown(&copy, Some(uid), Some(gid))?;
+                    command.env("XAUTHORITY", &copy);
+                }
+            }
         }
         command
             .args(switches(options, &profile))
@@ -135,7 +162,7 @@ impl Chromium {
                 }
             });
         }
-        let cdp = match Cdp::new(PipeWriter::new(to_chromium), from_chromium) {
+        let cdp = match connect(PipeWriter::new(to_chromium), from_chromium) {
             Ok(cdp) => cdp,
             Err(error) => {
                 let _ = child.kill();

@@ -18,8 +18,16 @@
 #![warn(missing_docs)]
 
 pub mod cdp;
+mod engine;
 pub mod launch;
 pub mod pipe;
+mod serve;
+mod window;
 
 pub use cdp::{Cdp, CdpError, Event};
 pub use launch::{Chromium, LaunchError, LaunchOptions};
+
+/// Starts Chromium and returns the engine, for [`voltaic_app::App::with_engine`].
+pub fn engine() -> Result<Box<dyn voltaic_app::engine::Engine>, voltaic_app::Error> {
+    Ok(Box::new(engine::ChromiumEngine::start()?))
+}

@@ -1,0 +1,279 @@
+//! The engine: one Chromium per app, one page target per window, and one thread
+//! (the app's) that takes the app's commands and Chromium's events in the order
+//! they come.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use voltaic_app::engine::{
+    Command, Engine, EngineInfo, EngineProxy, OpenedWindow, WindowFactory, WindowSpec,
+};
+use voltaic_app::{Error, SandboxState};
+use voltaic_core::Packet;
+
+use crate::cdp::{Cdp, Event};
+use crate::launch::{Chromium, LaunchOptions};
+use crate::window::Window;
+
+/// How long a setup call may take before the window is given up: far above what
+/// Chromium takes on a busy machine, short of hanging an app forever.
+pub(crate) const SETUP_LIMIT: Duration = Duration::from_secs(30);
+
+/// What the engine's thread takes, in order.
+pub(crate) enum Input {
+    /// The app's work.
+    App(Command),
+    /// A main → renderer message for a window (from its link, on any thread).
+    Deliver { window: u32, message: Packet },
+    /// An event from Chromium.
+    Cdp(Event),
+}
+
+/// The Chromium engine, on the thread that made the app.
+pub(crate) struct ChromiumEngine {
+    browser: Chromium,
+    version: String,
+    inputs: mpsc::Receiver<Input>,
+    sender: mpsc::Sender<Input>,
+    windows: HashMap<u32, Window>,
+    /// The page Chromium opened with its first window, kept for the app's first
+    /// window, so that no window is opened and closed in vain.
+    spare: Option<String>,
+}
+
+impl ChromiumEngine {
+    /// Starts Chromium: one browser process, in a private profile, with the
+    /// DevTools protocol on a pipe.
+    pub(crate) fn start() -> Result<Self, Error> {
+        let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+        if !has_display {
+            return Err(Error::NoDisplay);
+        }
+        let (sender, inputs) = mpsc::channel();
+        let events = sender.clone();
+        let browser = Chromium::launch_with_sink(
+            &LaunchOptions::default(),
+            Box::new(move |event| {
+                let _ = events.send(Input::Cdp(event));
+            }),
+        )
+        .map_err(|e| Error::Engine(e.to_string()))?;
+        let cdp = browser.cdp();
+        let failed = |what: &str, error: crate::CdpError| {
+            let output = browser.output().join("\n");
+            Error::Engine(format!("{what}: {error}\nChromium said:\n{output}"))
+        };
+        let version = cdp
+            .call(None, "Browser.getVersion", json!({}), SETUP_LIMIT)
+            .map_err(|e| failed("Chromium did not answer", e))?;
+        let version = version["product"]
+            .as_str()
+            .and_then(|product| product.split('/').nth(1))
+            .unwrap_or("unknown")
+            .to_owned();
+        cdp.call(
+            None,
+            "Target.setDiscoverTargets",
+            json!({ "discover": true }),
+            SETUP_LIMIT,
+        )
+        .map_err(|e| failed("Target.setDiscoverTargets", e))?;
+        let targets = cdp
+            .call(None, "Target.getTargets", json!({}), SETUP_LIMIT)
+            .map_err(|e| failed("Target.getTargets", e))?;
+        let spare = targets["targetInfos"].as_array().and_then(|infos| {
+            infos
+                .iter()
+                .find(|info| info["type"] == "page")
+                .and_then(|info| info["targetId"].as_str())
+                .map(str::to_owned)
+        });
+        Ok(Self {
+            browser,
+            version,
+            inputs,
+            sender,
+            windows: HashMap::new(),
+            spare,
+        })
+    }
+
+    /// Carries out one input; returns an exit code when the loop must stop.
+    fn handle(&mut self, input: Input) -> Option<i32> {
+        match input {
+            Input::App(Command::Quit { code }) => return Some(code),
+            Input::App(Command::Open(job)) => job.run(self),
+            Input::App(Command::Window { window, op }) => {
+                let closing = matches!(op, voltaic_app::engine::WindowOp::Close);
+                match self.windows.get_mut(&window) {
+                    Some(entry) => entry.execute(self.browser.cdp(), op),
+                    None => crate::window::answer_closed(window, op),
+                }
+                if closing {
+                    return self.forget(window);
+                }
+            }
+            Input::Deliver { window, message } => {
+                if let Some(entry) = self.windows.get_mut(&window) {
+                    entry.outbox.deliver(message);
+                }
+            }
+            Input::Cdp(event) => return self.event(event),
+        }
+        None
+    }
+
+    /// Routes an event to its window; the browser's own are about targets.
+    fn event(&mut self, event: Event) -> Option<i32> {
+        let cdp = self.browser.cdp();
+        match (&event.session, event.method.as_str()) {
+            (None, "Target.targetDestroyed") => {
+                let target = event.params["targetId"].as_str().unwrap_or_default();
+                let gone = self
+                    .windows
+                    .iter()
+                    .find(|(_, w)| w.target == target)
+                    .map(|(id, _)| *id);
+                if let Some(id) = gone {
+                    return self.forget(id);
+                }
+            }
+            (None, "Target.targetCreated") => {
+                let info = &event.params["targetInfo"];
+                let target = info["targetId"].as_str().unwrap_or_default();
+                let ours = self.windows.values().any(|w| w.target == target)
+                    || self.spare.as_deref() == Some(target);
+                // A page no window asked for is a popup (window.open, a
+                // target=_blank link): the opener's window.open policy decided
+                // already, from Page.windowOpen, and opened its own window if
+                // allowed.
+                if info["type"] == "page" && !ours && info["openerId"].is_string() {
+                    cdp.post(None, "Target.closeTarget", json!({ "targetId": target }));
+                }
+            }
+            (Some(session), _) => {
+                if let Some(window) = self.windows.values_mut().find(|w| w.session == *session) {
+                    window.event(cdp, &event);
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// Forgets a closed window; returns 0 when it was the last (the app quits, as
+    /// Electron apps do on Linux).
+    fn forget(&mut self, id: u32) -> Option<i32> {
+        if let Some(window) = self.windows.remove(&id) {
+            window.closed(self.browser.cdp());
+        }
+        self.windows.is_empty().then_some(0)
+    }
+}
+
+impl WindowFactory for ChromiumEngine {
+    fn open_window(&mut self, spec: WindowSpec) -> Result<OpenedWindow, Error> {
+        let id = spec.id;
+        let cdp = self.browser.cdp();
+        let target = match self.spare.take() {
+            Some(target) => target,
+            None => new_target(cdp, &spec)?,
+        };
+        let link = Arc::new(crate::window::ChromiumLink {
+            window: id,
+            inputs: self.sender.clone(),
+            open: spec.open.clone(),
+        });
+        let (window, opened) = Window::open(cdp, target, link, spec)?;
+        self.windows.insert(id, window);
+        Ok(opened)
+    }
+}
+
+/// A new page target in a window of its own.
+fn new_target(cdp: &Cdp, spec: &WindowSpec) -> Result<String, Error> {
+    let created = cdp
+        .call(
+            None,
+            "Target.createTarget",
+            json!({
+                "url": "about:blank",
+                "newWindow": true,
+                "width": spec.options.width,
+                "height": spec.options.height,
+            }),
+            SETUP_LIMIT,
+        )
+        .map_err(|e| Error::Window(e.to_string()))?;
+    created["targetId"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Window("Target.createTarget gave no target id".into()))
+}
+
+impl Engine for ChromiumEngine {
+    fn info(&self) -> EngineInfo {
+        EngineInfo {
+            name: "Chromium",
+            version: self.version.clone(),
+            versions_key: "chrome",
+            // Chromium starts with its sandbox on or not at all: it is never given
+            // --no-sandbox, and as root it runs as `nobody` so that it can be on.
+            sandbox: SandboxState::Enabled,
+            sandbox_detail: "the renderer runs inside Chromium's sandbox",
+        }
+    }
+
+    fn proxy(&self) -> Arc<dyn EngineProxy> {
+        Arc::new(Proxy {
+            inputs: self.sender.clone(),
+        })
+    }
+
+    fn run(mut self: Box<Self>) -> i32 {
+        loop {
+            let Ok(first) = self.inputs.recv() else {
+                return 0;
+            };
+            let mut next = Some(first);
+            // Everything waiting is taken at once, then each window's messages go in
+            // one evaluation.
+            while let Some(input) = next {
+                if let Some(code) = self.handle(input) {
+                    return code;
+                }
+                next = self.inputs.try_recv().ok();
+            }
+            let cdp = self.browser.cdp();
+            for window in self.windows.values_mut() {
+                window.outbox.flush(cdp);
+            }
+        }
+    }
+}
+
+/// The app's way to the engine's thread.
+struct Proxy {
+    inputs: mpsc::Sender<Input>,
+}
+
+impl EngineProxy for Proxy {
+    fn send(&self, command: Command) -> Result<(), Command> {
+        self.inputs
+            .send(Input::App(command))
+            .map_err(|refused| match refused.0 {
+                Input::App(command) => command,
+                _ => Command::Quit { code: 1 },
+            })
+    }
+}
+
+/// Reads a string field of an event's parameters.
+pub(crate) fn text<'a>(params: &'a Value, key: &str) -> &'a str {
+    params[key].as_str().unwrap_or_default()
+}

@@ -1,0 +1,521 @@
+//! One window on Chromium: a page target, attached as a flat session, with the
+//! preload world, its binding and the app's origin set up before anything loads.
+//!
+//! - The preload runtime and the preload run in the `voltaic` world, a
+//!   `Page.addScriptToEvaluateOnNewDocument {worldName}` script, in the top frame
+//!   only (the script returns at once in a frame that is not the top).
+//! - Its one channel is a binding added for that world only (`Runtime.addBinding
+//!   {executionContextName}`); a call counts only from the main frame's `voltaic`
+//!   context, which the engine learns from `Runtime.executionContextCreated`.
+//! - Messages to the renderer are evaluated in that context by its unique id, so
+//!   they can never land in a later document.
+//! - The app's origin is served through the Fetch domain (see `serve`).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+
+use base64::Engine as _;
+use serde_json::json;
+use tokio::sync::oneshot;
+use voltaic_app::content::AppContent;
+use voltaic_app::engine::{LoadTarget, OpenedWindow, WindowOp, WindowSpec};
+use voltaic_app::{Error, PagePolicy, RenderProcessGoneReason};
+use voltaic_core::{Connection, IpcError, Packet, RendererLink, SenderFrame};
+use voltaic_preload::{INVOKE_HANDLER, ISOLATED_WORLD, MESSAGE_HANDLER, READY_MESSAGE};
+
+use crate::cdp::{Cdp, Event};
+use crate::engine::{text, Input, SETUP_LIMIT};
+use crate::serve;
+
+/// The binding's name in the preload's world; the runtime takes it and deletes it.
+const BINDING: &str = "__voltaicBinding";
+
+const BINDING_TRANSPORT_JS: &str = include_str!("../js/binding_transport.js");
+
+/// Most messages kept for a renderer whose preload has not run yet (as on
+/// WebKitGTK).
+const MAX_QUEUED: usize = 100_000;
+
+/// What the engine's thread keeps of an open window.
+pub(crate) struct Window {
+    pub(crate) id: u32,
+    pub(crate) target: String,
+    pub(crate) session: String,
+    connection: Option<Arc<Connection>>,
+    pub(crate) outbox: Outbox,
+    /// The main frame's `voltaic` world context: its id (as bindings name it).
+    world: Option<i64>,
+    /// The main frame's document URL, the one trusted source of a sender's
+    /// identity.
+    url: String,
+    /// The sender frame of `url`, built once per URL.
+    frame: Option<SenderFrame>,
+    pub(crate) content: Arc<AppContent>,
+    /// The page `load_html` gave, served at the app origin's root.
+    pub(crate) html: Option<String>,
+    pub(crate) policy: Arc<PagePolicy>,
+    open: Arc<AtomicBool>,
+    /// The next top-level navigation is the main process's own.
+    pub(crate) main_load: bool,
+    /// `force_crash_renderer` was asked: the crash is reported as killed.
+    crash_asked: bool,
+}
+
+impl Window {
+    /// Attaches to `target` and sets up its preload world, binding and origin.
+    pub(crate) fn open(
+        cdp: &Cdp,
+        target: String,
+        link: Arc<ChromiumLink>,
+        mut spec: WindowSpec,
+    ) -> Result<(Self, OpenedWindow), Error> {
+        let failed =
+            |what: &str, error: crate::CdpError| Error::WebView(format!("{what}: {error}"));
+        let attached = cdp
+            .call(
+                None,
+                "Target.attachToTarget",
+                json!({ "targetId": target, "flatten": true }),
+                SETUP_LIMIT,
+            )
+            .map_err(|e| failed("Target.attachToTarget", e))?;
+        let session = attached["sessionId"]
+            .as_str()
+            .ok_or_else(|| Error::WebView("Target.attachToTarget gave no session".into()))?
+            .to_owned();
+        let attached_session = session.clone();
+        let context_isolation = spec.runtime.context_isolation;
+        let world_name = if context_isolation {
+            Some(ISOLATED_WORLD)
+        } else {
+            None
+        };
+        let mut setup = vec![
+            ("Page.enable", json!({})),
+            ("Runtime.enable", json!({})),
+            (
+                "Page.setLifecycleEventsEnabled",
+                json!({ "enabled": false }),
+            ),
+            (
+                "Runtime.addBinding",
+                match world_name {
+                    Some(world) => json!({ "name": BINDING, "executionContextName": world }),
+                    None => json!({ "name": BINDING }),
+                },
+            ),
+            ("Fetch.enable", serve::patterns()),
+        ];
+        if context_isolation {
+            // The page's half of contextBridge, in the page's own world.
+            setup.push((
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": top_frame_only(&voltaic_preload::page_world_script()) }),
+            ));
+            for &world in &spec.runtime.isolated_worlds {
+                setup.push((
+                    "Page.addScriptToEvaluateOnNewDocument",
+                    json!({
+                        "source": top_frame_only(&voltaic_preload::isolated_world_script(world)),
+                        "worldName": format!("voltaic-world-{world}"),
+                    }),
+                ));
+            }
+        }
+        let preload = spec.preload.take().unwrap_or_default();
+        let world_script = format!(
+            "{BINDING_TRANSPORT_JS}\nvoltaicBindingTransport({}, {}, {});\n{}\n{}",
+            json!(BINDING),
+            json!(MESSAGE_HANDLER),
+            json!(INVOKE_HANDLER),
+            voltaic_preload::runtime_script(&spec.runtime),
+            voltaic_preload::preload_script(&preload),
+        );
+        let mut world_params = json!({ "source": top_frame_only(&world_script) });
+        if let Some(world) = world_name {
+            world_params["worldName"] = json!(world);
+        }
+        setup.push(("Page.addScriptToEvaluateOnNewDocument", world_params));
+        for (method, params) in setup {
+            cdp.call(Some(&session), method, params, SETUP_LIMIT)
+                .map_err(|e| failed(method, e))?;
+        }
+        let connection = Arc::new(spec.connect(link));
+        let web_contents = connection.web_contents().clone();
+        let window = Self {
+            id: spec.id,
+            target,
+            session,
+            connection: Some(connection),
+            outbox: Outbox::new(spec.id, attached_session, context_isolation),
+            world: None,
+            url: "about:blank".into(),
+            frame: None,
+            content: spec.content,
+            html: None,
+            policy: spec.policy,
+            open: spec.open,
+            main_load: false,
+            crash_asked: false,
+        };
+        let opened = OpenedWindow {
+            web_contents,
+            process_sandboxed: true,
+        };
+        Ok((window, opened))
+    }
+
+    /// Carries out one of the app's operations.
+    pub(crate) fn execute(&mut self, cdp: &Cdp, op: WindowOp) {
+        let session_id = self.session.clone();
+        let session = Some(session_id.as_str());
+        match op {
+            WindowOp::Load(target) => {
+                self.leave_document();
+                self.main_load = true;
+                let url = match target {
+                    LoadTarget::Url(url) => url,
+                    LoadTarget::File { root, path } => {
+                        self.html = None;
+                        self.content.set_root(root);
+                        format!("{}{path}", serve::ORIGIN)
+                    }
+                    LoadTarget::Html(html) => {
+                        self.html = Some(html);
+                        format!("{}/", serve::ORIGIN)
+                    }
+                    _ => return,
+                };
+                // Not awaited: Chromium answers once the page's request is served,
+                // which this thread does.
+                cdp.post(session, "Page.navigate", json!({ "url": url }));
+            }
+            WindowOp::Reload => {
+                self.leave_document();
+                self.main_load = true;
+                cdp.post(session, "Page.reload", json!({}));
+            }
+            WindowOp::CrashRenderer => {
+                self.crash_asked = true;
+                cdp.post(session, "Page.crash", json!({}));
+            }
+            WindowOp::Capture { path, done } => {
+                cdp.call_then(
+                    session,
+                    "Page.captureScreenshot",
+                    json!({ "format": "png" }),
+                    move |answer| {
+                        let _ = done.send(save_png(answer, &path));
+                    },
+                );
+            }
+            WindowOp::Title { done } => {
+                cdp.call_then(
+                    None,
+                    "Target.getTargetInfo",
+                    json!({ "targetId": self.target }),
+                    move |answer| {
+                        let title = answer
+                            .map(|info| text(&info["targetInfo"], "title").to_owned())
+                            .map_err(|e| Error::WebView(e.to_string()));
+                        let _ = done.send(title);
+                    },
+                );
+            }
+            WindowOp::Close => {
+                cdp.post(
+                    None,
+                    "Target.closeTarget",
+                    json!({ "targetId": self.target }),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// Handles an event of this window's session.
+    pub(crate) fn event(&mut self, cdp: &Cdp, event: &Event) {
+        let params = &event.params;
+        match event.method.as_str() {
+            "Runtime.bindingCalled" => {
+                let from = params["executionContextId"].as_i64();
+                if text(params, "name") == BINDING && from.is_some() && from == self.world {
+                    self.received(text(params, "payload"));
+                } else {
+                    tracing::warn!(
+                        window = self.id,
+                        "ignored a binding call from a context that is not the top frame's preload world"
+                    );
+                }
+            }
+            "Runtime.executionContextCreated" => {
+                let context = &params["context"];
+                let main_frame = context["auxData"]["frameId"] == self.target.as_str();
+                let preload_world = if self.outbox.isolated {
+                    context["name"] == ISOLATED_WORLD && context["auxData"]["type"] == "isolated"
+                } else {
+                    context["auxData"]["isDefault"] == true
+                };
+                if main_frame && preload_world {
+                    self.world = context["id"].as_i64();
+                    self.outbox.context = context["uniqueId"].as_str().map(str::to_owned);
+                }
+            }
+            "Runtime.executionContextDestroyed" => {
+                if params["executionContextId"].as_i64() == self.world {
+                    self.world = None;
+                }
+            }
+            "Runtime.executionContextsCleared" => self.world = None,
+            "Page.frameStartedLoading" => {
+                if text(params, "frameId") == self.target {
+                    self.leave_document();
+                }
+            }
+            "Page.frameNavigated" => {
+                let frame = &params["frame"];
+                if frame["parentId"].is_null() {
+                    self.url = frame["url"].as_str().unwrap_or("about:blank").to_owned();
+                }
+            }
+            "Page.windowOpen" => self.policy.window_open(text(params, "url").to_owned()),
+            "Inspector.targetCrashed" => {
+                self.leave_document();
+                self.world = None;
+                let reason = if std::mem::take(&mut self.crash_asked) {
+                    RenderProcessGoneReason::Killed
+                } else {
+                    RenderProcessGoneReason::Crashed
+                };
+                self.policy.render_process_gone(reason);
+            }
+            "Fetch.requestPaused" => serve::request_paused(self, cdp, params),
+            _ => {}
+        }
+    }
+
+    /// A string from the preload's binding.
+    fn received(&mut self, payload: &str) {
+        let (kind, rest) = payload.split_at(payload.len().min(1));
+        match kind {
+            "p" if rest == READY_MESSAGE => self.outbox.preload_ready(),
+            "p" => {
+                let frame = self.sender_frame();
+                if let Some(connection) = &self.connection {
+                    connection.dispatch(frame, Packet::from(rest.to_owned()));
+                }
+            }
+            "i" => {
+                let id = rest.split_once(' ').and_then(|(id, _)| {
+                    let digits =
+                        !id.is_empty() && id.len() <= 16 && id.bytes().all(|b| b.is_ascii_digit());
+                    digits.then(|| id.parse::<u64>().ok()).flatten()
+                });
+                let Some(id) = id else {
+                    tracing::warn!("ignored an invoke that is not its id, a space and its JSON");
+                    return;
+                };
+                let json = rest.split_once(' ').map_or("", |(_, json)| json).to_owned();
+                let frame = self.sender_frame();
+                if let Some(connection) = &self.connection {
+                    if !connection.dispatch_invoke(frame, id, Packet::from(json)) {
+                        self.outbox.deliver(Packet::from(
+                            voltaic_core::protocol::MainMessage::Reject {
+                                id,
+                                error: "Error invoking remote method: the message was refused (size or rate limit)".into(),
+                            }
+                            .to_json(),
+                        ));
+                    }
+                }
+            }
+            _ => tracing::warn!(
+                window = self.id,
+                "ignored a binding call that is not a message or an invoke (bytes are not carried on Chromium yet)"
+            ),
+        }
+    }
+
+    /// The sender of the current document: its URL, read from Chromium's own
+    /// navigation events, never from the message. The app's origin is
+    /// `app://localhost` on every engine: Chromium serves it at
+    /// [`serve::ORIGIN`], which is mapped back here.
+    fn sender_frame(&mut self) -> SenderFrame {
+        let url = serve::app_url(&self.url);
+        match &self.frame {
+            Some(frame) if frame.url() == url => frame.clone(),
+            _ => {
+                let frame = SenderFrame::from_url(&url);
+                self.frame = Some(frame.clone());
+                frame
+            }
+        }
+    }
+
+    /// A new document is on its way: what is sent from now on waits for its
+    /// preload, and the ports the old one held are closed.
+    fn leave_document(&mut self) {
+        if self.outbox.navigation_started() {
+            if let Some(connection) = &self.connection {
+                connection.document_gone();
+            }
+        }
+    }
+
+    /// The window is gone: its sends fail from now on.
+    pub(crate) fn closed(mut self, cdp: &Cdp) {
+        self.open.store(false, Ordering::Release);
+        self.connection.take();
+        cdp.post(
+            None,
+            "Target.closeTarget",
+            json!({ "targetId": self.target }),
+        );
+        self.policy.closed();
+    }
+}
+
+/// Runs `script` in the top frame only: a `worldName` script runs in every frame
+/// of the page's process, where WebKitGTK's user scripts can be limited to the top.
+fn top_frame_only(script: &str) -> String {
+    format!("if (window === window.top) {{\n{script}\n}}")
+}
+
+/// Writes a `Page.captureScreenshot` answer to `path`.
+fn save_png(answer: crate::cdp::Answer, path: &std::path::Path) -> Result<(), Error> {
+    let answer = answer.map_err(|e| Error::Capture(e.to_string()))?;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(text(&answer, "data"))
+        .map_err(|e| Error::Capture(format!("the screenshot is not base64: {e}")))?;
+    std::fs::write(path, png).map_err(|e| Error::Capture(format!("{}: {e}", path.display())))
+}
+
+/// Answers what waits for an answer when its window is already gone.
+pub(crate) fn answer_closed(window: u32, op: WindowOp) {
+    let closed = |done: oneshot::Sender<Result<(), Error>>| {
+        let _ = done.send(Err(Error::WindowClosed(window)));
+    };
+    match op {
+        WindowOp::Capture { done, .. } => closed(done),
+        WindowOp::Title { done } => {
+            let _ = done.send(Err(Error::WindowClosed(window)));
+        }
+        _ => {}
+    }
+}
+
+/// Main → renderer messages of one window, delivered only while the current
+/// document's preload has run (they wait here before that), and evaluated in
+/// batches: one `Runtime.evaluate` for everything taken off the queue at once.
+pub(crate) struct Outbox {
+    window: u32,
+    session: String,
+    /// The preload runs in an isolated world (context isolation on).
+    isolated: bool,
+    /// The unique id of the main frame's preload context.
+    context: Option<String>,
+    ready: bool,
+    queued: VecDeque<Packet>,
+    batch: String,
+}
+
+impl Outbox {
+    fn new(window: u32, session: String, isolated: bool) -> Self {
+        Self {
+            window,
+            session,
+            isolated,
+            context: None,
+            ready: false,
+            queued: VecDeque::new(),
+            batch: String::new(),
+        }
+    }
+
+    /// Delivers (in the next batch), or queues until the preload is ready.
+    pub(crate) fn deliver(&mut self, message: Packet) {
+        if !message.buffers.is_empty() {
+            tracing::warn!(
+                window = self.window,
+                "dropped a message with bytes: bytes are not carried on Chromium yet"
+            );
+            return;
+        }
+        if self.ready {
+            self.batch
+                .push_str(&voltaic_preload::receive_call(&message.text));
+            self.batch.push_str(";\n");
+        } else if self.queued.len() < MAX_QUEUED {
+            self.queued.push_back(message);
+        } else {
+            tracing::warn!(
+                window = self.window,
+                "dropped a message: {MAX_QUEUED} are already waiting for the page's preload"
+            );
+        }
+    }
+
+    fn preload_ready(&mut self) {
+        self.ready = true;
+        while let Some(message) = self.queued.pop_front() {
+            self.deliver(message);
+        }
+    }
+
+    /// Returns whether a document with a running preload is being left.
+    fn navigation_started(&mut self) -> bool {
+        // What was sent before goes to the old document; it is flushed by the loop
+        // before this window's next input only if batched already, so drop it
+        // rather than let it reach the next document.
+        self.batch.clear();
+        self.context = None;
+        std::mem::replace(&mut self.ready, false)
+    }
+
+    /// Evaluates the pending batch in the preload's context.
+    pub(crate) fn flush(&mut self, cdp: &Cdp) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let script = std::mem::take(&mut self.batch);
+        let Some(context) = &self.context else {
+            return;
+        };
+        cdp.post(
+            Some(&self.session),
+            "Runtime.evaluate",
+            json!({ "expression": script, "uniqueContextId": context }),
+        );
+    }
+}
+
+/// [`RendererLink`] of a Chromium window: hops to the engine's thread.
+pub(crate) struct ChromiumLink {
+    pub(crate) window: u32,
+    pub(crate) inputs: mpsc::Sender<Input>,
+    pub(crate) open: Arc<AtomicBool>,
+}
+
+impl RendererLink for ChromiumLink {
+    fn post(&self, message: Packet) -> Result<(), IpcError> {
+        if !self.open.load(Ordering::Acquire) {
+            return Err(IpcError::WindowClosed(self.window));
+        }
+        self.inputs
+            .send(Input::Deliver {
+                window: self.window,
+                message,
+            })
+            .map_err(|_| IpcError::WindowClosed(self.window))
+    }
+}
+
+impl std::fmt::Debug for Window {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Window")
+            .field("id", &self.id)
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
