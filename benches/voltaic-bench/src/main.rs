@@ -6,6 +6,7 @@
 //! Run it with `./scripts/bench` (release build; under Xvfb when there is no display).
 
 mod baseline;
+mod chromium_baseline;
 mod startup;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -230,7 +231,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let total = rounds();
     let baseline_results = results.clone();
     let voltaic_window = window.clone();
-    let _baseline = baseline::start(move |json| {
+    let baseline_done = move |json: String| {
         let round = push_round(&baseline_results, "baseline", parse(&json));
         eprintln!("baseline round {round} of {total} done");
         let last = round == total;
@@ -241,7 +242,18 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         if let Err(error) = voltaic_window.load_html(&page) {
             eprintln!("could not load the Voltaic page: {error}");
         }
-    });
+    };
+    // The baseline is the engine's own raw limit: a bare WebKitGTK webview, or a
+    // bare Chromium page over the DevTools protocol.
+    let chromium = app.handle().engine_info().name == "Chromium";
+    let (_webkit_baseline, chromium_baseline) = if chromium {
+        (
+            None,
+            Some(Arc::new(chromium_baseline::start(baseline_done)?)),
+        )
+    } else {
+        (Some(baseline::start(baseline_done)), None)
+    };
 
     let handle = app.handle();
     let voltaic_results = results.clone();
@@ -251,6 +263,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             eprintln!("voltaic round {round} of {total} done");
             if round >= total {
                 handle.quit();
+            } else if let Some(baseline) = &chromium_baseline {
+                baseline.run_again();
             } else {
                 gtk::glib::MainContext::default().invoke(baseline::run_again);
             }
@@ -268,7 +282,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("the run stopped with code {code}").into());
     }
     let results = results.lock().map_err(|_| "poisoned results")?.clone();
-    report(&results, &startup)
+    report(&results, &startup, chromium)
 }
 
 /// How many times each app is started: `VOLTAIC_BENCH_STARTUP_RUNS`, 9 by default
@@ -390,7 +404,31 @@ fn parse(json: &str) -> Value {
     serde_json::from_str(json).unwrap_or_else(|_| json!({ "error": json }))
 }
 
-fn report(results: &Map<String, Value>, startup: &Value) -> Result<(), Box<dyn std::error::Error>> {
+fn report(
+    results: &Map<String, Value>,
+    startup: &Value,
+    chromium: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (engine, how, clock) = if chromium {
+        (
+            "Chromium",
+            "a main-world binding answered with Runtime.evaluate, bytes through a \
+             Fetch-fulfilled request",
+            "Page clock: performance.now() is coarsened in pages that are not \
+             cross-origin isolated (100 µs in Chromium), so latencies are means over \
+             batches of 200 calls; p50/p99 are over the batches.",
+        )
+    } else {
+        (
+            "WebKitGTK",
+            "a reply-capable script message handler, evaluate_javascript, a custom \
+             URI scheme",
+            "Page clock: performance.now() is clamped to 1 ms (WebKitGTK 2.50 does not \
+             make custom-scheme pages cross-origin isolated), so latencies are means \
+             over batches of 200 calls; p50/p99 are over the batches.",
+        )
+    };
+    let bare = startup["bare_side"].as_str().unwrap_or("app");
     let side = |name: &str| {
         results
             .get(&format!("{name}_rounds"))
@@ -405,12 +443,11 @@ fn report(results: &Map<String, Value>, startup: &Value) -> Result<(), Box<dyn s
         }
     }
     println!(
-        "Voltaic: page JavaScript calling the API its preload exposed (contextBridge → \
+        "Engine: {engine}.\n\
+         Voltaic: page JavaScript calling the API its preload exposed (contextBridge → \
          ipcRenderer → main), then the same workload inside the preload (\"in preload\").\n\
-         Baseline: the same page-side workload on a bare WebKitGTK webview.\n\
-         Page clock: performance.now() is clamped to 1 ms (WebKitGTK 2.50 does not make \
-         custom-scheme pages cross-origin isolated), so latencies are means over batches \
-         of 200 calls; p50/p99 are over the batches.\n"
+         Baseline: the same page-side workload on a bare {engine} page ({how}).\n\
+         {clock}\n"
     );
     println!(
         "{:<44} {:>12} {:>12} {:>8} {:>8}  ",
@@ -473,13 +510,14 @@ fn report(results: &Map<String, Value>, startup: &Value) -> Result<(), Box<dyn s
             None => "n/a",
         }
     );
-    // Startup and footprint: against a bare wry app, with an allowance in ms and MB.
+    // Startup and footprint: against a bare app of the same engine, with an
+    // allowance in ms and MB.
     for (key, label, unit, allowance) in [
         ("startup_ms", "startup to first answer", "ms", 20.0),
         ("pss_mb", "footprint after load, PSS", "MB", 5.0),
     ] {
         let ours = startup["voltaic"][key].as_f64();
-        let theirs = startup["wry"][key].as_f64();
+        let theirs = startup["bare"][key].as_f64();
         let verdict = match ours.zip(theirs) {
             Some((a, b)) if a <= b + allowance => "held",
             Some(_) => "missed",
@@ -488,7 +526,7 @@ fn report(results: &Map<String, Value>, startup: &Value) -> Result<(), Box<dyn s
         let show = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.1}"));
         println!(
             "{:<44} {:>12} {:>12} {:>8} {:>8}  {verdict}",
-            format!("{label} ({unit}) [vs bare wry]"),
+            format!("{label} ({unit}) [vs bare {bare}]"),
             show(ours),
             show(theirs),
             ours.zip(theirs)
@@ -503,6 +541,7 @@ fn report(results: &Map<String, Value>, startup: &Value) -> Result<(), Box<dyn s
         std::fs::create_dir_all(parent)?;
     }
     let document = json!({
+        "engine": engine,
         "rows": rows,
         "rss": { "before_kb": before, "after_kb": after, "growth_mb": growth_mb, "messages": 1_000_000 },
         "startup": startup,

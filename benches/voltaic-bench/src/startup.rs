@@ -1,9 +1,11 @@
 //! Startup and footprint, each app in a fresh process of its own: the time from
 //! starting the process to the first invoke answered in its page, and the memory of
 //! the whole app once it has settled after that (its own process and WebKit's web
-//! and network processes, summed as PSS). Voltaic (a preload exposing `ping`
-//! through `contextBridge`) runs next to a bare wry app (`window.ipc.postMessage`
-//! answered with `evaluate_script`), alternately.
+//! and network processes, or Chromium's, summed as PSS). Voltaic (a preload
+//! exposing `ping` through `contextBridge`) runs next to a bare app of the same
+//! engine, alternately: a wry app (`window.ipc.postMessage` answered with
+//! `evaluate_script`) on WebKitGTK, a Chromium page (a binding answered with
+//! `Runtime.evaluate`) on Chromium.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -15,14 +17,24 @@ use serde_json::{json, Value};
 /// What a child prints once its page got its first answer, then its PSS.
 const ANSWERED: &str = "ANSWERED";
 
+/// The bare app Voltaic is compared with: `wry`, or `chromium` when
+/// `VOLTAIC_ENGINE` runs Voltaic on Chromium.
+pub fn bare_side() -> &'static str {
+    match std::env::var("VOLTAIC_ENGINE").as_deref() {
+        Ok("chromium") => "chromium",
+        _ => "wry",
+    }
+}
+
 /// Runs each side `runs` times, alternately, and returns their medians with every
-/// run: `{ voltaic: {startup_ms, pss_mb}, wry: {..}, runs: [..] }`.
+/// run: `{ voltaic: {startup_ms, pss_mb}, bare: {..}, bare_side, runs: [..] }`.
 pub fn measure(runs: usize) -> Result<Value, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut samples: HashMap<&str, Vec<(f64, f64)>> = HashMap::new();
     let mut all = Vec::new();
+    let bare = bare_side();
     for round in 0..runs {
-        for side in ["wry", "voltaic"] {
+        for side in [bare, "voltaic"] {
             let (startup_ms, pss_mb) = run_child(&exe, side)?;
             eprintln!(
                 "startup round {} {side}: {startup_ms:.0} ms, {pss_mb:.1} MB",
@@ -41,7 +53,8 @@ pub fn measure(runs: usize) -> Result<Value, String> {
     };
     Ok(json!({
         "voltaic": { "startup_ms": median("voltaic", |s| s.0), "pss_mb": median("voltaic", |s| s.1) },
-        "wry": { "startup_ms": median("wry", |s| s.0), "pss_mb": median("wry", |s| s.1) },
+        "bare": { "startup_ms": median(bare, |s| s.0), "pss_mb": median(bare, |s| s.1) },
+        "bare_side": bare,
         "runs": all,
     }))
 }
@@ -86,6 +99,7 @@ pub fn child(side: &str) -> Result<(), Box<dyn std::error::Error>> {
     match side {
         "voltaic" => voltaic_child(),
         "wry" => wry_child(),
+        "chromium" => chromium_child(),
         other => Err(format!("unknown side {other}").into()),
     }
 }
@@ -190,6 +204,81 @@ fn wry_child() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
+}
+
+fn chromium_child() -> Result<(), Box<dyn std::error::Error>> {
+    use serde_json::json;
+    use voltaic_chromium::{Chromium, LaunchOptions};
+    let limit = Duration::from_secs(30);
+    let (sender, events) = std::sync::mpsc::channel();
+    let browser = Chromium::launch_with_sink(
+        &LaunchOptions::default(),
+        Box::new(move |event| {
+            let _ = sender.send(event);
+        }),
+    )?;
+    let cdp = browser.cdp();
+    let targets = cdp.call(None, "Target.getTargets", json!({}), limit)?;
+    let target = targets["targetInfos"]
+        .as_array()
+        .and_then(|all| all.iter().find(|t| t["type"] == "page"))
+        .map(|t| t["targetId"].clone())
+        .ok_or("Chromium opened no page")?;
+    let attached = cdp.call(
+        None,
+        "Target.attachToTarget",
+        json!({ "targetId": target, "flatten": true }),
+        limit,
+    )?;
+    let session = attached["sessionId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    for (method, params) in [
+        ("Runtime.enable", json!({})),
+        ("Runtime.addBinding", json!({ "name": "bench" })),
+        (
+            "Fetch.enable",
+            json!({ "patterns": [{ "urlPattern": "https://bench.localhost/*" }] }),
+        ),
+    ] {
+        cdp.call(Some(&session), method, params, limit)?;
+    }
+    cdp.post(
+        Some(&session),
+        "Page.navigate",
+        json!({ "url": "https://bench.localhost/" }),
+    );
+    let page = "<script>window.pong = () => window.bench('answered');
+                window.bench('ping');</script>";
+    while let Ok(event) = events.recv() {
+        match event.method.as_str() {
+            "Fetch.requestPaused" => {
+                use base64::Engine as _;
+                cdp.post(
+                    Some(&session),
+                    "Fetch.fulfillRequest",
+                    json!({
+                        "requestId": event.params["requestId"],
+                        "responseCode": 200,
+                        "responseHeaders": [{ "name": "Content-Type", "value": "text/html" }],
+                        "body": base64::engine::general_purpose::STANDARD.encode(page),
+                    }),
+                );
+            }
+            "Runtime.bindingCalled" => match event.params["payload"].as_str() {
+                Some("ping") => cdp.post(
+                    Some(&session),
+                    "Runtime.evaluate",
+                    json!({ "expression": "window.pong()" }),
+                ),
+                Some("answered") => report_and_exit(),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    Err("Chromium went away before the page was answered".into())
 }
 
 /// The PSS, in KiB, of process `root` and all its descendants (WebKit's web and

@@ -22,6 +22,7 @@ mod error;
 mod hooks;
 mod options;
 mod page_policy;
+pub mod preload_routes;
 mod sandbox;
 mod security;
 mod window;

@@ -93,6 +93,7 @@ pub(crate) fn runtime_config(
             .collect()
     };
     voltaic_preload::RuntimeConfig {
+        app_origin: voltaic_core::APP_ORIGIN.to_owned(),
         context_isolation: prefs.context_isolation,
         max_message_bytes: limits.max_message_bytes,
         max_depth: limits.max_depth,

@@ -22,19 +22,36 @@
 // The node itself lives in a shadow tree of the marked element: WebKit sets no
 // window.event for an event whose target is in a shadow tree, so a page function
 // the bridge calls from inside its listener cannot reach the node through it.
+//
+// Where the document has no element yet (Chromium runs document-start scripts
+// before the parser makes <html>), the marked elements wait in a holder element
+// of their own, which goes with the last of them, so that the parser finds the
+// document empty. Each marked element is a child of the holder, never of another
+// marked element, so taking one never takes another with it.
 function voltaicTakeBridgeNode(world) {
   'use strict';
   const MARK = world ? 'data-voltaic-bridge-' + world : 'data-voltaic-bridge';
+  const HOLDER = 'data-voltaic-bridges';
   const found = document.querySelector('[' + MARK + ']');
   if (found !== null) {
+    const holder = found.parentNode;
     found.remove();
     found.removeAttribute(MARK);
+    if (holder !== null && holder.nodeType === 1 && holder.hasAttribute(HOLDER) && holder.firstChild === null) {
+      holder.remove();
+    }
     return { node: found.shadowRoot.firstChild, found: true };
   }
   const host = document.createElement('voltaic-bridge');
   const node = host.attachShadow({ mode: 'open' }).appendChild(document.createElement('div'));
   host.setAttribute(MARK, '');
-  (document.documentElement || document).appendChild(host);
+  let holder = document.documentElement;
+  if (holder === null) {
+    holder = document.createElement('voltaic-bridges');
+    holder.setAttribute(HOLDER, '');
+    document.appendChild(holder);
+  }
+  holder.appendChild(host);
   return { node, found: false };
 }
 

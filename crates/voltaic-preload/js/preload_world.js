@@ -19,6 +19,10 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   const utf8 = new TextEncoder();
   const transport = window.webkit.messageHandlers[config.handler];
   const postToMain = transport.postMessage;
+  // How many messages went through the transport, on an engine whose sendSync
+  // travels apart from them (Chromium): the main process holds a sendSync until it
+  // has all the messages posted before it.
+  const postedCount = typeof transport.posted === 'function' ? transport.posted : null;
   // Invokes go through a reply-capable handler: its postMessage returns a promise
   // the main process settles with the answer's JSON.
   const invokeTransport = window.webkit.messageHandlers[config.invokeHandler];
@@ -583,6 +587,9 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
         if (parcel !== null) {
           apply(xhrSetHeader, request, ['X-Voltaic-Parcel', parcel.responseText]);
         }
+        if (postedCount !== null) {
+          apply(xhrSetHeader, request, ['X-Voltaic-Posted', String(postedCount())]);
+        }
         apply(xhrSend, request, [text]);
       } catch (error) {
         throw new ErrorCtor('ipcRenderer.sendSync failed: ' + String(error && error.message) +
@@ -1029,8 +1036,21 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   }
   const process = node.createProcess(EventEmitter, config.process, config.contextIsolation);
 
+  // Where in the preload an error was thrown: JavaScriptCore says it on the error
+  // (line, column); V8 says it in the stack, under the script's sourceURL, which is
+  // the preload's name.
+  function preloadPosition(error) {
+    if (error && error.line) {
+      return ':' + error.line + ':' + (error.column || 0);
+    }
+    const stack = error && typeof error.stack === 'string' ? error.stack : '';
+    const at = stack.indexOf(config.preloadName + ':');
+    const position = at < 0 ? null : /^:(\d+):(\d+)/.exec(stack.slice(at + config.preloadName.length));
+    return position === null ? '' : ':' + position[1] + ':' + position[2];
+  }
+
   function reportPreloadError(error) {
-    const where = config.preloadName + (error && error.line ? ':' + error.line + ':' + (error.column || 0) : '');
+    const where = config.preloadName + preloadPosition(error);
     report('error', ['Unable to load preload script ' + where + ':', error]);
   }
 

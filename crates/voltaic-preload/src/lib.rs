@@ -53,18 +53,22 @@ pub const MESSAGE_HANDLER: &str = "voltaic";
 /// `postMessage` returns a promise that the main process settles with the answer.
 pub const INVOKE_HANDLER: &str = "voltaic-invoke";
 
-/// Where the runtime uploads the bytes of a message before posting it.
-pub const UPLOAD_URL: &str = "app://localhost/__voltaic/upload";
+/// Where, under the app's origin, the runtime uploads the bytes of a message before
+/// posting it.
+pub const UPLOAD_PATH: &str = "/__voltaic/upload";
 
-/// Where the runtime fetches the bytes of a main → renderer message, by parcel number.
-pub const PARCEL_URL: &str = "app://localhost/__voltaic/parcel/";
+/// Where, under the app's origin, the runtime fetches the bytes of a main →
+/// renderer message, by parcel number.
+pub const PARCEL_PATH: &str = "/__voltaic/parcel/";
 
-/// Where `ipcRenderer.sendSync` posts, synchronously, with the window's token.
-pub const SYNC_URL: &str = "app://localhost/__voltaic/send-sync";
+/// Where, under the app's origin, `ipcRenderer.sendSync` posts, synchronously,
+/// with the window's token.
+pub const SYNC_PATH: &str = "/__voltaic/send-sync";
 
-/// Where the preload sends `webFrame` requests (zoom, inserted CSS, script in the
-/// page's world), which only the main process can carry out in WebKitGTK.
-pub const WEB_FRAME_URL: &str = "app://localhost/__voltaic/web-frame";
+/// Where, under the app's origin, the preload sends `webFrame` requests (zoom,
+/// inserted CSS, script in the page's world), which only the main process can carry
+/// out.
+pub const WEB_FRAME_PATH: &str = "/__voltaic/web-frame";
 
 /// Global (in the preload's world only) through which the main process delivers messages.
 pub const RECEIVER: &str = "__voltaicReceive";
@@ -78,6 +82,9 @@ pub const READY_MESSAGE: &str = r#"{"t":"ready"}"#;
 /// refuse anyway, with the same message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuntimeConfig {
+    /// The origin the engine serves the app's content and the preload's routes at
+    /// (`app://localhost` on WebKitGTK), with no slash at the end.
+    pub app_origin: String,
     /// Whether the preload runs in an isolated world (Electron's `contextIsolation`).
     pub context_isolation: bool,
     /// Largest message the runtime will post, in bytes; it refuses larger ones itself.
@@ -211,8 +218,8 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
     let settings = json!({
         "handler": MESSAGE_HANDLER,
         "invokeHandler": INVOKE_HANDLER,
-        "uploadUrl": UPLOAD_URL,
-        "parcelUrl": PARCEL_URL,
+        "uploadUrl": format!("{}{UPLOAD_PATH}", config.app_origin),
+        "parcelUrl": format!("{}{PARCEL_PATH}", config.app_origin),
         "receiver": RECEIVER,
         "contextIsolation": config.context_isolation,
         "maxMessageBytes": config.max_message_bytes,
@@ -222,8 +229,8 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
         "grants": config.grants,
         "schemas": config.schemas,
         "syncToken": config.sync_token,
-        "syncUrl": SYNC_URL,
-        "webFrameUrl": WEB_FRAME_URL,
+        "syncUrl": format!("{}{SYNC_PATH}", config.app_origin),
+        "webFrameUrl": format!("{}{WEB_FRAME_PATH}", config.app_origin),
         "preloadName": config.preload_name,
         "readyMessage": READY_MESSAGE,
         "process": config.process,
@@ -284,7 +291,7 @@ pub fn receive_call(message_json: &str) -> String {
 }
 
 /// The expression that delivers a main → renderer message whose bytes wait in parcel
-/// `parcel`, to be fetched from [`PARCEL_URL`] before it is delivered.
+/// `parcel`, to be fetched from [`PARCEL_PATH`] before it is delivered.
 pub fn receive_call_with_parcel(message_json: &str, parcel: u64) -> String {
     format!("{RECEIVER}({message_json},{parcel})")
 }
@@ -295,6 +302,7 @@ mod tests {
 
     fn config() -> RuntimeConfig {
         RuntimeConfig {
+            app_origin: "app://localhost".into(),
             context_isolation: true,
             max_message_bytes: 1024,
             max_depth: 64,

@@ -105,17 +105,60 @@ fn run_parent(scenarios: &[Scenario]) {
             std::process::exit(1);
         }
     };
+    let engine = std::env::var("VOLTAIC_ENGINE").unwrap_or_default();
     let trials = scenarios
         .iter()
         .map(|scenario| {
             let name = scenario.name;
             let display = display.name.clone();
-            Trial::test(name, move || spawn_scenario(name, &display))
+            let trial = Trial::test(name, move || spawn_scenario(name, &display));
+            match engine_gap(&engine, name) {
+                // Listed, with its reason, in the README's engine table.
+                Some(reason) => trial.with_kind(reason).with_ignored_flag(true),
+                None => trial,
+            }
         })
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);
     drop(display);
     conclusion.exit();
+}
+
+/// Scenarios that cannot hold on an engine yet, each with its reason: what the
+/// Chromium engine does not carry yet. Each is in the README's engine table.
+const CHROMIUM_GAPS: &[(&str, &str)] = &[
+    ("preload_shape_web_frame_zoom", "chromium: no webFrame zoom"),
+    (
+        "web_frame_zoom_factor_and_level",
+        "chromium: no webFrame zoom",
+    ),
+    (
+        "web_frame_insert_css_applies_unseen_and_removes",
+        "chromium: no webFrame.insertCSS",
+    ),
+    (
+        "main_frame_ipc_receives_from_an_unloading_page",
+        "chromium: binding calls made while a document unloads are lost",
+    ),
+    (
+        "raw_invokes_on_the_reply_handler",
+        "chromium: attacks WebKit's reply handler; invokes travel as messages",
+    ),
+    (
+        "handlers_can_allow_what_is_denied_by_default",
+        "chromium: no permission requests reach the app; all are denied",
+    ),
+];
+
+/// Why `scenario` does not run on `engine` (`VOLTAIC_ENGINE`), if it does not.
+fn engine_gap(engine: &str, scenario: &str) -> Option<&'static str> {
+    let gaps = match engine.trim().to_ascii_lowercase().as_str() {
+        "chromium" | "chrome" => CHROMIUM_GAPS,
+        _ => return None,
+    };
+    gaps.iter()
+        .find(|(name, _)| *name == scenario)
+        .map(|(_, reason)| *reason)
 }
 
 fn spawn_scenario(name: &str, display: &str) -> Result<(), Failed> {
@@ -125,6 +168,9 @@ fn spawn_scenario(name: &str, display: &str) -> Result<(), Failed> {
         .env(SCENARIO_ENV, name)
         .env("DISPLAY", display)
         .env("NO_AT_BRIDGE", "1")
+        // Chromium's V8 gets gc(), as in Electron's own spec runs, for the cases
+        // that wait for garbage collection; WebKitGTK does not read this.
+        .env("VOLTAIC_CHROMIUM_FLAGS", "--js-flags=--expose-gc")
         .env(
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "info,voltaic=debug".into()),
@@ -410,6 +456,18 @@ impl Harness {
     /// The app under test.
     pub fn app(&self) -> &App {
         &self.app
+    }
+
+    /// The running engine's version if its `process.versions` key is `key`
+    /// (`webkitgtk`, `chrome`), else `"undefined"`: what a preload reading
+    /// `process.versions[key]` prints.
+    pub fn engine_version(&self, key: &str) -> String {
+        let engine = self.app.handle().engine_info().clone();
+        if engine.versions_key == key {
+            engine.version
+        } else {
+            "undefined".to_owned()
+        }
     }
 
     /// The probe recording console lines and whatever handlers record.

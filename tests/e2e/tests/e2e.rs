@@ -154,18 +154,33 @@ fn acceptance(h: &Harness) -> Result<Driver, String> {
     )?;
     let report = h.app().security_report();
     ensure!(report.all_ok(), "weakened defaults:\n{report}");
-    // The report names the engine that ran, with the version of the library loaded.
-    let loaded = std::process::Command::new("pkg-config")
-        .args(["--modversion", "webkit2gtk-4.1"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
+    // The report names the engine that ran, with the version the machine has: the
+    // WebKitGTK library, or the Chromium browser.
+    let chromium = h.engine_version("chrome") != "undefined";
+    let (name, loaded) = if chromium {
+        let version = std::process::Command::new("chromium")
+            .arg("--version")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        // "Chromium 156.0.8078.114 built on Debian ..."
+        let version = version.split_whitespace().nth(1).unwrap_or("").to_owned();
+        ("Chromium", version)
+    } else {
+        let version = std::process::Command::new("pkg-config")
+            .args(["--modversion", "webkit2gtk-4.1"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default();
+        ("WebKitGTK", version)
+    };
     ensure!(
-        report.engine == format!("WebKitGTK {loaded}")
+        !loaded.is_empty()
+            && report.engine == format!("{name} {loaded}")
             && report
                 .to_string()
-                .starts_with(&format!("engine: WebKitGTK {loaded}\n")),
-        "the report names {:?}, the machine has WebKitGTK {loaded:?}:\n{report}",
+                .starts_with(&format!("engine: {name} {loaded}\n")),
+        "the report names {:?}, the machine has {name} {loaded:?}:\n{report}",
         report.engine
     );
     let (probe, app) = (h.probe(), h.app().handle());

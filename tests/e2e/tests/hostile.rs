@@ -483,7 +483,7 @@ const ATTACKS: &[Attack] = &[
         name: "window_open_is_denied",
         script: r#"
             const remote = window.open('https://example.invalid/');
-            const local = window.open('app://localhost/hostile.html');
+            const local = window.open(location.origin + '/hostile.html');
             const blank = window.open('about:blank');
             await sleep(300);
             return { remote: remote === null, local: local === null, blank: blank === null };"#,
@@ -493,6 +493,7 @@ const ATTACKS: &[Attack] = &[
     Attack {
         name: "navigation_to_a_remote_origin_is_denied",
         script: r#"
+            const startedAt = location.href;
             location.href = 'https://example.invalid/phish';
             await sleep(500);
             const link = document.createElement('a');
@@ -500,8 +501,9 @@ const ATTACKS: &[Attack] = &[
             document.body.appendChild(link);
             link.click();
             await sleep(500);
-            return { stillHere: location.href, works: await api.echo('still connected') };"#,
-        expect: &[r#""stillHere":"app://localhost/hostile.html""#, r#""works":"still connected""#],
+            return { stillHere: location.href === startedAt ? location.pathname : location.href,
+                     works: await api.echo('still connected') };"#,
+        expect: &[r#""stillHere":"/hostile.html""#, r#""works":"still connected""#],
         logs: &["navigation denied: not an allowed origin"],
     },
     Attack {
@@ -527,12 +529,12 @@ const ATTACKS: &[Attack] = &[
             const statuses = [];
             for (const path of paths) {
               try {
-                const response = await fetch('app://localhost' + path);
+                const response = await fetch(location.origin + path);
                 const text = await response.text();
                 statuses.push(response.status + (text.includes('TOP SECRET') ? ' LEAKED' : ''));
               } catch (e) { statuses.push('refused'); }
             }
-            const own = await fetch('app://localhost/hostile.html');
+            const own = await fetch(location.origin + '/hostile.html');
             return { statuses, leaked: statuses.some((s) => s.includes('LEAKED')), own: own.status };"#,
         expect: &[r#""leaked":false"#, r#""own":200"#],
         logs: &[],
@@ -544,10 +546,10 @@ const ATTACKS: &[Attack] = &[
         script: r#"
             const statuses = [];
             for (const path of ['/hostile.html', '/__voltaic/upload', '/__voltaic/parcel/1', '/__voltaic/send-sync']) {
-              const response = await fetch('app://localhost' + path, { method: 'POST', body: new Blob(['x'.repeat(100)]) });
+              const response = await fetch(location.origin + path, { method: 'POST', body: new Blob(['x'.repeat(100)]) });
               statuses.push(response.status);
             }
-            const guessed = await fetch('app://localhost/__voltaic/upload', {
+            const guessed = await fetch(location.origin + '/__voltaic/upload', {
               method: 'POST', headers: { 'X-Voltaic-Token': 'guess', 'X-Voltaic-Sizes': '1' }, body: new Uint8Array([1]) });
             statuses.push(guessed.status);
             return { statuses };"#,
@@ -564,7 +566,8 @@ const ATTACKS: &[Attack] = &[
             const notifications = typeof Notification === 'undefined' ? 'absent' : await Notification.requestPermission();
             return { geolocation, notifications };"#,
         expect: &[r#""geolocation":"error 1""#, r#""notifications":"denied""#],
-        logs: &["permission denied: Geolocation"],
+        // Chromium tells the app of no permission request: it denies them all.
+        logs: &["webkitgtk:permission denied: Geolocation"],
     },
     Attack {
         name: "forging_the_bystanders_pong",
@@ -876,6 +879,7 @@ fn attack_setup(h: &Harness) -> Result<Driver, String> {
     hostile.load_file(page).map_err(err)?;
 
     let probe = h.probe();
+    let webkit = h.engine_version("webkitgtk") != "undefined";
     Ok(Box::pin(async move {
         let _ = std::fs::remove_file(&secret).ok();
         let result = probe
@@ -890,6 +894,11 @@ fn attack_setup(h: &Harness) -> Result<Driver, String> {
             );
         }
         for expected in attack.logs {
+            let expected = match expected.strip_prefix("webkitgtk:") {
+                Some(_) if !webkit => continue,
+                Some(rest) => rest,
+                None => expected,
+            };
             probe
                 .wait_for(&format!("main log {expected:?}"), |l| {
                     l.starts_with("log:") && l.contains(expected)
@@ -1229,6 +1238,7 @@ fn security_report(h: &Harness) -> Result<Driver, String> {
     weak.load_html("<p>weak</p>").map_err(err)?;
     let report = h.app().security_report();
     let app = h.app().handle();
+    let webkit = h.engine_version("webkitgtk") != "undefined";
     Ok(Box::pin(async move {
         let text = report.to_string();
         let sandbox = app.sandbox().clone();
@@ -1242,11 +1252,19 @@ fn security_report(h: &Harness) -> Result<Driver, String> {
                 secure_window.weakened().next().is_none(),
                 "the secure window has weakened rules:\n{text}"
             );
-            poll_until(
-                "a WebKitWebProcess under bwrap, as the report says it is sandboxed",
-                web_process_in_bubblewrap,
-            )
-            .await?;
+            if webkit {
+                poll_until(
+                    "a WebKitWebProcess under bwrap, as the report says it is sandboxed",
+                    web_process_in_bubblewrap,
+                )
+                .await?;
+            } else {
+                poll_until(
+                    "a Chromium renderer under seccomp-bpf, not as root, as the report says it is sandboxed",
+                    chromium_renderer_sandboxed,
+                )
+                .await?;
+            }
         } else {
             ensure_eq!(
                 report
@@ -1277,6 +1295,34 @@ fn security_report(h: &Harness) -> Result<Driver, String> {
 }
 
 /// Whether a child process of this one is a WebKitWebProcess run by bubblewrap.
+/// Whether a Chromium renderer runs in Chromium's sandbox: under a seccomp-bpf
+/// filter, in a PID namespace of its own, and not as root.
+fn chromium_renderer_sandboxed() -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let dir = entry.path();
+        let cmdline = std::fs::read(dir.join("cmdline")).unwrap_or_default();
+        if !String::from_utf8_lossy(&cmdline).contains("--type=renderer") {
+            return false;
+        }
+        let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.split_whitespace().collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        let seccomp = field("Seccomp:") == ["2"];
+        // More than one pid: it sees itself under another in a namespace of its own.
+        let own_pid_namespace = field("NSpid:").len() > 1;
+        let not_root = field("Uid:").iter().all(|uid| *uid != "0");
+        seccomp && own_pid_namespace && not_root
+    })
+}
+
 fn web_process_in_bubblewrap() -> bool {
     let me = std::process::id().to_string();
     let Ok(entries) = std::fs::read_dir("/proc") else {

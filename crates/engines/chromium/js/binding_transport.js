@@ -9,6 +9,10 @@
 //
 // An invoke's promise never settles here: its answer comes back like any other
 // message from the main process, which settles the invoke by its id.
+//
+// `posted()` counts the strings sent so far in this document: a sendSync request,
+// which travels through the network stack instead, carries the count, and the
+// main process takes it only once it has that many.
 
 /* exported voltaicBindingTransport */
 
@@ -19,15 +23,23 @@ function voltaicBindingTransport(bindingName, handler, invokeHandler) {
   delete globalThis[bindingName];
   const PromiseCtor = Promise;
   const noop = () => {};
+  let posted = 0;
   function send(plain, withParcel, message) {
+    posted += 1;
     if (typeof message === 'string') {
       binding(plain + message);
-    } else {
+    } else if (Array.isArray(message) && typeof message[0] === 'string' && typeof message[1] === 'number') {
       binding(withParcel + message[1] + ' ' + message[0]);
+    } else {
+      // What WebKit's handlers would pass on and the main process ignore.
+      binding('?');
     }
   }
   const handlers = {};
-  handlers[handler] = Object.freeze({ postMessage: (message) => send('p', 'q', message) });
+  handlers[handler] = Object.freeze({
+    postMessage: (message) => send('p', 'q', message),
+    posted: () => posted,
+  });
   handlers[invokeHandler] = Object.freeze({
     postMessage: (message) => {
       send('i', 'j', message);

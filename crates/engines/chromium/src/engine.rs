@@ -30,6 +30,12 @@ pub(crate) enum Input {
     Deliver { window: u32, message: Packet },
     /// An event from Chromium.
     Cdp(Event),
+    /// The answer to a paused request, given from another thread (`sendSync`).
+    Fulfill {
+        session: String,
+        id: String,
+        response: crate::serve::Response,
+    },
 }
 
 /// The Chromium engine, on the thread that made the app.
@@ -83,6 +89,15 @@ impl ChromiumEngine {
             SETUP_LIMIT,
         )
         .map_err(|e| failed("Target.setDiscoverTargets", e))?;
+        // Every permission denied, with no prompt: CDP reports no permission
+        // requests, so none can reach the app's handler (see the README).
+        cdp.call(
+            None,
+            "Browser.grantPermissions",
+            json!({ "permissions": [] }),
+            SETUP_LIMIT,
+        )
+        .map_err(|e| failed("Browser.grantPermissions", e))?;
         let targets = cdp
             .call(None, "Target.getTargets", json!({}), SETUP_LIMIT)
             .map_err(|e| failed("Target.getTargets", e))?;
@@ -124,6 +139,11 @@ impl ChromiumEngine {
                 }
             }
             Input::Cdp(event) => return self.event(event),
+            Input::Fulfill {
+                session,
+                id,
+                response,
+            } => crate::serve::fulfill(self.browser.cdp(), &session, &id, response),
         }
         None
     }

@@ -207,9 +207,27 @@ impl Chromium {
 
 impl Drop for Chromium {
     fn drop(&mut self) {
+        // Closed the browser's way first, so that its helpers stop writing to the
+        // profile; killed if it has not gone within a bound.
+        self.cdp.post(None, "Browser.close", serde_json::json!({}));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        while std::time::Instant::now() < deadline {
+            match self.child.try_wait() {
+                Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+                _ => break,
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
+        // A helper that outlived the browser for a moment may still be writing.
+        for _ in 0..20 {
+            match std::fs::remove_dir_all(&self.profile) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                _ => break,
+            }
+        }
     }
 }
 
@@ -231,6 +249,9 @@ fn switches(options: &LaunchOptions, profile: &Path) -> Vec<String> {
         "--disable-quic".into(),
         "--password-store=basic".into(),
         "--disable-dev-shm-usage".into(),
+        // Chromium is phasing out `unload` events on its own; Electron keeps them,
+        // and pages and preloads use them to say goodbye over IPC.
+        "--disable-features=DeprecateUnload,DeprecateUnloadByAllowList".into(),
     ];
     if options.headless {
         args.push("--headless".into());
@@ -242,6 +263,11 @@ fn switches(options: &LaunchOptions, profile: &Path) -> Vec<String> {
     };
     args.push(format!("--app={url}"));
     args.extend(options.args.iter().cloned());
+    // More switches for every Chromium this process starts, for tests and
+    // debugging: `VOLTAIC_CHROMIUM_FLAGS="--js-flags=--expose-gc"`.
+    if let Ok(flags) = std::env::var("VOLTAIC_CHROMIUM_FLAGS") {
+        args.extend(flags.split_whitespace().map(str::to_owned));
+    }
     args
 }
 

@@ -1,7 +1,8 @@
 //! Voltaic's Chromium engine, driven over the Chrome DevTools Protocol (CDP).
 //!
-//! Work in progress (issue 22). What is here runs, and is tested against Debian's
-//! `chromium` under Xvfb:
+//! Most users reach it through the `voltaic` crate: `VOLTAIC_ENGINE=chromium` runs
+//! any Voltaic app on it. To use it directly, give [`engine()`] to
+//! [`voltaic_app::App::with_engine`].
 //!
 //! - [`launch`]: starts Chromium with a private profile and `--remote-debugging-pipe`
 //!   (no debugging port: only this process holds the pipe), with Chromium's own
@@ -10,10 +11,10 @@
 //!   child's fds 3 and 4). No Rust crate speaks it.
 //! - [`cdp`]: commands and their answers by id, events by session, parsed loosely
 //!   (an unknown event or field never breaks a session), every wait bounded.
-//!
-//! Not here yet: the engine seam the user-facing `App` and `BrowserWindow` will sit
-//! on, the preload world and its binding as an IPC transport, pages served at a fixed
-//! origin, and the policies.
+//! - The engine: one browser per app and one page target per window, the preload's
+//!   world and its binding set up before anything loads, messages both ways over
+//!   them, the app's origin served through the Fetch domain, and the page policies.
+//!   `DESIGN.md` says what was verified and how.
 
 #![warn(missing_docs)]
 
@@ -22,6 +23,7 @@ mod engine;
 pub mod launch;
 pub mod pipe;
 mod serve;
+mod web_frame;
 mod window;
 
 pub use cdp::{Cdp, CdpError, Event};

@@ -7,12 +7,18 @@
 //! Top-level documents from anywhere pause too, so that the page's own navigations
 //! go through the window's navigation policy.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use serde_json::{json, Value};
+use voltaic_app::preload_routes::{parcels, send_sync};
 
 use crate::cdp::Cdp;
-use crate::engine::text;
+use crate::engine::{text, Input};
 use crate::window::Window;
+
+/// A response for the app's origin.
+pub(crate) type Response = http::Response<Cow<'static, [u8]>>;
 
 /// Where the app's own content is served on Chromium.
 pub(crate) const ORIGIN: &str = "https://voltaic.localhost";
@@ -49,23 +55,40 @@ pub(crate) fn request_paused(window: &mut Window, cdp: &Cdp, params: &Value) {
     let url = text(request, "url");
     let document = text(params, "resourceType") == "Document";
     let top = params["frameId"].as_str() == Some(window.target.as_str());
-    if document && !std::mem::take(&mut window.main_load) || document && !top {
-        // The page's own navigation, or a frame's: as WebKitGTK's navigation
-        // handler decides, with the app's origin under its engine-wide name.
-        if !window.policy.allows_navigation(&app_url(url)) {
-            cdp.post(
-                session,
-                "Fetch.failRequest",
-                json!({ "requestId": id, "errorReason": "BlockedByClient" }),
-            );
-            return;
-        }
+    // The main process's own load of the top frame goes; the page's navigations,
+    // and every frame's, are the window's navigation policy's to decide, as
+    // WebKitGTK's navigation handler does, with the app's origin under its
+    // engine-wide name.
+    let app_load = document && top && std::mem::take(&mut window.main_load);
+    if document && !app_load && !window.policy.allows_navigation(&app_url(url)) {
+        // Aborted, not blocked: a blocked navigation would replace the page with
+        // an error page, where WebKitGTK's denied one leaves it be.
+        cdp.post(
+            session,
+            "Fetch.failRequest",
+            json!({ "requestId": id, "errorReason": "Aborted" }),
+        );
+        return;
     }
     if !url.starts_with(ORIGIN) {
         cdp.post(session, "Fetch.continueRequest", json!({ "requestId": id }));
         return;
     }
-    let response = respond(window, request, url);
+    let path = url
+        .strip_prefix(ORIGIN)
+        .unwrap_or_default()
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default();
+    if path.starts_with(parcels::PREFIX) {
+        return preload_route(window, cdp, id, path, request, url);
+    }
+    let response = respond(window, request, path, url);
+    fulfill(cdp, &window.session, &id, response);
+}
+
+/// Answers paused request `id` with `response`.
+pub(crate) fn fulfill(cdp: &Cdp, session: &str, id: &str, response: Response) {
     let headers: Vec<Value> = response
         .headers()
         .iter()
@@ -74,7 +97,7 @@ pub(crate) fn request_paused(window: &mut Window, cdp: &Cdp, params: &Value) {
         })
         .collect();
     cdp.post(
-        session,
+        Some(session),
         "Fetch.fulfillRequest",
         json!({
             "requestId": id,
@@ -86,36 +109,107 @@ pub(crate) fn request_paused(window: &mut Window, cdp: &Cdp, params: &Value) {
 }
 
 /// The app's answer to a request for its origin.
-fn respond(window: &Window, request: &Value, url: &str) -> http::Response<Vec<u8>> {
+fn respond(window: &Window, request: &Value, path: &str, url: &str) -> Response {
     let method = text(request, "method");
-    let path = url
-        .strip_prefix(ORIGIN)
-        .unwrap_or_default()
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default();
     if let (Some(html), "/", "GET") = (&window.html, path, method) {
         // load_html's page, with no CSP header, as on WebKitGTK.
         return http::Response::builder()
             .header("Content-Type", "text/html; charset=utf-8")
-            .body(html.clone().into_bytes())
+            .body(Cow::Owned(html.clone().into_bytes()))
             .unwrap_or_default();
     }
-    let parsed = http::Request::builder()
+    match http::Request::builder()
         .method(method)
         .uri(url)
-        .body(Vec::new());
-    match parsed {
-        Ok(parsed) => {
-            let answer = window.content.respond(&parsed);
-            let (parts, body) = answer.into_parts();
-            http::Response::from_parts(parts, body.into_owned())
-        }
-        Err(_) => http::Response::builder()
-            .status(400)
-            .body(Vec::new())
-            .unwrap_or_default(),
+        .body(Vec::new())
+    {
+        Ok(parsed) => window.content.respond(&parsed),
+        Err(_) => send_sync::status(http::StatusCode::BAD_REQUEST),
     }
+}
+
+/// The preload's own routes: the bytes of messages and `sendSync`, each needing
+/// the window's token.
+fn preload_route(
+    window: &mut Window,
+    cdp: &Cdp,
+    id: String,
+    path: &str,
+    request: &Value,
+    url: &str,
+) {
+    let Some(parsed) = with_body(request, url) else {
+        fulfill(
+            cdp,
+            &window.session,
+            &id,
+            send_sync::status(http::StatusCode::BAD_REQUEST),
+        );
+        return;
+    };
+    if path == send_sync::PATH {
+        // The binding's messages travel apart from this request: it waits until
+        // every message the preload posted before it is in.
+        let posted = parsed
+            .headers()
+            .get("x-voltaic-posted")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        window.send_sync_after(posted, id, parsed);
+    } else if path == voltaic_preload::WEB_FRAME_PATH {
+        crate::web_frame::handle(window, cdp, id, parsed);
+    } else {
+        let response = parcels::handle(&window.outbox.parcels, &window.token, parsed);
+        fulfill(cdp, &window.session, &id, response);
+    }
+}
+
+/// Hands a `sendSync` request of `window`'s preload to the app; the answer is
+/// fulfilled from whichever thread the main process answers on.
+pub(crate) fn send_sync(window: &mut Window, id: String, request: http::Request<Vec<u8>>) {
+    let (inputs, session) = (window.inputs.clone(), window.session.clone());
+    let frame = window.sender_frame();
+    send_sync::handle(
+        &window.token,
+        window.connection.clone(),
+        || frame,
+        request,
+        &window.outbox.parcels,
+        Box::new(move |response| {
+            let _ = inputs.send(Input::Fulfill {
+                session,
+                id,
+                response,
+            });
+        }),
+    );
+}
+
+/// The paused request as an HTTP request, with its headers and body.
+fn with_body(request: &Value, url: &str) -> Option<http::Request<Vec<u8>>> {
+    let mut body = Vec::new();
+    if let Some(entries) = request["postDataEntries"].as_array() {
+        for entry in entries {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text(entry, "bytes"))
+                .ok()?;
+            body.extend_from_slice(&bytes);
+        }
+    } else if let Some(data) = request["postData"].as_str() {
+        body.extend_from_slice(data.as_bytes());
+    }
+    let mut builder = http::Request::builder()
+        .method(text(request, "method"))
+        .uri(url);
+    if let Some(headers) = request["headers"].as_object() {
+        for (name, value) in headers {
+            if let Some(value) = value.as_str() {
+                builder = builder.header(name.as_str(), value);
+            }
+        }
+    }
+    builder.body(body).ok()
 }
 
 #[cfg(test)]

@@ -16,10 +16,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 
 use base64::Engine as _;
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use voltaic_app::content::AppContent;
 use voltaic_app::engine::{LoadTarget, OpenedWindow, WindowOp, WindowSpec};
+use voltaic_app::preload_routes::new_token;
+use voltaic_app::preload_routes::parcels::{Parcels, SharedParcels};
 use voltaic_app::{Error, PagePolicy, RenderProcessGoneReason};
 use voltaic_core::{Connection, IpcError, Packet, RendererLink, SenderFrame};
 use voltaic_preload::{INVOKE_HANDLER, ISOLATED_WORLD, MESSAGE_HANDLER, READY_MESSAGE};
@@ -42,10 +44,25 @@ pub(crate) struct Window {
     pub(crate) id: u32,
     pub(crate) target: String,
     pub(crate) session: String,
-    connection: Option<Arc<Connection>>,
+    pub(crate) connection: Option<Arc<Connection>>,
     pub(crate) outbox: Outbox,
+    /// Known only to the preload's world: its requests to the preload's routes
+    /// carry it.
+    pub(crate) token: String,
+    /// Strings the current document's preload sent through the binding.
+    posted: u64,
+    /// `sendSync` requests waiting for the messages posted before them, each with
+    /// the count it waits for.
+    waiting_sync: Vec<(u64, String, http::Request<Vec<u8>>)>,
+    /// The isolated worlds the window names, where `webFrame` may run script.
+    pub(crate) worlds: Vec<u32>,
+    /// The engine thread's queue, for answers given from other threads.
+    pub(crate) inputs: mpsc::Sender<Input>,
     /// The main frame's `voltaic` world context: its id (as bindings name it).
     world: Option<i64>,
+    /// The main frame's contexts by world name (`""` for the page's own), each
+    /// with its id and unique id: where `webFrame` runs script.
+    pub(crate) contexts: std::collections::HashMap<String, (i64, String)>,
     /// The main frame's document URL, the one trusted source of a sender's
     /// identity.
     url: String,
@@ -58,6 +75,8 @@ pub(crate) struct Window {
     open: Arc<AtomicBool>,
     /// The next top-level navigation is the main process's own.
     pub(crate) main_load: bool,
+    /// The window's title, from its options.
+    title: String,
     /// `force_crash_renderer` was asked: the crash is reported as killed.
     crash_asked: bool,
 }
@@ -85,6 +104,11 @@ impl Window {
             .ok_or_else(|| Error::WebView("Target.attachToTarget gave no session".into()))?
             .to_owned();
         let attached_session = session.clone();
+        let token = new_token()
+            .map_err(|e| Error::WebView(format!("no randomness for the window's token: {e}")))?;
+        spec.runtime.sync_token = token.clone();
+        spec.runtime.app_origin = serve::ORIGIN.to_owned();
+        let parcels = Parcels::new(spec.runtime.max_message_bytes);
         let context_isolation = spec.runtime.context_isolation;
         let world_name = if context_isolation {
             Some(ISOLATED_WORLD)
@@ -123,24 +147,37 @@ impl Window {
                 ));
             }
         }
-        let preload = spec.preload.take().unwrap_or_default();
-        let world_script = format!(
-            "{BINDING_TRANSPORT_JS}\nvoltaicBindingTransport({}, {}, {});\n{}\n{}",
+        let runtime = format!(
+            "{BINDING_TRANSPORT_JS}\nvoltaicBindingTransport({}, {}, {});\n{}",
             json!(BINDING),
             json!(MESSAGE_HANDLER),
             json!(INVOKE_HANDLER),
             voltaic_preload::runtime_script(&spec.runtime),
-            voltaic_preload::preload_script(&preload),
         );
-        let mut world_params = json!({ "source": top_frame_only(&world_script) });
-        if let Some(world) = world_name {
-            world_params["worldName"] = json!(world);
+        // The preload is a script of its own, after the runtime, named by its file
+        // so that V8's stacks give its own line numbers.
+        let preload = format!(
+            "{}\n//# sourceURL={}",
+            top_frame_only(&voltaic_preload::preload_script(
+                spec.preload.as_deref().unwrap_or_default()
+            )),
+            spec.runtime.preload_name.replace(['\n', '\r'], " "),
+        );
+        for script in [top_frame_only(&runtime), preload] {
+            let mut params = json!({ "source": script });
+            if let Some(world) = world_name {
+                params["worldName"] = json!(world);
+            }
+            setup.push(("Page.addScriptToEvaluateOnNewDocument", params));
         }
-        setup.push(("Page.addScriptToEvaluateOnNewDocument", world_params));
         for (method, params) in setup {
             cdp.call(Some(&session), method, params, SETUP_LIMIT)
                 .map_err(|e| failed(method, e))?;
         }
+        if let Err(error) = size_window(cdp, &target, &session, &spec.options) {
+            tracing::warn!(window = spec.id, "could not size the window: {error}");
+        }
+        let inputs = link.inputs.clone();
         let connection = Arc::new(spec.connect(link));
         let web_contents = connection.web_contents().clone();
         let window = Self {
@@ -148,8 +185,14 @@ impl Window {
             target,
             session,
             connection: Some(connection),
-            outbox: Outbox::new(spec.id, attached_session, context_isolation),
+            outbox: Outbox::new(spec.id, attached_session, context_isolation, parcels),
+            token,
+            posted: 0,
+            waiting_sync: Vec::new(),
+            worlds: spec.runtime.isolated_worlds.clone(),
+            inputs,
             world: None,
+            contexts: std::collections::HashMap::new(),
             url: "about:blank".into(),
             frame: None,
             content: spec.content,
@@ -157,6 +200,7 @@ impl Window {
             policy: spec.policy,
             open: spec.open,
             main_load: false,
+            title: spec.options.title.clone(),
             crash_asked: false,
         };
         let opened = OpenedWindow {
@@ -211,17 +255,8 @@ impl Window {
                 );
             }
             WindowOp::Title { done } => {
-                cdp.call_then(
-                    None,
-                    "Target.getTargetInfo",
-                    json!({ "targetId": self.target }),
-                    move |answer| {
-                        let title = answer
-                            .map(|info| text(&info["targetInfo"], "title").to_owned())
-                            .map_err(|e| Error::WebView(e.to_string()));
-                        let _ = done.send(title);
-                    },
-                );
+                // The window's own title, as on WebKitGTK, not the page's.
+                let _ = done.send(Ok(self.title.clone()));
             }
             WindowOp::Close => {
                 cdp.post(
@@ -241,7 +276,9 @@ impl Window {
             "Runtime.bindingCalled" => {
                 let from = params["executionContextId"].as_i64();
                 if text(params, "name") == BINDING && from.is_some() && from == self.world {
+                    self.posted += 1;
                     self.received(text(params, "payload"));
+                    self.release_sync();
                 } else {
                     tracing::warn!(
                         window = self.id,
@@ -258,24 +295,42 @@ impl Window {
                     context["auxData"]["isDefault"] == true
                 };
                 if main_frame && preload_world {
+                    self.posted = 0;
+                    self.waiting_sync.clear();
                     self.world = context["id"].as_i64();
                     self.outbox.context = context["uniqueId"].as_str().map(str::to_owned);
                 }
+                if let (true, Some(id), Some(unique)) = (
+                    main_frame,
+                    context["id"].as_i64(),
+                    context["uniqueId"].as_str(),
+                ) {
+                    let name = if context["auxData"]["isDefault"] == true {
+                        ""
+                    } else {
+                        text(context, "name")
+                    };
+                    self.contexts
+                        .insert(name.to_owned(), (id, unique.to_owned()));
+                }
             }
             "Runtime.executionContextDestroyed" => {
-                if params["executionContextId"].as_i64() == self.world {
+                let gone = params["executionContextId"].as_i64();
+                if gone == self.world {
                     self.world = None;
                 }
+                self.contexts.retain(|_, (id, _)| Some(*id) != gone);
             }
-            "Runtime.executionContextsCleared" => self.world = None,
-            "Page.frameStartedLoading" => {
-                if text(params, "frameId") == self.target {
-                    self.leave_document();
-                }
+            "Runtime.executionContextsCleared" => {
+                self.world = None;
+                self.contexts.clear();
             }
             "Page.frameNavigated" => {
                 let frame = &params["frame"];
                 if frame["parentId"].is_null() {
+                    // A new document: the page's own navigations are known here, once
+                    // they commit (a denied one never does, and its page stays).
+                    self.leave_document();
                     self.url = frame["url"].as_str().unwrap_or("about:blank").to_owned();
                 }
             }
@@ -295,18 +350,62 @@ impl Window {
         }
     }
 
+    /// Takes a `sendSync` request once `posted` messages of the preload are in.
+    pub(crate) fn send_sync_after(
+        &mut self,
+        posted: u64,
+        id: String,
+        request: http::Request<Vec<u8>>,
+    ) {
+        self.waiting_sync.push((posted, id, request));
+        self.release_sync();
+    }
+
+    fn release_sync(&mut self) {
+        while let Some(at) = self
+            .waiting_sync
+            .iter()
+            .position(|(count, _, _)| *count <= self.posted)
+        {
+            let (_, id, request) = self.waiting_sync.remove(at);
+            serve::send_sync(self, id, request);
+        }
+    }
+
     /// A string from the preload's binding.
     fn received(&mut self, payload: &str) {
-        let (kind, rest) = payload.split_at(payload.len().min(1));
+        let Some(kind) = payload.chars().next() else {
+            return;
+        };
+        let rest = &payload[1..];
+        // 'q' and 'j' carry a parcel number first: the message's uploaded bytes.
+        let (rest, buffers) = match kind {
+            'q' | 'j' => {
+                let claimed = rest.split_once(' ').and_then(|(parcel, text)| {
+                    let buffers = self.outbox.claim(parcel.parse().ok()?)?;
+                    Some((text, buffers))
+                });
+                let Some(claimed) = claimed else {
+                    tracing::warn!(
+                        window = self.id,
+                        "ignored a message whose bytes are missing, or whose parcel is not a number"
+                    );
+                    return;
+                };
+                claimed
+            }
+            _ => (rest, Vec::new()),
+        };
         match kind {
-            "p" if rest == READY_MESSAGE => self.outbox.preload_ready(),
-            "p" => {
+            'p' if rest == READY_MESSAGE => self.outbox.preload_ready(),
+            'p' | 'q' => {
                 let frame = self.sender_frame();
                 if let Some(connection) = &self.connection {
-                    connection.dispatch(frame, Packet::from(rest.to_owned()));
+                    let text = rest.to_owned();
+                    connection.dispatch(frame, Packet { text, buffers });
                 }
             }
-            "i" => {
+            'i' | 'j' => {
                 let id = rest.split_once(' ').and_then(|(id, _)| {
                     let digits =
                         !id.is_empty() && id.len() <= 16 && id.bytes().all(|b| b.is_ascii_digit());
@@ -316,10 +415,10 @@ impl Window {
                     tracing::warn!("ignored an invoke that is not its id, a space and its JSON");
                     return;
                 };
-                let json = rest.split_once(' ').map_or("", |(_, json)| json).to_owned();
+                let text = rest.split_once(' ').map_or("", |(_, json)| json).to_owned();
                 let frame = self.sender_frame();
                 if let Some(connection) = &self.connection {
-                    if !connection.dispatch_invoke(frame, id, Packet::from(json)) {
+                    if !connection.dispatch_invoke(frame, id, Packet { text, buffers }) {
                         self.outbox.deliver(Packet::from(
                             voltaic_core::protocol::MainMessage::Reject {
                                 id,
@@ -332,7 +431,7 @@ impl Window {
             }
             _ => tracing::warn!(
                 window = self.id,
-                "ignored a binding call that is not a message or an invoke (bytes are not carried on Chromium yet)"
+                "ignored an IPC message that is neither text nor text and a parcel"
             ),
         }
     }
@@ -341,7 +440,7 @@ impl Window {
     /// navigation events, never from the message. The app's origin is
     /// `app://localhost` on every engine: Chromium serves it at
     /// [`serve::ORIGIN`], which is mapped back here.
-    fn sender_frame(&mut self) -> SenderFrame {
+    pub(crate) fn sender_frame(&mut self) -> SenderFrame {
         let url = serve::app_url(&self.url);
         match &self.frame {
             Some(frame) if frame.url() == url => frame.clone(),
@@ -376,10 +475,81 @@ impl Window {
     }
 }
 
+/// Gives the window's page the options' size (the size of the content, as on
+/// WebKitGTK): Chromium sizes whole windows, so the frame's share is measured and
+/// added. Each resize is waited for, as the page sees it, within a bound.
+fn size_window(
+    cdp: &Cdp,
+    target: &str,
+    session: &str,
+    options: &voltaic_app::BrowserWindowOptions,
+) -> Result<(), String> {
+    let window = cdp
+        .call(
+            None,
+            "Browser.getWindowForTarget",
+            json!({ "targetId": target }),
+            SETUP_LIMIT,
+        )
+        .map_err(|e| e.to_string())?;
+    let set = |width: i64, height: i64| {
+        cdp.call(
+            None,
+            "Browser.setWindowBounds",
+            json!({
+                "windowId": window["windowId"],
+                "bounds": { "width": width, "height": height },
+            }),
+            SETUP_LIMIT,
+        )
+        .map_err(|e| e.to_string())
+    };
+    // [innerWidth, innerHeight, outerWidth, outerHeight], once `done` says so.
+    let wait = |what: &str, done: &dyn Fn(&[i64]) -> bool| -> Result<Vec<i64>, String> {
+        let deadline = std::time::Instant::now() + SETUP_LIMIT;
+        loop {
+            let sizes = cdp
+                .call(
+                    Some(session),
+                    "Runtime.evaluate",
+                    json!({
+                        "expression": "[innerWidth, innerHeight, outerWidth, outerHeight]",
+                        "returnByValue": true,
+                    }),
+                    SETUP_LIMIT,
+                )
+                .map_err(|e| e.to_string())?;
+            let sizes: Vec<i64> = sizes["result"]["value"]
+                .as_array()
+                .map(|v| v.iter().filter_map(Value::as_i64).collect())
+                .unwrap_or_default();
+            if sizes.len() == 4 && done(&sizes) {
+                return Ok(sizes);
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!(
+                    "{what} did not happen within {SETUP_LIMIT:?}: {sizes:?}"
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    let (width, height) = (i64::from(options.width), i64::from(options.height));
+    set(width, height)?;
+    let sizes = wait("the window's resize", &|s| s[2] == width && s[3] == height)?;
+    let (extra_width, extra_height) = (sizes[2] - sizes[0], sizes[3] - sizes[1]);
+    if extra_width > 0 || extra_height > 0 {
+        set(width + extra_width, height + extra_height)?;
+        wait("the page's resize", &|s| s[0] == width && s[1] == height)?;
+    }
+    Ok(())
+}
+
 /// Runs `script` in the top frame only: a `worldName` script runs in every frame
 /// of the page's process, where WebKitGTK's user scripts can be limited to the top.
+/// The test shares the script's first line, so its line numbers stay its own.
 fn top_frame_only(script: &str) -> String {
-    format!("if (window === window.top) {{\n{script}\n}}")
+    format!("if (window === window.top) {{ {script}\n}}")
 }
 
 /// Writes a `Page.captureScreenshot` answer to `path`.
@@ -418,11 +588,14 @@ pub(crate) struct Outbox {
     ready: bool,
     queued: VecDeque<Packet>,
     batch: String,
+    /// The bytes of messages both ways, until they are claimed.
+    pub(crate) parcels: SharedParcels,
 }
 
 impl Outbox {
-    fn new(window: u32, session: String, isolated: bool) -> Self {
+    fn new(window: u32, session: String, isolated: bool, parcels: SharedParcels) -> Self {
         Self {
+            parcels,
             window,
             session,
             isolated,
@@ -435,16 +608,18 @@ impl Outbox {
 
     /// Delivers (in the next batch), or queues until the preload is ready.
     pub(crate) fn deliver(&mut self, message: Packet) {
-        if !message.buffers.is_empty() {
-            tracing::warn!(
-                window = self.window,
-                "dropped a message with bytes: bytes are not carried on Chromium yet"
-            );
-            return;
-        }
-        if self.ready {
+        if self.ready && message.buffers.is_empty() {
             self.batch
                 .push_str(&voltaic_preload::receive_call(&message.text));
+            self.batch.push_str(";\n");
+        } else if self.ready {
+            // Bytes cannot be written into a script: they wait for the preload.
+            let parcel = self.parcels().park(message.buffers);
+            self.batch
+                .push_str(&voltaic_preload::receive_call_with_parcel(
+                    &message.text,
+                    parcel,
+                ));
             self.batch.push_str(";\n");
         } else if self.queued.len() < MAX_QUEUED {
             self.queued.push_back(message);
@@ -454,6 +629,16 @@ impl Outbox {
                 "dropped a message: {MAX_QUEUED} are already waiting for the page's preload"
             );
         }
+    }
+
+    fn parcels(&self) -> std::sync::MutexGuard<'_, Parcels> {
+        self.parcels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn claim(&self, parcel: u64) -> Option<Vec<voltaic_core::Bytes>> {
+        self.parcels().claim(parcel)
     }
 
     fn preload_ready(&mut self) {
@@ -470,6 +655,8 @@ impl Outbox {
         // rather than let it reach the next document.
         self.batch.clear();
         self.context = None;
+        // The old document's bytes go with it.
+        self.parcels().clear();
         std::mem::replace(&mut self.ready, false)
     }
 

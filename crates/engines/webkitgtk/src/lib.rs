@@ -26,7 +26,6 @@
 mod event_loop;
 mod jsc_packet;
 mod ops;
-mod parcels;
 mod reply;
 mod sandbox;
 mod scheme_handler;

@@ -21,10 +21,7 @@ use wry::http::{header, HeaderName, HeaderValue, Request, Response};
 
 use voltaic_app::Error;
 
-/// Header carrying the window's token.
-pub(crate) const TOKEN_HEADER: &str = "x-voltaic-token";
-/// Header listing the sizes of the buffers a body holds, in order.
-pub(crate) const SIZES_HEADER: &str = "x-voltaic-sizes";
+pub(crate) use voltaic_app::preload_routes::{SIZES_HEADER, TOKEN_HEADER};
 /// Largest body read into a buffer sized in advance.
 const MAX_PRESIZED: usize = 1 << 30;
 

@@ -21,8 +21,8 @@ use webkit2gtk::{
 
 use crate::jsc_packet;
 use crate::ops::Op;
-use crate::parcels::SharedParcels;
 use crate::reply::{self, PendingReply};
+use voltaic_app::preload_routes::parcels::SharedParcels;
 use voltaic_app::Error;
 
 /// What a window's renderer gets injected.
@@ -185,7 +185,7 @@ impl Outbox {
         was_ready
     }
 
-    fn parcels(&self) -> std::sync::MutexGuard<'_, crate::parcels::Parcels> {
+    fn parcels(&self) -> std::sync::MutexGuard<'_, voltaic_app::preload_routes::parcels::Parcels> {
         self.parcels
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -24,11 +24,11 @@ use wry::WebViewBuilderExtUnix;
 use wry::WebViewExtUnix;
 
 use crate::ops::{LoopEvent, Op};
-use crate::parcels::{self, Parcels};
 use crate::scheme_handler;
 use crate::sync_channel::{self, SyncChannel};
 use crate::transport::{self, Inbox, Outbox, RendererSetup, Replies, SharedOutbox, WebKitLink};
 use crate::web_frame::{self, WebFrame};
+use voltaic_app::preload_routes::parcels::{self, Parcels};
 
 /// The scheme app content is served from.
 pub(crate) const SCHEME: &str = "app";

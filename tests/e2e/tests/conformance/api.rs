@@ -33,6 +33,9 @@ const collectUntil = async (done, what) => {
   const start = performance.now();
   while (!done()) {
     if (performance.now() - start > 20000) throw new Error(what() + ' after 20 s of allocation');
+    // V8 (Chromium) runs with --expose-gc in these tests, as Electron's own spec
+    // does: allocation alone may not reach its old generation in 20 s.
+    if (typeof gc === 'function') gc();
     let junk = [];
     for (let i = 0; i < 20000; i++) junk.push({ i });
     junk = null;
@@ -554,7 +557,9 @@ preload_case!(
      const ids = await ipcRenderer.invoke('window-ids');\n\
      check(ids.includes(me.id), 'the sender is an open window');\n\
      check(me.frame === 1, 'the main frame id, got ' + me.frame);\n\
-     check(me.url === location.href, 'the frame URL ' + me.url);\n\
+     // The app's origin reads app://localhost in the main process on every engine;\n\
+     // Chromium serves it at https://voltaic.localhost (see the README).\n\
+     check(me.url === location.href.replace(/^https:\\/\\/voltaic\\.localhost\\//, 'app://localhost/'), 'the frame URL ' + me.url);\n\
      check(me.origin === 'app://localhost', 'the app origin, got ' + me.origin);\n\
      check(me.channel === 'whoami', 'the channel');"
 );
@@ -900,7 +905,7 @@ preload_case!(
      check(['x64', 'arm64', 'ia32', 'arm', 'riscv64', 'ppc64', 's390x', 'loongarch64'].includes(process.arch), 'a Node arch, got ' + process.arch);\n\
      check(process.contextIsolated === true, 'contextIsolated');\n\
      check(typeof process.sandboxed === 'boolean', 'sandboxed is a boolean');\n\
-     check(/^\\d+\\.\\d+\\.\\d+$/.test(process.versions.webkitgtk), 'versions.webkitgtk, got ' + process.versions.webkitgtk);\n\
+     check([process.versions.webkitgtk, process.versions.chrome].filter((v) => /^\\d+(\\.\\d+){2,3}$/.test(v)).length === 1, 'the engine\\'s version (webkitgtk or chrome), got ' + JSON.stringify(process.versions));\n\
      check(typeof process.versions.voltaic === 'string', 'versions.voltaic');\n\
      check(process.versions.electron === undefined && process.versions.node === undefined, 'no electron or node version');\n\
      check(typeof process.env.PATH === 'string' && process.env.VOLTAIC_E2E_SCENARIO === 'sandboxed_preload_has_process_buffer_global_and_immediates', 'the main process environment');\n\

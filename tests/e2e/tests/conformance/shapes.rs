@@ -94,11 +94,11 @@ pub(crate) fn preload_shape_app_template(h: &Harness) -> Result<Driver, String> 
          ipcRenderer.send('record', 'from the template');\n\
          const recorded = (await ipcRenderer.invoke('recorded'))[0];\n\
          return { echoed, sum, ticks, recorded, platform: process.platform,\n\
-                  webkit: typeof process.versions.webkitgtk, path: typeof process.env.PATH, api: typeof window.api };",
+                  engine: typeof (process.versions.webkitgtk || process.versions.chrome), path: typeof process.env.PATH, api: typeof window.api };",
         json!({
             "echoed": { "hello": "template" }, "sum": 5, "ticks": [1],
             "recorded": "from the template",
-            "platform": "linux", "webkit": "string", "path": "string", "api": "object",
+            "platform": "linux", "engine": "string", "path": "string", "api": "object",
         }),
     )
 }
@@ -137,8 +137,9 @@ pub(crate) fn preload_shape_getting_started_tutorial(h: &Harness) -> Result<Driv
          const response = await window.versions.ping();\n\
          return { response, info: information.innerText.length > 0,\n\
                   filled: document.getElementById('chrome-version').innerText };",
-        // What there is no version of reads as undefined (see the README).
-        json!({ "response": "pong", "info": true, "filled": "undefined" }),
+        // What there is no version of reads as undefined (see the README): Chrome's
+        // is there on Chromium only.
+        json!({ "response": "pong", "info": true, "filled": h.engine_version("chrome") }),
     )
 }
 

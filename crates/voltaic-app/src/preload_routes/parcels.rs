@@ -1,12 +1,13 @@
-//! The bytes of IPC messages. WebKit's script message handlers carry strings and
-//! plain values well, but hand ArrayBuffers to the UI process as empty objects, so
-//! bytes take the app's own URI scheme instead, as raw request and response bodies:
+//! The bytes of IPC messages. The engines' message channels carry strings well
+//! (WebKit's script message handlers hand ArrayBuffers over as empty objects; a
+//! DevTools binding takes one string), so bytes take the app's origin instead, as
+//! raw request and response bodies:
 //!
 //! - renderer → main: the preload POSTs a message's buffers to
-//!   `app://localhost/__voltaic/upload` and then posts the message itself, through the
-//!   usual handler, with the parcel number it got back;
+//!   `<app origin>/__voltaic/upload` and then posts the message itself, through the
+//!   usual channel, with the parcel number it got back;
 //! - main → renderer: the message is delivered with a parcel number, and the preload
-//!   GETs `app://localhost/__voltaic/parcel/<n>` before handing the message on.
+//!   GETs `<app origin>/__voltaic/parcel/<n>` before handing the message on.
 //!
 //! Either way the message keeps its place in its window's order, and a parcel is
 //! handed out once. Requests need the window's token (as `sendSync` does), which only
@@ -16,23 +17,23 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use http::{header, HeaderValue, Request, Response, StatusCode};
 use voltaic_core::Bytes;
-use wry::http::{header, HeaderValue, Request, Response, StatusCode};
 
-use crate::scheme_handler::{SIZES_HEADER, TOKEN_HEADER};
+use super::{SIZES_HEADER, TOKEN_HEADER};
 
-/// Path prefix of the byte routes under `app://localhost`.
-pub(crate) const PREFIX: &str = "/__voltaic/";
+/// Path prefix of the preload's routes under the app's origin.
+pub const PREFIX: &str = "/__voltaic/";
 const UPLOAD: &str = "/__voltaic/upload";
 const DOWNLOAD: &str = "/__voltaic/parcel/";
 /// Most buffers one message may carry.
 const MAX_BUFFERS: usize = 4096;
 
 /// One window's parcels, both ways.
-pub(crate) type SharedParcels = Arc<Mutex<Parcels>>;
+pub type SharedParcels = Arc<Mutex<Parcels>>;
 
 /// Bytes waiting to be claimed, by parcel number.
-pub(crate) struct Parcels {
+pub struct Parcels {
     uploaded: HashMap<u64, Vec<Bytes>>,
     uploaded_bytes: usize,
     outgoing: HashMap<u64, Vec<Bytes>>,
@@ -44,7 +45,7 @@ pub(crate) struct Parcels {
 impl Parcels {
     /// A store whose uploads may not exceed `max_upload` bytes each (the message size
     /// limit); twice that may wait unclaimed.
-    pub(crate) fn new(max_upload: usize) -> SharedParcels {
+    pub fn new(max_upload: usize) -> SharedParcels {
         Arc::new(Mutex::new(Self {
             uploaded: HashMap::new(),
             uploaded_bytes: 0,
@@ -55,7 +56,7 @@ impl Parcels {
     }
 
     /// Keeps `buffers` for the renderer to fetch; returns their parcel number.
-    pub(crate) fn park(&mut self, buffers: Vec<Bytes>) -> u64 {
+    pub fn park(&mut self, buffers: Vec<Bytes>) -> u64 {
         let parcel = self.next;
         self.next += 1;
         self.outgoing.insert(parcel, buffers);
@@ -63,14 +64,14 @@ impl Parcels {
     }
 
     /// The buffers the renderer uploaded as `parcel`, once.
-    pub(crate) fn claim(&mut self, parcel: u64) -> Option<Vec<Bytes>> {
+    pub fn claim(&mut self, parcel: u64) -> Option<Vec<Bytes>> {
         let buffers = self.uploaded.remove(&parcel)?;
         self.uploaded_bytes -= buffers.iter().map(Bytes::len).sum::<usize>();
         Some(buffers)
     }
 
     /// A new document: the old one's bytes, both ways, are dropped.
-    pub(crate) fn clear(&mut self) {
+    pub fn clear(&mut self) {
         self.uploaded.clear();
         self.uploaded_bytes = 0;
         self.outgoing.clear();
@@ -78,7 +79,7 @@ impl Parcels {
 }
 
 /// Answers a request under [`PREFIX`] other than the sendSync channel's.
-pub(crate) fn handle(
+pub fn handle(
     parcels: &SharedParcels,
     token: &str,
     request: Request<Vec<u8>>,
