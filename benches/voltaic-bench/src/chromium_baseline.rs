@@ -5,7 +5,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use voltaic_chromium::{Chromium, LaunchOptions};
 
 const BENCH_JS: &str = include_str!("../js/bench.js");
@@ -56,22 +56,7 @@ pub fn start(done: impl Fn(String) + Send + 'static) -> Result<Baseline, String>
 /// the origin; then loads it.
 fn set_up(browser: &Chromium) -> Result<String, voltaic_chromium::CdpError> {
     let cdp = browser.cdp();
-    let targets = cdp.call(None, "Target.getTargets", json!({}), LIMIT)?;
-    let target = targets["targetInfos"]
-        .as_array()
-        .and_then(|all| all.iter().find(|t| t["type"] == "page"))
-        .map(|t| t["targetId"].clone())
-        .unwrap_or(Value::Null);
-    let attached = cdp.call(
-        None,
-        "Target.attachToTarget",
-        json!({ "targetId": target, "flatten": true }),
-        LIMIT,
-    )?;
-    let session = attached["sessionId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let (_, session) = browser.attach_first_page(LIMIT)?;
     let script = format!("{BENCH_JS}\n{BASELINE_JS}");
     for (method, params) in [
         ("Page.enable", json!({})),

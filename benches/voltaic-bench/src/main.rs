@@ -271,7 +271,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
     let watchdog = app.handle();
-    let limit = Duration::from_secs(120 * total as u64);
+    // Chromium's rounds take longer (its last one sends a million messages over the
+    // DevTools pipe).
+    let per_round = if chromium { 300 } else { 120 };
+    let limit = Duration::from_secs(per_round * total as u64);
     app.set_timeout(limit, move || {
         eprintln!("voltaic-bench: gave up after {} s", limit.as_secs());
         watchdog.exit(2);

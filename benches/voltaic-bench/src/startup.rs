@@ -218,22 +218,7 @@ fn chromium_child() -> Result<(), Box<dyn std::error::Error>> {
         }),
     )?;
     let cdp = browser.cdp();
-    let targets = cdp.call(None, "Target.getTargets", json!({}), limit)?;
-    let target = targets["targetInfos"]
-        .as_array()
-        .and_then(|all| all.iter().find(|t| t["type"] == "page"))
-        .map(|t| t["targetId"].clone())
-        .ok_or("Chromium opened no page")?;
-    let attached = cdp.call(
-        None,
-        "Target.attachToTarget",
-        json!({ "targetId": target, "flatten": true }),
-        limit,
-    )?;
-    let session = attached["sessionId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let (_, session) = browser.attach_first_page(limit)?;
     for (method, params) in [
         ("Runtime.enable", json!({})),
         ("Runtime.addBinding", json!({ "name": "bench" })),

@@ -55,9 +55,16 @@ impl AppContent {
         let Some(root) = root else {
             return error(StatusCode::NOT_FOUND);
         };
-        let Some(path) = resolve(&root, uri.path()) else {
-            tracing::warn!("app:// refused a path outside the app: {}", uri.path());
-            return error(StatusCode::FORBIDDEN);
+        let path = match resolve(&root, uri.path()) {
+            Ok(path) => path,
+            Err(Refused::Missing) => return error(StatusCode::NOT_FOUND),
+            Err(Refused::Outside) => {
+                tracing::warn!(
+                    "the app's origin refused a path outside the app: {}",
+                    uri.path()
+                );
+                return error(StatusCode::FORBIDDEN);
+            }
         };
         match std::fs::read(&path) {
             Ok(body) => {
@@ -77,24 +84,44 @@ impl AppContent {
     }
 }
 
-/// The file `url_path` names under `root`, or `None` when it would leave `root`
-/// (`..`, symlinks out of it) or cannot be decoded.
-fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
-    let decoded = percent_decode_str(url_path).decode_utf8().ok()?;
+/// Why a path is not served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    /// It would leave the root (`..`, a symlink out of it) or cannot be decoded.
+    Outside,
+    /// It names nothing under the root (a page's `/favicon.ico`, say).
+    Missing,
+}
+
+/// The file `url_path` names under `root`.
+fn resolve(root: &Path, url_path: &str) -> Result<PathBuf, Refused> {
+    let decoded = percent_decode_str(url_path)
+        .decode_utf8()
+        .map_err(|_| Refused::Outside)?;
     let mut relative = PathBuf::new();
     for part in decoded.split('/').filter(|p| !p.is_empty()) {
         let mut components = Path::new(part).components();
         match (components.next(), components.next()) {
             (Some(Component::Normal(name)), None) => relative.push(name),
-            _ => return None,
+            _ => return Err(Refused::Outside),
         }
     }
     if decoded.ends_with('/') || relative.as_os_str().is_empty() {
         relative.push("index.html");
     }
-    let root = root.canonicalize().ok()?;
-    let full = root.join(relative).canonicalize().ok()?;
-    (full.starts_with(&root) && full.is_file()).then_some(full)
+    let root = root.canonicalize().map_err(|_| Refused::Missing)?;
+    let full = root
+        .join(relative)
+        .canonicalize()
+        .map_err(|_| Refused::Missing)?;
+    if !full.starts_with(&root) {
+        return Err(Refused::Outside);
+    }
+    if full.is_file() {
+        Ok(full)
+    } else {
+        Err(Refused::Missing)
+    }
 }
 
 /// The URL path under which `file` is served once its directory is the root.
@@ -165,18 +192,18 @@ mod tests {
 
         assert_eq!(
             resolve(&dir, "/"),
-            Some(dir.canonicalize().unwrap().join("index.html"))
+            Ok(dir.canonicalize().unwrap().join("index.html"))
         );
-        assert!(resolve(&dir, "/sub/a%20b.js").is_some());
+        assert!(resolve(&dir, "/sub/a%20b.js").is_ok());
+        assert_eq!(resolve(&dir, "/missing.html"), Err(Refused::Missing));
         for hostile in [
             "/../voltaic-secret.txt",
             "/sub/../../voltaic-secret.txt",
             "/%2e%2e/voltaic-secret.txt",
             "/sub/%2F..%2F..%2Fvoltaic-secret.txt",
-            "/missing.html",
             "/%ff",
         ] {
-            assert_eq!(resolve(&dir, hostile), None, "{hostile}");
+            assert_eq!(resolve(&dir, hostile), Err(Refused::Outside), "{hostile}");
         }
 
         let content = AppContent::new("default-src 'self'".into());

@@ -16,16 +16,71 @@
 //! Delivering packets and replies to the renderer is the engine's
 //! [`voltaic_core::RendererLink`], which it gives [`WindowSpec::connect`].
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
-use voltaic_core::{Api, Connection, IpcMain, RendererLink, WebContents, WindowPolicy};
+use voltaic_core::{Api, Connection, IpcMain, Packet, RendererLink, WebContents, WindowPolicy};
 
 use crate::content::AppContent;
 use crate::page_policy::PagePolicy;
 use crate::{BrowserWindowOptions, Error, SandboxState};
+
+/// Messages for a renderer whose preload has not run yet (the first load, or any
+/// navigation), kept in order so that none is lost to a document that is not
+/// listening yet; bounded, against a main process that sends to a window that never
+/// loads.
+#[derive(Debug)]
+pub struct Waiting {
+    window: u32,
+    queued: VecDeque<Packet>,
+}
+
+impl Waiting {
+    /// Most messages kept: far above what a stream posted during a load holds (the
+    /// main process's own port queue holds as many).
+    pub const MAX: usize = 100_000;
+
+    /// An empty queue for window `window`.
+    pub fn new(window: u32) -> Self {
+        Self {
+            window,
+            queued: VecDeque::new(),
+        }
+    }
+
+    /// Keeps `message`, or drops it with a warning when [`Waiting::MAX`] wait.
+    pub fn push(&mut self, message: Packet) {
+        if self.queued.len() < Self::MAX {
+            self.queued.push_back(message);
+        } else {
+            tracing::warn!(
+                window = self.window,
+                "dropped a message: {} are already waiting for the page's preload",
+                Self::MAX
+            );
+        }
+    }
+
+    /// The next message, oldest first.
+    pub fn pop(&mut self) -> Option<Packet> {
+        self.queued.pop_front()
+    }
+}
+
+/// Refuses to start an engine on a machine with no display to show windows on.
+pub fn require_display() -> Result<(), Error> {
+    let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+    if has_display {
+        Ok(())
+    } else {
+        Err(Error::NoDisplay)
+    }
+}
 
 /// What an engine says of itself, for the security report and `process.versions`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -54,16 +54,20 @@ impl ChromiumEngine {
     /// Starts Chromium: one browser process, in a private profile, with the
     /// DevTools protocol on a pipe.
     pub(crate) fn start() -> Result<Self, Error> {
-        let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
-            .iter()
-            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
-        if !has_display {
-            return Err(Error::NoDisplay);
-        }
+        voltaic_app::engine::require_display()?;
         let (sender, inputs) = mpsc::channel();
         let events = sender.clone();
+        let defaults = voltaic_app::BrowserWindowOptions::default();
+        let options = LaunchOptions {
+            // The first window's likely size, so that it need not be resized.
+            args: vec![format!(
+                "--window-size={},{}",
+                defaults.width, defaults.height
+            )],
+            ..LaunchOptions::default()
+        };
         let browser = Chromium::launch_with_sink(
-            &LaunchOptions::default(),
+            &options,
             Box::new(move |event| {
                 let _ = events.send(Input::Cdp(event));
             }),

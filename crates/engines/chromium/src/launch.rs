@@ -185,6 +185,39 @@ impl Chromium {
         &self.cdp
     }
 
+    /// Attaches to the page Chromium opened first (its `--app` window) as a flat
+    /// session; returns the target's id and the session's.
+    pub fn attach_first_page(
+        &self,
+        limit: std::time::Duration,
+    ) -> Result<(String, String), crate::CdpError> {
+        let missing = |what: &str| crate::CdpError::Protocol {
+            method: "Target.attachToTarget".into(),
+            code: 0,
+            message: format!("no {what}"),
+        };
+        let targets = self
+            .cdp
+            .call(None, "Target.getTargets", serde_json::json!({}), limit)?;
+        let target = targets["targetInfos"]
+            .as_array()
+            .and_then(|all| all.iter().find(|t| t["type"] == "page"))
+            .and_then(|t| t["targetId"].as_str())
+            .ok_or_else(|| missing("page target"))?
+            .to_owned();
+        let attached = self.cdp.call(
+            None,
+            "Target.attachToTarget",
+            serde_json::json!({ "targetId": target, "flatten": true }),
+            limit,
+        )?;
+        let session = attached["sessionId"]
+            .as_str()
+            .ok_or_else(|| missing("session"))?
+            .to_owned();
+        Ok((target, session))
+    }
+
     /// The browser process's id.
     pub fn pid(&self) -> u32 {
         self.child.id()

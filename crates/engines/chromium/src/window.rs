@@ -11,7 +11,6 @@
 //!   they can never land in a later document.
 //! - The app's origin is served through the Fetch domain (see `serve`).
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 
@@ -19,7 +18,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use voltaic_app::content::AppContent;
-use voltaic_app::engine::{LoadTarget, OpenedWindow, WindowOp, WindowSpec};
+use voltaic_app::engine::{LoadTarget, OpenedWindow, Waiting, WindowOp, WindowSpec};
 use voltaic_app::preload_routes::new_token;
 use voltaic_app::preload_routes::parcels::{Parcels, SharedParcels};
 use voltaic_app::{Error, PagePolicy, RenderProcessGoneReason};
@@ -34,10 +33,6 @@ use crate::serve;
 const BINDING: &str = "__voltaicBinding";
 
 const BINDING_TRANSPORT_JS: &str = include_str!("../js/binding_transport.js");
-
-/// Most messages kept for a renderer whose preload has not run yet (as on
-/// WebKitGTK).
-const MAX_QUEUED: usize = 100_000;
 
 /// What the engine's thread keeps of an open window.
 pub(crate) struct Window {
@@ -535,13 +530,14 @@ fn size_window(
         }
     };
     let (width, height) = (i64::from(options.width), i64::from(options.height));
-    set(width, height)?;
-    let sizes = wait("the window's resize", &|s| s[2] == width && s[3] == height)?;
-    let (extra_width, extra_height) = (sizes[2] - sizes[0], sizes[3] - sizes[1]);
-    if extra_width > 0 || extra_height > 0 {
-        set(width + extra_width, height + extra_height)?;
-        wait("the page's resize", &|s| s[0] == width && s[1] == height)?;
+    let sizes = wait("the page's size", &|_| true)?;
+    if sizes[0] == width && sizes[1] == height {
+        return Ok(());
     }
+    // The frame keeps its share whatever the window's size.
+    let (frame_width, frame_height) = (sizes[2] - sizes[0], sizes[3] - sizes[1]);
+    set(width + frame_width.max(0), height + frame_height.max(0))?;
+    wait("the page's resize", &|s| s[0] == width && s[1] == height)?;
     Ok(())
 }
 
@@ -579,14 +575,13 @@ pub(crate) fn answer_closed(window: u32, op: WindowOp) {
 /// document's preload has run (they wait here before that), and evaluated in
 /// batches: one `Runtime.evaluate` for everything taken off the queue at once.
 pub(crate) struct Outbox {
-    window: u32,
     session: String,
     /// The preload runs in an isolated world (context isolation on).
     isolated: bool,
     /// The unique id of the main frame's preload context.
     context: Option<String>,
     ready: bool,
-    queued: VecDeque<Packet>,
+    waiting: Waiting,
     batch: String,
     /// The bytes of messages both ways, until they are claimed.
     pub(crate) parcels: SharedParcels,
@@ -596,12 +591,11 @@ impl Outbox {
     fn new(window: u32, session: String, isolated: bool, parcels: SharedParcels) -> Self {
         Self {
             parcels,
-            window,
             session,
             isolated,
             context: None,
             ready: false,
-            queued: VecDeque::new(),
+            waiting: Waiting::new(window),
             batch: String::new(),
         }
     }
@@ -621,13 +615,8 @@ impl Outbox {
                     parcel,
                 ));
             self.batch.push_str(";\n");
-        } else if self.queued.len() < MAX_QUEUED {
-            self.queued.push_back(message);
         } else {
-            tracing::warn!(
-                window = self.window,
-                "dropped a message: {MAX_QUEUED} are already waiting for the page's preload"
-            );
+            self.waiting.push(message);
         }
     }
 
@@ -643,7 +632,7 @@ impl Outbox {
 
     fn preload_ready(&mut self) {
         self.ready = true;
-        while let Some(message) = self.queued.pop_front() {
+        while let Some(message) = self.waiting.pop() {
             self.deliver(message);
         }
     }

@@ -39,12 +39,7 @@ impl WebKitEngine {
     /// Starts GTK. Turns WebKit's web process sandbox on first where the platform
     /// allows, which must happen before any other thread starts.
     pub(crate) fn start() -> Result<Self, Error> {
-        let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
-            .iter()
-            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
-        if !has_display {
-            return Err(Error::NoDisplay);
-        }
+        voltaic_app::engine::require_display()?;
         let sandbox = sandbox::enable();
         // tao panics when GTK cannot start; asking first turns that into an error.
         gtk::init().map_err(|e| Error::Gtk(e.to_string()))?;

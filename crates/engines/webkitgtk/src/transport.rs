@@ -4,7 +4,7 @@
 //! Main → renderer messages are evaluated in the same world.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -22,6 +22,7 @@ use webkit2gtk::{
 use crate::jsc_packet;
 use crate::ops::Op;
 use crate::reply::{self, PendingReply};
+use voltaic_app::engine::Waiting;
 use voltaic_app::preload_routes::parcels::SharedParcels;
 use voltaic_app::Error;
 
@@ -113,11 +114,6 @@ const BURST_GAP: Duration = Duration::from_micros(50);
 /// Most invokes one window may have waiting; past that, new ones are refused at once.
 const MAX_PENDING_INVOKES: usize = 100_000;
 
-/// Most messages kept for a renderer whose preload has not run yet: a bound on a
-/// main process that sends to a window that never loads, far above what a stream
-/// posted during a load holds (the main process's own port queue holds as many).
-const MAX_QUEUED: usize = 100_000;
-
 /// A batch is evaluated once it holds this much script, without waiting for idle.
 const MAX_BATCH_BYTES: usize = 1 << 20;
 
@@ -133,7 +129,7 @@ pub(crate) struct Outbox {
     world: Option<&'static str>,
     view: webkit2gtk::glib::WeakRef<webkit2gtk::WebView>,
     ready: bool,
-    queued: VecDeque<Packet>,
+    waiting: Waiting,
     batch: String,
     /// The bytes of messages both ways, until they are claimed.
     parcels: SharedParcels,
@@ -153,7 +149,7 @@ impl Outbox {
             world,
             view: view.downgrade(),
             ready: false,
-            queued: VecDeque::new(),
+            waiting: Waiting::new(window),
             batch: String::new(),
             parcels,
         }))
@@ -163,13 +159,8 @@ impl Outbox {
     pub(crate) fn deliver(&mut self, message: Packet) {
         if self.ready {
             self.push(message);
-        } else if self.queued.len() < MAX_QUEUED {
-            self.queued.push_back(message);
         } else {
-            tracing::warn!(
-                window = self.window,
-                "dropped a message: {MAX_QUEUED} are already waiting for the page's preload"
-            );
+            self.waiting.push(message);
         }
     }
 
@@ -202,7 +193,7 @@ impl Outbox {
 
     fn preload_ready(&mut self) {
         self.ready = true;
-        while let Some(message) = self.queued.pop_front() {
+        while let Some(message) = self.waiting.pop() {
             self.push(message);
         }
         self.flush();
