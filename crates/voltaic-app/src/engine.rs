@@ -228,7 +228,9 @@ pub struct WindowSpec {
     /// The options it was opened with.
     pub options: BrowserWindowOptions,
     /// The preload runtime's configuration. The engine fills in what only it knows:
-    /// [`voltaic_preload::RuntimeConfig::sync_token`].
+    /// [`voltaic_preload::RuntimeConfig::sync_token`], and
+    /// [`voltaic_preload::RuntimeConfig::app_origin`] when it serves the app's
+    /// origin somewhere other than `app://localhost`.
     pub runtime: voltaic_preload::RuntimeConfig,
     /// The source of the user's preload, if any.
     pub preload: Option<String>,

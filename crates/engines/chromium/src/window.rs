@@ -530,15 +530,32 @@ fn size_window(
         }
     };
     let (width, height) = (i64::from(options.width), i64::from(options.height));
-    let sizes = wait("the page's size", &|_| true)?;
-    if sizes[0] == width && sizes[1] == height {
-        return Ok(());
+    // The frame's share can change while the window is new (its title bar comes
+    // when Chromium draws it), so the window is resized until the page has the
+    // size, each step waited for and the next one measured again.
+    let mut sizes = wait("the page's size", &|_| true)?;
+    for _ in 0..4 {
+        if sizes[0] == width && sizes[1] == height {
+            return Ok(());
+        }
+        let outer = (
+            (sizes[2] + width - sizes[0]).max(width),
+            (sizes[3] + height - sizes[1]).max(height),
+        );
+        set(outer.0, outer.1)?;
+        wait("the window's resize", &|s| (s[2], s[3]) == outer)?;
+        // Settled: the page's size read twice alike, after the window's.
+        let last = std::cell::RefCell::new(Vec::new());
+        sizes = wait("the page's resize", &|s| {
+            let settled = last.borrow().as_slice() == s;
+            *last.borrow_mut() = s.to_vec();
+            settled
+        })?;
     }
-    // The frame keeps its share whatever the window's size.
-    let (frame_width, frame_height) = (sizes[2] - sizes[0], sizes[3] - sizes[1]);
-    set(width + frame_width.max(0), height + frame_height.max(0))?;
-    wait("the page's resize", &|s| s[0] == width && s[1] == height)?;
-    Ok(())
+    Err(format!(
+        "the page is {}x{} after 4 resizes, not {width}x{height}",
+        sizes[0], sizes[1]
+    ))
 }
 
 /// Runs `script` in the top frame only: a `worldName` script runs in every frame
