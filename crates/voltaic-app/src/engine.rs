@@ -98,6 +98,9 @@ pub struct EngineInfo {
     /// What "sandboxed" means on this engine, for the report:
     /// `the web process runs inside bubblewrap`.
     pub sandbox_detail: &'static str,
+    /// Whether `dev_tools: false` takes the engine's developer tools away; where it
+    /// cannot, the report says so.
+    pub dev_tools_can_be_off: bool,
 }
 
 /// The engine's side of an app, on the thread that created it.

@@ -298,6 +298,14 @@ fn checks(id: u32, w: &WindowFacts, app: &AppFacts<'_>) -> Vec<Check> {
     ));
     checks.push(if w.dev_tools && !cfg!(debug_assertions) {
         weakened("dev tools", "enabled in a release build")
+    } else if !w.dev_tools && !app.engine.dev_tools_can_be_off {
+        weakened(
+            "dev tools",
+            format!(
+                "asked off, but {} keeps its own developer tools shortcut",
+                app.engine.name
+            ),
+        )
     } else {
         ok(
             "dev tools",
@@ -391,5 +399,86 @@ fn validation_check(grants: &ChannelGrants, schemas: &[String]) -> Check {
             "schema validation",
             format!("no schema for: {}", without.join(", ")),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(name: &'static str, dev_tools_can_be_off: bool) -> EngineInfo {
+        EngineInfo {
+            name,
+            version: "1.2.3".into(),
+            versions_key: "engine",
+            sandbox: SandboxState::Enabled,
+            sandbox_detail: "inside the engine's sandbox",
+            dev_tools_can_be_off,
+        }
+    }
+
+    fn window(dev_tools: bool) -> WindowFacts {
+        WindowFacts {
+            title: "w".into(),
+            context_isolation: true,
+            sandbox_requested: true,
+            process_sandboxed: true,
+            dev_tools,
+            grants: ChannelGrants::new(),
+            origins: AllowedOrigins::default(),
+            csp: crate::DEFAULT_CSP.into(),
+            apis: Vec::new(),
+        }
+    }
+
+    fn report_of(engine: &EngineInfo, dev_tools: bool) -> SecurityReport {
+        let windows: Registry = Arc::default();
+        windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(1, window(dev_tools));
+        report(
+            &windows,
+            &AppFacts {
+                engine,
+                limits: Limits::default(),
+                schema_channels: Vec::new(),
+                hooks: [false; 3],
+                exposed_ipc_renderer: BTreeMap::new(),
+            },
+        )
+    }
+
+    #[test]
+    fn the_report_names_the_engine_and_what_it_cannot_turn_off() {
+        let webkit = engine("WebKitGTK", true);
+        let chromium = engine("Chromium", false);
+        let text = report_of(&webkit, false).to_string();
+        assert!(text.starts_with("engine: WebKitGTK 1.2.3\n"), "{text}");
+        let sandbox = report_of(&webkit, false);
+        let line = sandbox.check(1, "process sandbox").unwrap();
+        assert_eq!(
+            (line.state, line.detail.as_str()),
+            (CheckState::Ok, "inside the engine's sandbox")
+        );
+        assert_eq!(
+            report_of(&webkit, false)
+                .check(1, "dev tools")
+                .map(|c| c.state),
+            Some(CheckState::Ok)
+        );
+        let off = report_of(&chromium, false);
+        let line = off.check(1, "dev tools").unwrap();
+        assert_eq!(line.state, CheckState::Weakened, "{off}");
+        assert!(line.detail.contains("Chromium keeps"), "{}", line.detail);
+        // Asked on, in a debug build: as on any engine.
+        if cfg!(debug_assertions) {
+            assert_eq!(
+                report_of(&chromium, true)
+                    .check(1, "dev tools")
+                    .map(|c| c.state),
+                Some(CheckState::Ok)
+            );
+        }
     }
 }

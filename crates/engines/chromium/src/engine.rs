@@ -250,6 +250,8 @@ impl Engine for ChromiumEngine {
             // --no-sandbox, and as root it runs as `nobody` so that it can be on.
             sandbox: SandboxState::Enabled,
             sandbox_detail: "the renderer runs inside Chromium's sandbox",
+            // No command-line switch takes DevTools away; only a machine-wide policy.
+            dev_tools_can_be_off: false,
         }
     }
 

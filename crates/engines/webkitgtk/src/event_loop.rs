@@ -74,6 +74,7 @@ impl Engine for WebKitEngine {
             versions_key: "webkitgtk",
             sandbox: self.sandbox.clone(),
             sandbox_detail: "the web process runs inside bubblewrap",
+            dev_tools_can_be_off: true,
         }
     }
 
