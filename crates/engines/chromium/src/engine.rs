@@ -48,6 +48,11 @@ pub(crate) struct ChromiumEngine {
     /// The page Chromium opened with its first window, kept for the app's first
     /// window, so that no window is opened and closed in vain.
     spare: Option<String>,
+    /// The share of a window its frame takes, as measured on the last window
+    /// sized: a new window is made that much larger, so that it need not be
+    /// resized just after it appears (Chromium can then still give it its first
+    /// size after ours).
+    frame: (i64, i64),
 }
 
 impl ChromiumEngine {
@@ -119,6 +124,7 @@ impl ChromiumEngine {
             sender,
             windows: HashMap::new(),
             spare,
+            frame: (0, 0),
         })
     }
 
@@ -206,7 +212,7 @@ impl WindowFactory for ChromiumEngine {
         let cdp = self.browser.cdp();
         let target = match self.spare.take() {
             Some(target) => target,
-            None => new_target(cdp, &spec)?,
+            None => new_target(cdp, &spec, self.frame)?,
         };
         let link = Arc::new(crate::window::ChromiumLink {
             window: id,
@@ -214,13 +220,16 @@ impl WindowFactory for ChromiumEngine {
             open: spec.open.clone(),
         });
         let (window, opened) = Window::open(cdp, target, link, spec)?;
+        if let Some(frame) = window.window_frame {
+            self.frame = frame;
+        }
         self.windows.insert(id, window);
         Ok(opened)
     }
 }
 
 /// A new page target in a window of its own.
-fn new_target(cdp: &Cdp, spec: &WindowSpec) -> Result<String, Error> {
+fn new_target(cdp: &Cdp, spec: &WindowSpec, frame: (i64, i64)) -> Result<String, Error> {
     let created = cdp
         .call(
             None,
@@ -228,8 +237,8 @@ fn new_target(cdp: &Cdp, spec: &WindowSpec) -> Result<String, Error> {
             json!({
                 "url": "about:blank",
                 "newWindow": true,
-                "width": spec.options.width,
-                "height": spec.options.height,
+                "width": i64::from(spec.options.width) + frame.0,
+                "height": i64::from(spec.options.height) + frame.1,
             }),
             SETUP_LIMIT,
         )

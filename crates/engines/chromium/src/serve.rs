@@ -36,14 +36,19 @@ pub(crate) fn patterns() -> Value {
     })
 }
 
+/// What follows the app's origin in `url` (its path, query and fragment), when
+/// `url` is on the app's origin.
+fn on_app_origin(url: &str) -> Option<&str> {
+    url.strip_prefix(ORIGIN)
+        .filter(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+}
+
 /// `url` with Chromium's stand-in for the app's origin put back to `app://localhost`,
 /// so that allowed origins and sender frames read the same on every engine.
 pub(crate) fn app_url(url: &str) -> String {
-    match url.strip_prefix(ORIGIN) {
-        Some(rest) if rest.is_empty() || rest.starts_with(['/', '?', '#']) => {
-            format!("{APP_ORIGIN}{rest}")
-        }
-        _ => url.to_owned(),
+    match on_app_origin(url) {
+        Some(rest) => format!("{APP_ORIGIN}{rest}"),
+        None => url.to_owned(),
     }
 }
 
@@ -70,16 +75,11 @@ pub(crate) fn request_paused(window: &mut Window, cdp: &Cdp, params: &Value) {
         );
         return;
     }
-    if !url.starts_with(ORIGIN) {
+    let Some(rest) = on_app_origin(url) else {
         cdp.post(session, "Fetch.continueRequest", json!({ "requestId": id }));
         return;
-    }
-    let path = url
-        .strip_prefix(ORIGIN)
-        .unwrap_or_default()
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default();
+    };
+    let path = rest.split(['?', '#']).next().unwrap_or_default();
     if path.starts_with(parcels::PREFIX) {
         return preload_route(window, cdp, id, path, request, url);
     }

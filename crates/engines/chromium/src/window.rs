@@ -70,6 +70,8 @@ pub(crate) struct Window {
     open: Arc<AtomicBool>,
     /// The next top-level navigation is the main process's own.
     pub(crate) main_load: bool,
+    /// The share of the window its frame takes (width, height), once measured.
+    pub(crate) window_frame: Option<(i64, i64)>,
     /// The window's title, from its options.
     title: String,
     /// `force_crash_renderer` was asked: the crash is reported as killed.
@@ -169,9 +171,13 @@ impl Window {
             cdp.call(Some(&session), method, params, SETUP_LIMIT)
                 .map_err(|e| failed(method, e))?;
         }
-        if let Err(error) = size_window(cdp, &target, &session, &spec.options) {
-            tracing::warn!(window = spec.id, "could not size the window: {error}");
-        }
+        let frame = match size_window(cdp, &target, &session, &spec.options) {
+            Ok(frame) => Some(frame),
+            Err(error) => {
+                tracing::warn!(window = spec.id, "could not size the window: {error}");
+                None
+            }
+        };
         let inputs = link.inputs.clone();
         let connection = Arc::new(spec.connect(link));
         let web_contents = connection.web_contents().clone();
@@ -196,6 +202,7 @@ impl Window {
             open: spec.open,
             main_load: false,
             title: spec.options.title.clone(),
+            window_frame: frame,
             crash_asked: false,
         };
         let opened = OpenedWindow {
@@ -472,13 +479,14 @@ impl Window {
 
 /// Gives the window's page the options' size (the size of the content, as on
 /// WebKitGTK): Chromium sizes whole windows, so the frame's share is measured and
-/// added. Each resize is waited for, as the page sees it, within a bound.
+/// added. Each resize is waited for, as the page sees it, within a bound. Returns
+/// the frame's share.
 fn size_window(
     cdp: &Cdp,
     target: &str,
     session: &str,
     options: &voltaic_app::BrowserWindowOptions,
-) -> Result<(), String> {
+) -> Result<(i64, i64), String> {
     let window = cdp
         .call(
             None,
@@ -487,21 +495,23 @@ fn size_window(
             SETUP_LIMIT,
         )
         .map_err(|e| e.to_string())?;
+    // Chromium sizes the window around the contents (`Browser.setContentsSize`),
+    // which leaves the frame's share to it.
     let set = |width: i64, height: i64| {
         cdp.call(
             None,
-            "Browser.setWindowBounds",
-            json!({
-                "windowId": window["windowId"],
-                "bounds": { "width": width, "height": height },
-            }),
+            "Browser.setContentsSize",
+            json!({ "windowId": window["windowId"], "width": width, "height": height }),
             SETUP_LIMIT,
         )
         .map_err(|e| e.to_string())
     };
     // [innerWidth, innerHeight, outerWidth, outerHeight], once `done` says so.
-    let wait = |what: &str, done: &dyn Fn(&[i64]) -> bool| -> Result<Vec<i64>, String> {
-        let deadline = std::time::Instant::now() + SETUP_LIMIT;
+    let wait = |what: &str,
+                limit: std::time::Duration,
+                done: &dyn Fn(&[i64]) -> bool|
+     -> Result<Vec<i64>, String> {
+        let deadline = std::time::Instant::now() + limit;
         loop {
             let sizes = cdp
                 .call(
@@ -522,40 +532,33 @@ fn size_window(
                 return Ok(sizes);
             }
             if std::time::Instant::now() > deadline {
-                return Err(format!(
-                    "{what} did not happen within {SETUP_LIMIT:?}: {sizes:?}"
-                ));
+                return Err(format!("{what} did not happen within {limit:?}: {sizes:?}"));
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
     };
     let (width, height) = (i64::from(options.width), i64::from(options.height));
-    // The frame's share can change while the window is new (its title bar comes
-    // when Chromium draws it), so the window is resized until the page has the
-    // size, each step waited for and the next one measured again.
-    let mut sizes = wait("the page's size", &|_| true)?;
-    for _ in 0..4 {
-        if sizes[0] == width && sizes[1] == height {
-            return Ok(());
-        }
-        let outer = (
-            (sizes[2] + width - sizes[0]).max(width),
-            (sizes[3] + height - sizes[1]).max(height),
-        );
-        set(outer.0, outer.1)?;
-        wait("the window's resize", &|s| (s[2], s[3]) == outer)?;
-        // Settled: the page's size read twice alike, after the window's.
-        let last = std::cell::RefCell::new(Vec::new());
-        sizes = wait("the page's resize", &|s| {
-            let settled = last.borrow().as_slice() == s;
-            *last.borrow_mut() = s.to_vec();
-            settled
-        })?;
+    let sizes = wait("the page's size", SETUP_LIMIT, &|_| true)?;
+    let frame = |s: &[i64]| (s[2] - s[0], s[3] - s[1]);
+    if sizes[0] == width && sizes[1] == height {
+        return Ok(frame(&sizes));
     }
-    Err(format!(
-        "the page is {}x{} after 4 resizes, not {width}x{height}",
-        sizes[0], sizes[1]
-    ))
+    // Asked again each second until the page has the size, within the bound: a
+    // window Chromium has just made can still take its first size after ours.
+    let deadline = std::time::Instant::now() + SETUP_LIMIT;
+    loop {
+        set(width, height)?;
+        let sized = |s: &[i64]| s[0] == width && s[1] == height;
+        match wait(
+            "the page's resize",
+            std::time::Duration::from_secs(1),
+            &sized,
+        ) {
+            Ok(sizes) => return Ok(frame(&sizes)),
+            Err(error) if std::time::Instant::now() > deadline => return Err(error),
+            Err(_) => {}
+        }
+    }
 }
 
 /// Runs `script` in the top frame only: a `worldName` script runs in every frame
