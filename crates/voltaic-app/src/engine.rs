@@ -203,6 +203,22 @@ pub enum WindowOp {
     Close,
 }
 
+impl WindowOp {
+    /// Answers what waits for an answer with [`Error::WindowClosed`]: the window
+    /// it was meant for is gone. Other operations are dropped.
+    pub fn refuse_closed(self, window: u32) {
+        match self {
+            Self::Capture { done, .. } => {
+                let _ = done.send(Err(Error::WindowClosed(window)));
+            }
+            Self::Title { done } => {
+                let _ = done.send(Err(Error::WindowClosed(window)));
+            }
+            _ => {}
+        }
+    }
+}
+
 /// What a window is asked to load.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -137,7 +137,7 @@ impl ChromiumEngine {
                 let closing = matches!(op, voltaic_app::engine::WindowOp::Close);
                 match self.windows.get_mut(&window) {
                     Some(entry) => entry.execute(self.browser.cdp(), op),
-                    None => crate::window::answer_closed(window, op),
+                    None => op.refuse_closed(window),
                 }
                 if closing {
                     return self.forget(window);

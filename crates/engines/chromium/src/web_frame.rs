@@ -10,8 +10,8 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
+use voltaic_app::preload_routes::has_token;
 use voltaic_app::preload_routes::send_sync::{json_response, status};
-use voltaic_app::preload_routes::TOKEN_HEADER;
 
 use crate::cdp::Cdp;
 use crate::engine::Input;
@@ -36,11 +36,7 @@ enum FrameRequest {
 
 /// Answers one `webFrame` request of `window`'s preload.
 pub(crate) fn handle(window: &Window, cdp: &Cdp, id: String, request: http::Request<Vec<u8>>) {
-    let token = request
-        .headers()
-        .get(TOKEN_HEADER)
-        .and_then(|v| v.to_str().ok());
-    if request.method() != "POST" || token != Some(window.token.as_str()) {
+    if request.method() != "POST" || !has_token(&request, &window.token) {
         tracing::warn!("refused a webFrame request without the window's token");
         return fulfill(
             cdp,

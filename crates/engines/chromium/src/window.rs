@@ -16,7 +16,6 @@ use std::sync::{mpsc, Arc};
 
 use base64::Engine as _;
 use serde_json::{json, Value};
-use tokio::sync::oneshot;
 use voltaic_app::content::AppContent;
 use voltaic_app::engine::{LoadTarget, OpenedWindow, Waiting, WindowOp, WindowSpec};
 use voltaic_app::preload_routes::new_token;
@@ -575,20 +574,6 @@ fn save_png(answer: crate::cdp::Answer, path: &std::path::Path) -> Result<(), Er
         .decode(text(&answer, "data"))
         .map_err(|e| Error::Capture(format!("the screenshot is not base64: {e}")))?;
     std::fs::write(path, png).map_err(|e| Error::Capture(format!("{}: {e}", path.display())))
-}
-
-/// Answers what waits for an answer when its window is already gone.
-pub(crate) fn answer_closed(window: u32, op: WindowOp) {
-    let closed = |done: oneshot::Sender<Result<(), Error>>| {
-        let _ = done.send(Err(Error::WindowClosed(window)));
-    };
-    match op {
-        WindowOp::Capture { done, .. } => closed(done),
-        WindowOp::Title { done } => {
-            let _ = done.send(Err(Error::WindowClosed(window)));
-        }
-        _ => {}
-    }
 }
 
 /// Main → renderer messages of one window, delivered only while the current

@@ -255,7 +255,7 @@ fn execute(windows: &Windows, op: Op) -> bool {
     }
     let windows = windows.borrow();
     let Some(entry) = windows.get(&window) else {
-        answer_closed(window, op);
+        op.refuse_closed(window);
         return false;
     };
     match op {
@@ -274,19 +274,6 @@ fn execute(windows: &Windows, op: Op) -> bool {
         _ => {}
     }
     false
-}
-
-/// Answers what waits for an answer when its window is already gone.
-fn answer_closed(window: u32, op: WindowOp) {
-    match op {
-        WindowOp::Capture { done, .. } => {
-            let _ = done.send(Err(Error::WindowClosed(window)));
-        }
-        WindowOp::Title { done } => {
-            let _ = done.send(Err(Error::WindowClosed(window)));
-        }
-        _ => {}
-    }
 }
 
 /// Closes a window; returns whether it was the last one (the app then quits).

@@ -23,9 +23,10 @@ use webkit2gtk::{
 };
 use wry::http::{Request, Response, StatusCode};
 
-use crate::scheme_handler::{Responder, TOKEN_HEADER};
+use crate::scheme_handler::Responder;
 use crate::sync_channel::{json_response, status};
 use crate::transport::isolated_world_name;
+use voltaic_app::preload_routes::has_token;
 
 /// Path of the `webFrame` requests under `app://localhost`.
 pub(crate) const PATH: &str = "/__voltaic/web-frame";
@@ -101,11 +102,7 @@ impl WebFrame {
 
     /// Answers one request to [`PATH`]. Called on the GTK thread.
     pub(crate) fn handle(&self, request: Request<Vec<u8>>, responder: Responder) {
-        let token = request
-            .headers()
-            .get(TOKEN_HEADER)
-            .and_then(|v| v.to_str().ok());
-        if request.method() != "POST" || token != Some(self.token.as_str()) {
+        if request.method() != "POST" || !has_token(&request, &self.token) {
             tracing::warn!("refused a webFrame request without the window's token");
             return responder.respond(status(StatusCode::FORBIDDEN));
         }

@@ -16,6 +16,15 @@ pub const TOKEN_HEADER: &str = "x-voltaic-token";
 /// Header listing the sizes of the buffers a body holds, in order.
 pub const SIZES_HEADER: &str = "x-voltaic-sizes";
 
+/// Whether `request` carries the window's `token` in [`TOKEN_HEADER`].
+pub fn has_token<B>(request: &http::Request<B>, token: &str) -> bool {
+    request
+        .headers()
+        .get(TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        == Some(token)
+}
+
 /// A fresh random token for a window: 16 bytes from the system, in hex.
 pub fn new_token() -> std::io::Result<String> {
     let mut bytes = [0u8; 16];

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use voltaic_core::Bytes;
 
-use super::{SIZES_HEADER, TOKEN_HEADER};
+use super::SIZES_HEADER;
 
 /// Path prefix of the preload's routes under the app's origin.
 pub const PREFIX: &str = "/__voltaic/";
@@ -84,11 +84,7 @@ pub fn handle(
     token: &str,
     request: Request<Vec<u8>>,
 ) -> Response<Cow<'static, [u8]>> {
-    let given = request
-        .headers()
-        .get(TOKEN_HEADER)
-        .and_then(|v| v.to_str().ok());
-    if given != Some(token) {
+    if !super::has_token(&request, token) {
         tracing::warn!("refused a byte transfer without the window's token");
         return status(StatusCode::FORBIDDEN, "");
     }
@@ -193,6 +189,7 @@ fn status(code: StatusCode, text: &str) -> Response<Cow<'static, [u8]>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::preload_routes::TOKEN_HEADER;
 
     fn request(
         method: &str,

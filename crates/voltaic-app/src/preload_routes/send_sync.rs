@@ -11,7 +11,6 @@ use serde_json::json;
 use voltaic_core::{Connection, SenderFrame};
 
 use super::parcels::SharedParcels;
-use super::TOKEN_HEADER;
 
 /// Path of the synchronous channel under the app's origin.
 pub const PATH: &str = "/__voltaic/send-sync";
@@ -38,11 +37,7 @@ pub fn handle(
     if request.method() != "POST" {
         return respond(status(StatusCode::METHOD_NOT_ALLOWED));
     }
-    let given = request
-        .headers()
-        .get(TOKEN_HEADER)
-        .and_then(|v| v.to_str().ok());
-    if given != Some(token) {
+    if !super::has_token(&request, token) {
         tracing::warn!("refused a sendSync request without the window's token");
         return respond(status(StatusCode::FORBIDDEN));
     }
