@@ -82,6 +82,49 @@ pub fn require_display() -> Result<(), Error> {
     }
 }
 
+/// Where an app's pages keep their storage (local storage, IndexedDB, cookies)
+/// from one launch to the next: `VOLTAIC_DATA_DIR` when set (as Electron's
+/// `--user-data-dir` or `app.setPath('userData')`), else `$XDG_DATA_HOME/<program>`
+/// (`~/.local/share/<program>`), where WebKitGTK keeps it by default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDir {
+    /// The directory.
+    pub path: PathBuf,
+    /// Whether the app's user chose it (`VOLTAIC_DATA_DIR`) rather than the default.
+    pub chosen: bool,
+}
+
+/// The environment variable that sets an app's [`DataDir`].
+pub const DATA_DIR_ENV: &str = "VOLTAIC_DATA_DIR";
+
+impl DataDir {
+    /// The running program's data directory; `None` when the environment names no
+    /// home to put it in.
+    pub fn of_this_program() -> Option<Self> {
+        if let Some(path) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+            return Some(Self {
+                path: PathBuf::from(path),
+                chosen: true,
+            });
+        }
+        let program = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.file_name().map(|name| name.to_owned()))?;
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|v| !v.is_empty())
+                    .map(|home| PathBuf::from(home).join(".local/share"))
+            })?;
+        Some(Self {
+            path: base.join(program),
+            chosen: false,
+        })
+    }
+}
+
 /// What an engine says of itself, for the security report and `process.versions`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineInfo {

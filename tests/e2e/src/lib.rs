@@ -108,6 +108,8 @@ fn run_parent(scenarios: &[Scenario]) {
     let engine = std::env::var("VOLTAIC_ENGINE").unwrap_or_default();
     let trials = scenarios
         .iter()
+        // Phases run only inside the scenario they belong to.
+        .filter(|scenario| !scenario.name.starts_with(PHASE_PREFIX))
         .map(|scenario| {
             let name = scenario.name;
             let display = display.name.clone();
@@ -162,9 +164,42 @@ fn engine_gap(engine: &str, scenario: &str) -> Option<&'static str> {
 }
 
 fn spawn_scenario(name: &str, display: &str) -> Result<(), Failed> {
+    run_scenario_process(name, display, &[], PARENT_KILL).map_err(Failed::from)
+}
+
+/// A scenario's name that begins so is a phase of another scenario: it is not a
+/// test of its own, and runs only through [`run_phase`].
+pub const PHASE_PREFIX: &str = "_";
+
+/// How long one phase may take: two fit in a scenario's own bound.
+const PHASE_LIMIT: Duration = Duration::from_secs(50);
+
+/// Runs the phase `name` (a scenario named with [`PHASE_PREFIX`]) as an app of its
+/// own, in a process of its own with `env` added, and waits for it to pass: for
+/// what must outlive an app, such as its pages' storage from one launch to the
+/// next.
+pub async fn run_phase(name: &'static str, env: Vec<(&'static str, String)>) -> Result<(), String> {
+    let display = std::env::var("DISPLAY").unwrap_or_default();
+    let (done, result) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(run_scenario_process(name, &display, &env, PHASE_LIMIT));
+    });
+    result
+        .await
+        .map_err(|_| format!("phase {name}: its runner went away"))?
+        .map_err(|error| format!("phase {name} failed: {error}"))
+}
+
+fn run_scenario_process(
+    name: &str,
+    display: &str,
+    env: &[(&str, String)],
+    limit: Duration,
+) -> Result<(), String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     let mut log = tempfile().map_err(|e| format!("temp file: {e}"))?;
     let mut child = Command::new(exe)
+        .envs(env.iter().map(|(key, value)| (key, value)))
         .env(SCENARIO_ENV, name)
         .env("DISPLAY", display)
         .env("NO_AT_BRIDGE", "1")
@@ -180,7 +215,7 @@ fn spawn_scenario(name: &str, display: &str) -> Result<(), Failed> {
         .stderr(log.try_clone().map_err(|e| e.to_string())?)
         .spawn()
         .map_err(|e| format!("could not start the scenario process: {e}"))?;
-    let status = wait_bounded(&mut child, PARENT_KILL);
+    let status = wait_bounded(&mut child, limit);
     let mut output = String::new();
     let _ = log.rewind();
     let _ = log.read_to_string(&mut output);
@@ -189,13 +224,11 @@ fn spawn_scenario(name: &str, display: &str) -> Result<(), Failed> {
         Some(status) => Err(format!(
             "scenario process exited with {status}\n{}",
             tail(&output, 80)
-        )
-        .into()),
+        )),
         None => Err(format!(
-            "scenario process killed after {PARENT_KILL:?} without finishing\n{}",
+            "scenario process killed after {limit:?} without finishing\n{}",
             tail(&output, 80)
-        )
-        .into()),
+        )),
     }
 }
 

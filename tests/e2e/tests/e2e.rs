@@ -89,6 +89,18 @@ fn main() {
             name: "window_opened_from_a_handler",
             setup: open_from_handler,
         },
+        Scenario {
+            name: "page_storage_is_kept_across_launches",
+            setup: storage_kept,
+        },
+        Scenario {
+            name: "_storage_store",
+            setup: storage_store,
+        },
+        Scenario {
+            name: "_storage_find",
+            setup: storage_find,
+        },
     ]);
 }
 
@@ -1339,5 +1351,94 @@ window.addEventListener('DOMContentLoaded', () => {
         probe.ensure_none("a listener run by the page's forged request", |l| {
             l == "RAN sync-record"
         })
+    }))
+}
+
+/// What the storage phases store and look for, from the scenario that runs them.
+const STORAGE_TOKEN: &str = "VOLTAIC_E2E_STORAGE_TOKEN";
+
+/// A page's storage (local storage and IndexedDB) outlives its app, in the app's
+/// data directory: one launch stores a value no earlier run can have stored, and
+/// the next launch, a process of its own, finds it.
+fn storage_kept(h: &Harness) -> Result<Driver, String> {
+    let data = h.dir().join("data").display().to_string();
+    let token = format!("{:016x}", fastrand::u64(..));
+    let env = vec![
+        (voltaic::engine::DATA_DIR_ENV, data),
+        (STORAGE_TOKEN, token),
+    ];
+    Ok(Box::pin(async move {
+        voltaic_e2e::run_phase("_storage_store", env.clone()).await?;
+        voltaic_e2e::run_phase("_storage_find", env).await
+    }))
+}
+
+const STORAGE_PRELOAD: &str = r#"const { contextBridge, ipcRenderer } = require('electron');
+contextBridge.exposeInMainWorld('storage', {
+  report: (what, value) => ipcRenderer.send('storage', what, value),
+});"#;
+
+/// Opens a page that runs `script` (with `token` and a `kept` IndexedDB opened),
+/// reporting on the `storage` channel into the probe.
+fn storage_page(h: &Harness, tag: &str, script: &str) -> Result<String, String> {
+    let token = std::env::var(STORAGE_TOKEN).map_err(|_| format!("{STORAGE_TOKEN} is not set"))?;
+    let probe = h.probe();
+    h.app().ipc_main().on(
+        "storage",
+        move |_: IpcEvent, what: String, value: String| {
+            probe.record(format!("storage:{what}:{value}"));
+        },
+    );
+    let html = format!(
+        r#"<!DOCTYPE html><script>
+const token = '{token}';
+const open = indexedDB.open('kept', 1);
+open.onupgradeneeded = () => open.result.createObjectStore('values');
+open.onerror = () => storage.report('error', String(open.error));
+open.onsuccess = () => {{ const db = open.result; {script} }};
+</script>"#
+    );
+    h.window(tag, Some(STORAGE_PRELOAD), &html)?;
+    Ok(token)
+}
+
+/// The first launch: stores the token in both, and says so once IndexedDB has
+/// committed it.
+fn storage_store(h: &Harness) -> Result<Driver, String> {
+    let token = storage_page(
+        h,
+        "store",
+        "localStorage.setItem('kept', token);
+         const tx = db.transaction('values', 'readwrite');
+         tx.objectStore('values').put(token, 'kept');
+         tx.oncomplete = () => storage.report('stored', localStorage.getItem('kept'));",
+    )?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        probe.expect(&format!("storage:stored:{token}")).await
+    }))
+}
+
+/// The next launch: finds the token in both.
+fn storage_find(h: &Harness) -> Result<Driver, String> {
+    let token = storage_page(
+        h,
+        "find",
+        "storage.report('local', String(localStorage.getItem('kept')));
+         const get = db.transaction('values').objectStore('values').get('kept');
+         get.onsuccess = () => storage.report('indexeddb', String(get.result));",
+    )?;
+    let probe = h.probe();
+    Ok(Box::pin(async move {
+        for store in ["local", "indexeddb"] {
+            let prefix = format!("storage:{store}:");
+            let found = probe
+                .wait_for(&format!("what {store} storage holds"), |l| {
+                    l.starts_with(&prefix) || l.starts_with("storage:error:")
+                })
+                .await?;
+            ensure_eq!(found, format!("{prefix}{token}"));
+        }
+        Ok(())
     }))
 }

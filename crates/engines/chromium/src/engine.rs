@@ -56,8 +56,8 @@ pub(crate) struct ChromiumEngine {
 }
 
 impl ChromiumEngine {
-    /// Starts Chromium: one browser process, in a private profile, with the
-    /// DevTools protocol on a pipe.
+    /// Starts Chromium: one browser process, in the app's kept profile when it can
+    /// have it (else a temporary one), with the DevTools protocol on a pipe.
     pub(crate) fn start() -> Result<Self, Error> {
         voltaic_app::engine::require_display()?;
         let (sender, inputs) = mpsc::channel();
@@ -69,6 +69,9 @@ impl ChromiumEngine {
                 "--window-size={},{}",
                 defaults.width, defaults.height
             )],
+            // Beside WebKitGTK's storage, in the app's data directory.
+            kept_profile: voltaic_app::engine::DataDir::of_this_program()
+                .map(|dir| dir.path.join("chromium")),
             ..LaunchOptions::default()
         };
         let browser = Chromium::launch_with_sink(

@@ -1,5 +1,6 @@
-//! Starting Chromium: Debian's `chromium`, a private profile, the DevTools protocol
-//! on a pipe only this process holds, and Chromium's sandbox on.
+//! Starting Chromium: Debian's `chromium`, a profile of the app's own (kept in the
+//! app's data directory, or temporary), the DevTools protocol on a pipe only this
+//! process holds, and Chromium's sandbox on.
 //!
 //! Chromium refuses to start its sandbox as root ("Running as root without
 //! --no-sandbox is not supported"). Rather than turn the sandbox off, a root process
@@ -13,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use command_fds::{CommandFdExt, FdMapping};
+use nix::fcntl::{Flock, FlockArg};
 
 use crate::cdp::Cdp;
 use crate::pipe::PipeWriter;
@@ -53,16 +55,28 @@ pub struct LaunchOptions {
     pub app_url: String,
     /// More command-line switches.
     pub args: Vec<String>,
+    /// A profile directory kept from one launch to the next, so that pages keep
+    /// their storage; `None` for a temporary profile. It is used only by one
+    /// browser at a time, and only where the browser's user can reach it (see
+    /// [`Chromium::keeps_profile`]); otherwise the browser gets a temporary one.
+    pub kept_profile: Option<PathBuf>,
 }
 
 /// A running Chromium and its DevTools connection. Dropping it ends the browser
-/// and removes its profile.
+/// and removes its profile, unless the profile is kept.
 pub struct Chromium {
     child: Child,
     cdp: Cdp,
-    profile: PathBuf,
+    profile: Profile,
     user: Option<&'static str>,
     output: Arc<Mutex<Vec<String>>>,
+}
+
+/// The browser's profile directory: removed with the browser, or kept (and held
+/// by a lock for as long as the browser runs).
+struct Profile {
+    path: PathBuf,
+    kept: Option<Flock<std::fs::File>>,
 }
 
 impl Chromium {
@@ -86,16 +100,12 @@ impl Chromium {
     ) -> Result<Self, LaunchError> {
         let executable = find_executable(options.executable.as_deref())?;
         let as_root = effective_uid() == Some(0);
-        let profile = std::env::temp_dir().join(format!(
-            "voltaic-chromium-{}-{}",
-            std::process::id(),
-            NEXT_PROFILE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&profile)?;
+        let profile = Profile::choose(options.kept_profile.as_deref(), as_root)?;
+        let profile_dir = &profile.path;
         let mut command = if as_root {
             let setpriv = find_on_path("setpriv").ok_or(LaunchError::NoSetpriv)?;
             let (_, uid, gid) = UNPRIVILEGED;
-            std::os::unix::fs::chown(&profile, Some(uid), Some(gid))?;
+            std::os::unix::fs::chown(profile_dir, Some(uid), Some(gid))?;
             let mut command = Command::new(setpriv);
             command
                 .arg(format!("--reuid={uid}"))
@@ -113,7 +123,7 @@ impl Chromium {
         if as_root {
             // The display's cookie file is root's own; `nobody` gets a copy.
             if let Some(cookie) = std::env::var_os("XAUTHORITY").filter(|c| !c.is_empty()) {
-                let copy = profile.join("Xauthority");
+                let copy = profile_dir.join(XAUTHORITY_COPY);
                 if std::fs::copy(&cookie, &copy).is_ok() {
                     let (_, uid, gid) = UNPRIVILEGED;
                     std::os::unix::fs::chown(&copy, Some(uid), Some(gid))?;
@@ -122,10 +132,10 @@ impl Chromium {
             }
         }
         command
-            .args(switches(options, &profile))
-            .env("HOME", &profile)
-            .env("XDG_CONFIG_HOME", profile.join("config"))
-            .env("XDG_CACHE_HOME", profile.join("cache"))
+            .args(switches(options, profile_dir))
+            .env("HOME", profile_dir)
+            .env("XDG_CONFIG_HOME", profile_dir.join("config"))
+            .env("XDG_CACHE_HOME", profile_dir.join("cache"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -167,7 +177,7 @@ impl Chromium {
             Err(error) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                let _ = std::fs::remove_dir_all(&profile);
+                profile.clean_up();
                 return Err(error.into());
             }
         };
@@ -218,6 +228,12 @@ impl Chromium {
         Ok((target, session))
     }
 
+    /// Whether the browser runs in the kept profile asked for, so that its pages'
+    /// storage outlives it.
+    pub fn keeps_profile(&self) -> bool {
+        self.profile.kept.is_some()
+    }
+
     /// The browser process's id.
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -252,9 +268,95 @@ impl Drop for Chromium {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        self.profile.clean_up();
+    }
+}
+
+/// Where a root process leaves `nobody` a copy of the display's cookie.
+const XAUTHORITY_COPY: &str = "Xauthority";
+
+impl Profile {
+    /// The kept profile at `kept` when this browser can have it, else a temporary
+    /// one.
+    fn choose(kept: Option<&Path>, as_root: bool) -> std::io::Result<Self> {
+        if let Some(dir) = kept {
+            if let Some(lock) = Self::hold(dir, as_root) {
+                return Ok(Self {
+                    path: dir.to_owned(),
+                    kept: Some(lock),
+                });
+            }
+        }
+        let path = std::env::temp_dir().join(format!(
+            "voltaic-chromium-{}-{}",
+            std::process::id(),
+            NEXT_PROFILE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&path)?;
+        Ok(Self { path, kept: None })
+    }
+
+    /// Takes the kept profile at `dir` for this browser: creates it, and locks it
+    /// against another instance of the app, which would otherwise hand its window
+    /// to this one's browser through Chromium's own profile lock and exit.
+    fn hold(dir: &Path, as_root: bool) -> Option<Flock<std::fs::File>> {
+        let not_kept = |why: String| {
+            tracing::info!(
+                target: "voltaic::chromium",
+                "pages' storage is not kept after this launch: {why}"
+            );
+        };
+        if as_root {
+            // `nobody` must be able to walk to it; root's home is closed to it.
+            if let Some(closed) = closed_ancestor(dir) {
+                not_kept(format!(
+                    "Chromium runs as nobody, who cannot reach {} (under {}); set \
+                     VOLTAIC_DATA_DIR to a directory it can reach",
+                    dir.display(),
+                    closed.display()
+                ));
+                return None;
+            }
+        }
+        if let Err(error) = std::fs::create_dir_all(dir) {
+            not_kept(format!("{}: {error}", dir.display()));
+            return None;
+        }
+        let lock_path = dir.with_extension("lock");
+        let lock = match std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+        {
+            Ok(file) => file,
+            Err(error) => {
+                not_kept(format!("{}: {error}", lock_path.display()));
+                return None;
+            }
+        };
+        match Flock::lock(lock, FlockArg::LockExclusiveNonblock) {
+            Ok(held) => Some(held),
+            Err((_, error)) => {
+                not_kept(format!(
+                    "{} is in use by another instance of this app ({error})",
+                    dir.display()
+                ));
+                None
+            }
+        }
+    }
+
+    /// Removes a temporary profile, and from a kept one what must not outlive
+    /// the browser.
+    fn clean_up(&self) {
+        if self.kept.is_some() {
+            let _ = std::fs::remove_file(self.path.join(XAUTHORITY_COPY));
+            return;
+        }
         // A helper that outlived the browser for a moment may still be writing.
         for _ in 0..20 {
-            match std::fs::remove_dir_all(&self.profile) {
+            match std::fs::remove_dir_all(&self.path) {
                 Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }
@@ -264,9 +366,20 @@ impl Drop for Chromium {
     }
 }
 
+/// The first existing directory on the way to `dir` that other users cannot
+/// pass through, if any.
+fn closed_ancestor(dir: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    dir.ancestors()
+        .skip(1)
+        .filter_map(|ancestor| Some((ancestor, std::fs::metadata(ancestor).ok()?)))
+        .find(|(_, meta)| meta.permissions().mode() & 0o001 == 0)
+        .map(|(ancestor, _)| ancestor.to_owned())
+}
+
 static NEXT_PROFILE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-/// The command line: a private profile, the pipe, none of Chromium's background
+/// The command line: the app's profile, the pipe, none of Chromium's background
 /// traffic (this machine's network is closed, and an app has no use for it).
 fn switches(options: &LaunchOptions, profile: &Path) -> Vec<String> {
     let mut args = vec![
@@ -343,6 +456,49 @@ fn effective_uid() -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("voltaic-launch-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn a_kept_profile_is_held_by_one_browser_at_a_time() {
+        let dir = scratch("held").join("chromium");
+        let first = Profile::choose(Some(&dir), false).unwrap();
+        assert_eq!(first.path, dir);
+        assert!(first.kept.is_some());
+        // Another instance of the app gets a temporary profile, removed after it.
+        let second = Profile::choose(Some(&dir), false).unwrap();
+        assert_ne!(second.path, dir);
+        assert!(second.kept.is_none());
+        second.clean_up();
+        assert!(!second.path.exists());
+        // The kept one outlives its browser, and is free again once it has gone.
+        first.clean_up();
+        drop(first);
+        assert!(dir.is_dir());
+        assert!(Profile::choose(Some(&dir), false).unwrap().kept.is_some());
+        let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+    }
+
+    #[test]
+    fn a_profile_behind_a_closed_directory_is_out_of_nobodys_reach() {
+        use std::os::unix::fs::PermissionsExt;
+        let closed = scratch("closed");
+        std::fs::create_dir_all(&closed).unwrap();
+        std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let dir = closed.join("app").join("chromium");
+        assert_eq!(closed_ancestor(&dir), Some(closed.clone()));
+        // As root, such a profile is not taken: the browser runs as nobody.
+        assert!(Profile::hold(&dir, true).is_none());
+        assert!(!dir.exists());
+        std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(closed_ancestor(&dir), None);
+        let _ = std::fs::remove_dir_all(&closed);
+    }
 
     #[test]
     fn a_missing_executable_names_the_package() {

@@ -4,7 +4,7 @@
 //! any Voltaic app on it. To use it directly, give [`engine()`] to
 //! [`voltaic_app::App::with_engine`].
 //!
-//! - [`launch`]: starts Chromium with a private profile and `--remote-debugging-pipe`
+//! - [`launch`]: starts Chromium with the app's own profile (kept, or temporary) and `--remote-debugging-pipe`
 //!   (no debugging port: only this process holds the pipe), with Chromium's own
 //!   sandbox on. Chromium refuses its sandbox as root, so as root it runs as `nobody`.
 //! - [`pipe`]: the pipe's framing (JSON, each message ended by a NUL byte, on the

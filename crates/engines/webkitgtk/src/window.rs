@@ -12,7 +12,7 @@ use tao::event_loop::EventLoopWindowTarget;
 use tao::platform::unix::WindowExtUnix;
 use tao::window::WindowBuilder;
 use voltaic_app::content::AppContent;
-use voltaic_app::engine::{LoadTarget, OpenedWindow, WindowSpec};
+use voltaic_app::engine::{DataDir, LoadTarget, OpenedWindow, WindowSpec};
 use voltaic_app::{
     BrowserWindowOptions, Error, PagePolicy, PermissionKind, RenderProcessGoneReason,
 };
@@ -191,7 +191,16 @@ fn web_view(
         .default_vbox()
         .ok_or_else(|| Error::Window("the window has no GTK container".into()))?;
     let (navigation, opener) = (spec.policy.clone(), spec.policy.clone());
-    wry::WebViewBuilder::new()
+    // WebKitGTK keeps pages' storage in the program's data directory by itself;
+    // one the user chose is given to it. (The GTK context lives on with the view.)
+    let mut chosen_data = DataDir::of_this_program()
+        .filter(|dir| dir.chosen)
+        .map(|dir| wry::WebContext::new(Some(dir.path)));
+    let builder = match chosen_data.as_mut() {
+        Some(context) => wry::WebViewBuilder::new_with_web_context(context),
+        None => wry::WebViewBuilder::new(),
+    };
+    builder
         .with_devtools(spec.options.web_preferences.dev_tools)
         .with_navigation_handler(move |url| {
             // The main process's own loads are not the page's to ask for.
