@@ -14,9 +14,9 @@ use voltaic_app::engine::{
 use voltaic_app::{Error, SandboxState};
 use voltaic_core::Packet;
 
-use crate::cdp::{Cdp, Event};
 use crate::launch::{Chromium, LaunchOptions};
 use crate::window::Window;
+use voltaic_cdp::{Cdp, Event};
 
 /// How long a setup call may take before the window is given up: far above what
 /// Chromium takes on a busy machine, short of hanging an app forever.
@@ -82,7 +82,7 @@ impl ChromiumEngine {
         )
         .map_err(|e| Error::Engine(e.to_string()))?;
         let cdp = browser.cdp();
-        let failed = |what: &str, error: crate::CdpError| {
+        let failed = |what: &str, error: voltaic_cdp::CdpError| {
             let output = browser.output().join("\n");
             Error::Engine(format!("{what}: {error}\nChromium said:\n{output}"))
         };

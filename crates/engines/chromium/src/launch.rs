@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use command_fds::{CommandFdExt, FdMapping};
 use nix::fcntl::{Flock, FlockArg};
 
-use crate::cdp::Cdp;
-use crate::pipe::PipeWriter;
+use voltaic_cdp::pipe::{self, PipeWriter};
+use voltaic_cdp::Cdp;
 
 /// The user a root process runs Chromium as, and its ids.
 const UNPRIVILEGED: (&str, u32, u32) = ("nobody", 65534, 65534);
@@ -82,16 +82,18 @@ struct Profile {
 impl Chromium {
     /// Starts Chromium as `options` say.
     pub fn launch(options: &LaunchOptions) -> Result<Self, LaunchError> {
-        Self::start(options, Cdp::new)
+        Self::start(options, |writer, input| pipe::connect(writer, input, None))
     }
 
     /// Like [`Chromium::launch`], with every DevTools event handed to `sink` (see
     /// [`Cdp::with_sink`]).
     pub fn launch_with_sink(
         options: &LaunchOptions,
-        sink: crate::cdp::EventSink,
+        sink: voltaic_cdp::EventSink,
     ) -> Result<Self, LaunchError> {
-        Self::start(options, |writer, input| Cdp::with_sink(writer, input, sink))
+        Self::start(options, |writer, input| {
+            pipe::connect(writer, input, Some(sink))
+        })
     }
 
     fn start(
@@ -200,8 +202,8 @@ impl Chromium {
     pub fn attach_first_page(
         &self,
         limit: std::time::Duration,
-    ) -> Result<(String, String), crate::CdpError> {
-        let missing = |what: &str| crate::CdpError::Protocol {
+    ) -> Result<(String, String), voltaic_cdp::CdpError> {
+        let missing = |what: &str| voltaic_cdp::CdpError::Protocol {
             method: "Target.attachToTarget".into(),
             code: 0,
             message: format!("no {what}"),

@@ -7,10 +7,9 @@
 //! - [`launch`]: starts Chromium with the app's own profile (kept, or temporary) and `--remote-debugging-pipe`
 //!   (no debugging port: only this process holds the pipe), with Chromium's own
 //!   sandbox on. Chromium refuses its sandbox as root, so as root it runs as `nobody`.
-//! - [`pipe`]: the pipe's framing (JSON, each message ended by a NUL byte, on the
-//!   child's fds 3 and 4). No Rust crate speaks it.
-//! - [`cdp`]: commands and their answers by id, events by session, parsed loosely
-//!   (an unknown event or field never breaks a session), every wait bounded.
+//! - `voltaic_cdp`: the DevTools session (commands and their answers by id,
+//!   events by session, parsed loosely, every wait bounded) and the pipe's framing,
+//!   shared with the WebView2 engine.
 //! - The engine: one browser per app and one page target per window, the preload's
 //!   world and its binding set up before anything loads, messages both ways over
 //!   them, the app's origin served through the Fetch domain, and the page policies.
@@ -18,16 +17,14 @@
 
 #![warn(missing_docs)]
 
-pub mod cdp;
 mod engine;
 pub mod launch;
-pub mod pipe;
 mod serve;
 mod web_frame;
 mod window;
 
-pub use cdp::{Cdp, CdpError, Event};
 pub use launch::{Chromium, LaunchError, LaunchOptions};
+pub use voltaic_cdp::{Cdp, CdpError, Event};
 
 /// Starts Chromium and returns the engine, for [`voltaic_app::App::with_engine`].
 pub fn engine() -> Result<Box<dyn voltaic_app::engine::Engine>, voltaic_app::Error> {

@@ -13,9 +13,9 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use voltaic_app::preload_routes::{parcels, send_sync};
 
-use crate::cdp::Cdp;
 use crate::engine::{text, Input};
 use crate::window::Window;
+use voltaic_cdp::Cdp;
 
 /// A response for the app's origin.
 pub(crate) type Response = http::Response<Cow<'static, [u8]>>;

@@ -13,10 +13,10 @@ use serde_json::{json, Value};
 use voltaic_app::preload_routes::has_token;
 use voltaic_app::preload_routes::send_sync::{json_response, status};
 
-use crate::cdp::Cdp;
 use crate::engine::Input;
 use crate::serve::{fulfill, Response};
 use crate::window::Window;
+use voltaic_cdp::Cdp;
 
 /// One request, as the preload sends it.
 #[derive(Debug, Deserialize)]

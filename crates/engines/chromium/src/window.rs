@@ -24,9 +24,9 @@ use voltaic_app::{Error, PagePolicy, RenderProcessGoneReason};
 use voltaic_core::{Connection, IpcError, Packet, RendererLink, SenderFrame};
 use voltaic_preload::{INVOKE_HANDLER, ISOLATED_WORLD, MESSAGE_HANDLER, READY_MESSAGE};
 
-use crate::cdp::{Cdp, Event};
 use crate::engine::{text, Input, SETUP_LIMIT};
 use crate::serve;
+use voltaic_cdp::{Cdp, Event};
 
 /// The binding's name in the preload's world; the runtime takes it and deletes it.
 const BINDING: &str = "__voltaicBinding";
@@ -86,7 +86,7 @@ impl Window {
         mut spec: WindowSpec,
     ) -> Result<(Self, OpenedWindow), Error> {
         let failed =
-            |what: &str, error: crate::CdpError| Error::WebView(format!("{what}: {error}"));
+            |what: &str, error: voltaic_cdp::CdpError| Error::WebView(format!("{what}: {error}"));
         let attached = cdp
             .call(
                 None,
@@ -568,7 +568,7 @@ fn top_frame_only(script: &str) -> String {
 }
 
 /// Writes a `Page.captureScreenshot` answer to `path`.
-fn save_png(answer: crate::cdp::Answer, path: &std::path::Path) -> Result<(), Error> {
+fn save_png(answer: voltaic_cdp::Answer, path: &std::path::Path) -> Result<(), Error> {
     let answer = answer.map_err(|e| Error::Capture(e.to_string()))?;
     let png = base64::engine::general_purpose::STANDARD
         .decode(text(&answer, "data"))

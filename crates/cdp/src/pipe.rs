@@ -5,6 +5,39 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::sync::Mutex;
 
+use crate::transport::{Command, Transport};
+use crate::{Cdp, EventSink, Inbound};
+
+/// A session over a browser's pipe: commands written to `writer` (Chromium's fd 3),
+/// answers and events read from `input` (its fd 4) on a thread of its own. Events
+/// go to `sink`, or are kept for [`Cdp::wait_for`] without one. Fails only when
+/// that thread cannot start.
+pub fn connect(
+    writer: PipeWriter,
+    input: impl Read + Send + 'static,
+    sink: Option<EventSink>,
+) -> io::Result<Cdp> {
+    let (cdp, inbound) = match sink {
+        Some(sink) => Cdp::with_sink(writer, sink),
+        None => Cdp::new(writer),
+    };
+    std::thread::Builder::new()
+        .name("voltaic-cdp-reader".into())
+        .spawn(move || read_into(input, &inbound))?;
+    Ok(cdp)
+}
+
+fn read_into(input: impl Read, inbound: &Inbound) {
+    let why = match read_messages(input, |text| {
+        record('<', &text);
+        inbound.message(&text)
+    }) {
+        Ok(()) => "end of file".to_owned(),
+        Err(error) => error.to_string(),
+    };
+    inbound.closed(&format!("the pipe closed: {why}"));
+}
+
 /// Largest message Chromium reads from a client: one over it closes the pipe on
 /// Chromium's side, so a larger one is refused here instead.
 pub const MAX_OUTGOING: usize = 100 * 1024 * 1024 - 1;
@@ -38,6 +71,42 @@ impl PipeWriter {
         out.write_all(message.as_bytes())?;
         out.write_all(&[0])?;
         out.flush()
+    }
+}
+
+impl Transport for PipeWriter {
+    fn send(&self, command: &Command<'_>) -> io::Result<()> {
+        let text = command.to_json();
+        record('>', &text);
+        PipeWriter::send(self, &text)
+    }
+}
+
+/// The environment variable naming a file that gets every message both ways, for
+/// debugging and for the recorded transcripts the session layer is tested on: one
+/// line each, `> ` and the command sent, or `< ` and what the browser said.
+pub const TRANSCRIPT_ENV: &str = "VOLTAIC_CDP_TRANSCRIPT";
+
+fn record(direction: char, text: &str) {
+    static FILE: std::sync::OnceLock<Option<Mutex<std::fs::File>>> = std::sync::OnceLock::new();
+    let file = FILE.get_or_init(|| {
+        let path = std::env::var_os(TRANSCRIPT_ENV).filter(|p| !p.is_empty())?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path);
+        match file {
+            Ok(file) => Some(Mutex::new(file)),
+            Err(error) => {
+                tracing::warn!("{TRANSCRIPT_ENV}: {}: {error}", path.to_string_lossy());
+                None
+            }
+        }
+    });
+    if let Some(file) = file {
+        let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+        // Raw line breaks in JSON text can only be white space between tokens.
+        let _ = writeln!(file, "{direction} {}", text.replace(['\n', '\r'], " "));
     }
 }
 

@@ -1,17 +1,16 @@
-//! A DevTools protocol connection: commands answered by id, events routed by session
+//! A DevTools protocol session: commands answered by id, events routed by session
 //! (flat sessions: `Target.setAutoAttach {flatten: true}`), parsed loosely. Every
 //! wait is bounded, and a failure says what did not arrive.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::pipe::{read_messages, PipeWriter};
+use crate::transport::{Command, Transport};
 
 /// What a DevTools call or wait can end with, besides its answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -34,8 +33,8 @@ pub enum CdpError {
         /// How long.
         after: Duration,
     },
-    /// The pipe closed: Chromium exited, or closed the connection.
-    #[error("the DevTools pipe closed ({0})")]
+    /// The connection closed: the browser exited, or closed it.
+    #[error("the DevTools connection closed ({0})")]
     Closed(String),
 }
 
@@ -72,22 +71,65 @@ impl Waiter {
     }
 }
 
-/// Calls waiting for their answers, and why the pipe closed once it has.
+/// Calls waiting for their answers, and why the connection closed once it has.
 #[derive(Default)]
 struct Pending {
     waiters: HashMap<u64, Waiter>,
     closed: Option<String>,
 }
 
-/// Where events go when the connection does not keep them for [`Cdp::wait_for`].
-pub type EventSink = Box<dyn Fn(Event) + Send>;
+/// Where events go when the session does not keep them for [`Cdp::wait_for`].
+pub type EventSink = Box<dyn Fn(Event) + Send + Sync>;
 
-/// One connection to a browser over its pipe.
+/// One DevTools connection to a browser, over a [`Transport`].
 pub struct Cdp {
-    writer: PipeWriter,
+    transport: Box<dyn Transport>,
     next_id: AtomicU64,
     pending: Arc<Mutex<Pending>>,
     events: Mutex<Events>,
+}
+
+/// Where a transport hands in what the browser says: answers, events, and the end
+/// of the connection. Cheap to clone, usable from any thread.
+#[derive(Clone)]
+pub struct Inbound {
+    pending: Arc<Mutex<Pending>>,
+    events: Arc<EventSink>,
+}
+
+impl Inbound {
+    /// One message as the protocol's JSON text: an answer (`id`) or an event
+    /// (`method`). Anything else is logged and dropped: a session never breaks on
+    /// it.
+    pub fn message(&self, text: &str) {
+        route(text, self);
+    }
+
+    /// The answer to command `id`.
+    pub fn answer(&self, id: u64, answer: Answer) {
+        let waiter = lock(&self.pending).waiters.remove(&id);
+        if let Some(waiter) = waiter {
+            waiter.give(answer);
+        }
+    }
+
+    /// An event.
+    pub fn event(&self, event: Event) {
+        (self.events)(event);
+    }
+
+    /// The connection closed: whoever still waits, or calls later, hears `why`.
+    pub fn closed(&self, why: &str) {
+        tracing::debug!("DevTools connection closed: {why}");
+        let waiters: Vec<Waiter> = {
+            let mut pending = lock(&self.pending);
+            pending.closed = Some(why.to_owned());
+            pending.waiters.drain().map(|(_, waiter)| waiter).collect()
+        };
+        for waiter in waiters {
+            waiter.give(Err(CdpError::Closed(why.to_owned())));
+        }
+    }
 }
 
 struct Events {
@@ -97,13 +139,12 @@ struct Events {
 }
 
 impl Cdp {
-    /// Starts reading `input` (Chromium's fd 4) on a thread of its own; fails only
-    /// when that thread cannot start.
-    pub fn new(writer: PipeWriter, input: impl Read + Send + 'static) -> std::io::Result<Self> {
+    /// A session over `transport`, keeping events for [`Cdp::wait_for`]. The
+    /// transport hands what the browser says to the [`Inbound`] returned.
+    pub fn new(transport: impl Transport) -> (Self, Inbound) {
         let (events, incoming) = mpsc::channel();
         Self::start(
-            writer,
-            input,
+            Box::new(transport),
             Box::new(move |event| {
                 let _ = events.send(event);
             }),
@@ -111,52 +152,32 @@ impl Cdp {
         )
     }
 
-    /// Like [`Cdp::new`], with every event handed to `sink` on the reader's thread
-    /// instead of kept for [`Cdp::wait_for`] (which then waits in vain).
-    pub fn with_sink(
-        writer: PipeWriter,
-        input: impl Read + Send + 'static,
-        sink: EventSink,
-    ) -> std::io::Result<Self> {
-        Self::start(writer, input, sink, mpsc::channel().1)
+    /// Like [`Cdp::new`], with every event handed to `sink` on the transport's
+    /// thread instead of kept for [`Cdp::wait_for`] (which then waits in vain).
+    pub fn with_sink(transport: impl Transport, sink: EventSink) -> (Self, Inbound) {
+        Self::start(Box::new(transport), sink, mpsc::channel().1)
     }
 
     fn start(
-        writer: PipeWriter,
-        input: impl Read + Send + 'static,
+        transport: Box<dyn Transport>,
         events: EventSink,
         incoming: mpsc::Receiver<Event>,
-    ) -> std::io::Result<Self> {
+    ) -> (Self, Inbound) {
         let pending: Arc<Mutex<Pending>> = Arc::default();
-        let answers = pending.clone();
-        std::thread::Builder::new()
-            .name("voltaic-cdp-reader".into())
-            .spawn(move || {
-                let outcome = read_messages(input, |text| route(&text, &answers, &events));
-                let why = match outcome {
-                    Ok(()) => "end of file".to_owned(),
-                    Err(error) => error.to_string(),
-                };
-                tracing::debug!("DevTools pipe closed: {why}");
-                // Whoever still waits, or calls later, hears that the pipe is gone.
-                let waiters: Vec<Waiter> = {
-                    let mut pending = lock(&answers);
-                    pending.closed = Some(why.clone());
-                    pending.waiters.drain().map(|(_, waiter)| waiter).collect()
-                };
-                for waiter in waiters {
-                    waiter.give(Err(CdpError::Closed(why.clone())));
-                }
-            })?;
-        Ok(Self {
-            writer,
+        let inbound = Inbound {
+            pending: pending.clone(),
+            events: Arc::new(events),
+        };
+        let cdp = Self {
+            transport,
             next_id: AtomicU64::new(1),
             pending,
             events: Mutex::new(Events {
                 incoming,
                 backlog: VecDeque::new(),
             }),
-        })
+        };
+        (cdp, inbound)
     }
 
     /// Sends `method` with `params` to `session` (`None`: the browser) and waits, at
@@ -170,7 +191,7 @@ impl Cdp {
     ) -> Result<Value, CdpError> {
         let (answer, answered) = mpsc::channel();
         let id = self.send(session, method, params, Some(Waiter::Blocked(answer)))?;
-        match answered.recv_timeout(limit) {
+        match self.transport.wait(&answered, limit) {
             Ok(Ok(result)) => Ok(result),
             Ok(Err(CdpError::Protocol { code, message, .. })) => Err(CdpError::Protocol {
                 method: method.to_owned(),
@@ -191,8 +212,8 @@ impl Cdp {
         }
     }
 
-    /// Sends `method` without waiting: `then` gets the answer on the reader's thread,
-    /// or the error if the pipe is closed already or closes first.
+    /// Sends `method` without waiting: `then` gets the answer on the transport's
+    /// thread, or the error if the connection is closed already or closes first.
     pub fn call_then(
         &self,
         session: Option<&str>,
@@ -233,10 +254,6 @@ impl Cdp {
         waiter: Option<Waiter>,
     ) -> Result<u64, CdpError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut message = json!({ "id": id, "method": method, "params": params });
-        if let Some(session) = session {
-            message["sessionId"] = Value::String(session.to_owned());
-        }
         {
             let mut pending = lock(&self.pending);
             if let Some(why) = &pending.closed {
@@ -246,7 +263,13 @@ impl Cdp {
                 pending.waiters.insert(id, waiter);
             }
         }
-        if let Err(error) = self.writer.send(&message.to_string()) {
+        let command = Command {
+            id,
+            session,
+            method,
+            params: &params,
+        };
+        if let Err(error) = self.transport.send(&command) {
             let waiter = lock(&self.pending).waiters.remove(&id);
             let error = CdpError::Closed(error.to_string());
             if let Some(waiter) = waiter {
@@ -291,17 +314,14 @@ impl Cdp {
     }
 }
 
-/// Hands one message from Chromium to whoever waits for it. Anything that is not an
-/// answer or an event is logged and dropped: a session never breaks on it.
-fn route(text: &str, pending: &Mutex<Pending>, events: &EventSink) {
+/// Hands one message from the browser to whoever waits for it. Anything that is not
+/// an answer or an event is logged and dropped: a session never breaks on it.
+fn route(text: &str, inbound: &Inbound) {
     let Ok(message) = serde_json::from_str::<Value>(text) else {
         tracing::warn!("ignored a DevTools message that is not JSON");
         return;
     };
     if let Some(id) = message.get("id").and_then(Value::as_u64) {
-        let Some(waiter) = lock(pending).waiters.remove(&id) else {
-            return;
-        };
         let answer = match message.get("error") {
             Some(error) => Err(CdpError::Protocol {
                 method: String::new(),
@@ -314,9 +334,9 @@ fn route(text: &str, pending: &Mutex<Pending>, events: &EventSink) {
             }),
             None => Ok(message.get("result").cloned().unwrap_or(Value::Null)),
         };
-        waiter.give(answer);
+        inbound.answer(id, answer);
     } else if let Some(method) = message.get("method").and_then(Value::as_str) {
-        events(Event {
+        inbound.event(Event {
             session: message
                 .get("sessionId")
                 .and_then(Value::as_str)
@@ -339,6 +359,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
+    use crate::pipe::{connect, read_messages, PipeWriter};
+    use serde_json::json;
+
     /// A stand-in browser: answers every command from a script of replies.
     fn connection(reply: impl Fn(&Value) -> Vec<Value> + Send + 'static) -> Cdp {
         let (from_browser, browser_out) = os_pipe::pipe().unwrap();
@@ -354,7 +377,7 @@ mod tests {
                 }
             });
         });
-        Cdp::new(PipeWriter::new(to_browser), from_browser).unwrap()
+        connect(PipeWriter::new(to_browser), from_browser, None).unwrap()
     }
 
     #[test]
@@ -411,7 +434,7 @@ mod tests {
         );
         let (from_browser, browser_out) = os_pipe::pipe().unwrap();
         let (_browser_in, to_browser) = os_pipe::pipe().unwrap();
-        let cdp = Cdp::new(PipeWriter::new(to_browser), from_browser).unwrap();
+        let cdp = connect(PipeWriter::new(to_browser), from_browser, None).unwrap();
         drop(browser_out);
         let answer = cdp.call(None, "Any.call", json!({}), Duration::from_secs(10));
         assert!(matches!(answer, Err(CdpError::Closed(_))), "{answer:?}");
