@@ -12,9 +12,14 @@ voltaic_ensure_deps() {
         echo "error: cargo not found; install Rust from https://rustup.rs first" >&2
         return 1
     fi
+    voltaic_install_packages "${VOLTAIC_DEBIAN_PACKAGES[@]}"
+}
+
+# Installs the Debian packages named that are missing, with sudo when not root.
+voltaic_install_packages() {
     local missing=()
     local pkg
-    for pkg in "${VOLTAIC_DEBIAN_PACKAGES[@]}"; do
+    for pkg in "$@"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if [ ${#missing[@]} -eq 0 ]; then
@@ -31,6 +36,26 @@ voltaic_ensure_deps() {
     echo "Installing ${missing[*]}"
     "${sudo[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# The systems whose engines are compiled and linted here but cannot run here
+# (scripts/lint-targets): Windows (WebView2) and macOS (WKWebView).
+VOLTAIC_LINT_TARGETS=(x86_64-pc-windows-msvc aarch64-apple-darwin)
+
+# What linting them needs: each target's Rust standard library (rustup), and clang
+# for the Objective-C file objc2's exception helper compiles for macOS (it includes
+# no headers, so no macOS SDK is needed).
+voltaic_ensure_lint_target_deps() {
+    if ! command -v rustup >/dev/null 2>&1; then
+        echo "error: rustup not found; the Windows and macOS targets are added with it" >&2
+        return 1
+    fi
+    voltaic_install_packages clang
+    local installed target
+    installed=$(rustup target list --installed)
+    for target in "${VOLTAIC_LINT_TARGETS[@]}"; do
+        grep -qx "$target" <<<"$installed" || rustup target add "$target"
+    done
 }
 
 # The TypeScript compiler for the page-side check of generated declarations

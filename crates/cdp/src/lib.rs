@@ -1,8 +1,17 @@
-//! The DevTools protocol as Voltaic's Chromium-based engines speak it: commands
-//! answered by id, events routed by session (flat sessions), parsed loosely (an
-//! unknown event or field never breaks a session), every wait bounded.
+//! The DevTools protocol as Voltaic's Chromium-based engines speak it (Chromium on
+//! Linux, WebView2 on Windows).
 //!
-//! The session layer ([`Cdp`]) is separate from how messages travel:
+//! - [`Cdp`], the session layer: commands answered by id, events routed by session
+//!   (flat sessions), parsed loosely (an unknown event or field never breaks a
+//!   session), every wait bounded.
+//! - [`page::Page`], a window's page: the preload's world (a
+//!   `Page.addScriptToEvaluateOnNewDocument {worldName}` script, top frame only),
+//!   its one channel (a binding for that world only, counted only from the main
+//!   frame's context), messages to the renderer evaluated in that context, the
+//!   app's origin served through the Fetch domain ([`serve`]), `webFrame`, and the
+//!   page policies. The engine owns the window around it.
+//!
+//! The session layer is separate from how messages travel:
 //! - [`pipe`]: Chromium's `--remote-debugging-pipe` (JSON, each message ended by a
 //!   NUL byte, on the child's fds 3 and 4). No Rust crate speaks it.
 //! - On Windows, WebView2 carries the same commands in-process
@@ -34,9 +43,12 @@
 
 #![warn(missing_docs)]
 
+pub mod page;
 pub mod pipe;
+pub mod serve;
 mod session;
 mod transport;
+mod web_frame;
 
 pub use session::{Answer, Cdp, CdpError, Event, EventSink, Inbound};
 pub use transport::{Command, Transport};

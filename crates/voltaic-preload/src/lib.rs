@@ -285,6 +285,20 @@ pub fn preload_script(source: &str) -> String {
     )
 }
 
+/// The id of an invoke as the runtime posts it: `<id> <json>`, the id in at most 16
+/// decimal digits; `None` for anything else (renderer input, never trusted).
+pub fn invoke_id(text: &str) -> Option<u64> {
+    let (id, _) = text.split_once(' ')?;
+    let digits = !id.is_empty() && id.len() <= 16 && id.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| id.parse().ok()).flatten()
+}
+
+/// The number of a parcel as the runtime posts it beside a message's text: a whole
+/// number from 1 below 2^53 (a JavaScript number); `None` for anything else.
+pub fn parcel_number(number: f64) -> Option<u64> {
+    (number >= 1.0 && number.fract() == 0.0 && number < 9.0e15).then_some(number as u64)
+}
+
 /// The expression that delivers one serialized main → renderer message.
 pub fn receive_call(message_json: &str) -> String {
     format!("{RECEIVER}({message_json})")
@@ -298,6 +312,28 @@ pub fn receive_call_with_parcel(message_json: &str, parcel: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_invoke_is_its_id_a_space_and_its_json() {
+        assert_eq!(super::invoke_id("12 [\"ch\"]"), Some(12));
+        assert_eq!(super::invoke_id("12"), None);
+        assert_eq!(super::invoke_id(" 12 []"), None);
+        assert_eq!(super::invoke_id("-1 []"), None);
+        assert_eq!(super::invoke_id("+1 []"), None);
+        assert_eq!(super::invoke_id("12345678901234567 []"), None);
+        assert_eq!(
+            super::invoke_id("9999999999999999 []"),
+            Some(9_999_999_999_999_999)
+        );
+    }
+
+    #[test]
+    fn a_parcel_is_a_whole_positive_javascript_number() {
+        assert_eq!(super::parcel_number(3.0), Some(3));
+        for refused in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, 1e16] {
+            assert_eq!(super::parcel_number(refused), None, "{refused}");
+        }
+    }
+
     use super::*;
 
     fn config() -> RuntimeConfig {

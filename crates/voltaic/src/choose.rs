@@ -8,47 +8,88 @@ use voltaic_core::Limits;
 use crate::Error;
 
 /// The environment variable that picks the engine of any Voltaic app, without
-/// recompiling: `webkitgtk` or `chromium`.
+/// recompiling: `webkitgtk` or `chromium` on Linux.
 pub const ENGINE_ENV: &str = "VOLTAIC_ENGINE";
 
-/// A web engine Voltaic can run an app on.
+/// A web engine Voltaic can run an app on. Each runs on its own systems; asking
+/// for one elsewhere is an error that says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum EngineKind {
-    /// The one `VOLTAIC_ENGINE` names, else the platform's default (WebKitGTK on
-    /// Linux).
+    /// The one `VOLTAIC_ENGINE` names, else the system's own webview: WebKitGTK
+    /// on Linux, WebView2 on Windows, WKWebView on macOS.
     #[default]
     Default,
     /// WebKitGTK, through wry and tao: the system webview on Linux.
     WebKitGtk,
     /// Chromium (Debian's `chromium`), driven over the DevTools protocol on a
-    /// private pipe.
+    /// private pipe. Linux.
     Chromium,
+    /// Microsoft Edge WebView2, through wry and tao, driven over the DevTools
+    /// protocol in-process: the system webview on Windows.
+    WebView2,
+    /// WKWebView, through wry and tao: the system webview on macOS (11 and later).
+    WkWebView,
 }
 
 impl EngineKind {
-    /// The engine `name` (`webkitgtk`, `chromium`), as `VOLTAIC_ENGINE` names it.
+    /// The engine `name` (`webkitgtk`, `chromium`, `webview2`, `wkwebview`), as
+    /// `VOLTAIC_ENGINE` names it.
     pub fn from_name(name: &str) -> Result<Self, Error> {
         match name.trim().to_ascii_lowercase().as_str() {
             "" | "default" => Ok(Self::Default),
             "webkitgtk" | "webkit" => Ok(Self::WebKitGtk),
             "chromium" | "chrome" => Ok(Self::Chromium),
-            _ => Err(Error::UnknownEngine(name.to_owned(), "webkitgtk, chromium")),
+            "webview2" | "edge" => Ok(Self::WebView2),
+            "wkwebview" => Ok(Self::WkWebView),
+            _ => Err(Error::UnknownEngine(
+                name.to_owned(),
+                "webkitgtk, chromium, webview2, wkwebview",
+            )),
+        }
+    }
+
+    /// The system's own webview.
+    pub fn system() -> Self {
+        if cfg!(windows) {
+            Self::WebView2
+        } else if cfg!(target_os = "macos") {
+            Self::WkWebView
+        } else {
+            Self::WebKitGtk
         }
     }
 
     /// What [`EngineKind::Default`] means here and now: `VOLTAIC_ENGINE` if set,
-    /// else WebKitGTK.
+    /// else the system's webview.
     fn resolve(self) -> Result<Self, Error> {
         if self != Self::Default {
             return Ok(self);
         }
         match std::env::var(ENGINE_ENV) {
             Ok(name) => match Self::from_name(&name)? {
-                Self::Default => Ok(Self::WebKitGtk),
+                Self::Default => Ok(Self::system()),
                 chosen => Ok(chosen),
             },
-            Err(_) => Ok(Self::WebKitGtk),
+            Err(_) => Ok(Self::system()),
+        }
+    }
+
+    /// Starts the engine, if it runs on this system.
+    fn start(self) -> Result<Box<dyn voltaic_app::engine::Engine>, Error> {
+        match self {
+            #[cfg(target_os = "linux")]
+            Self::WebKitGtk => voltaic_webkitgtk::engine(),
+            #[cfg(target_os = "linux")]
+            Self::Chromium => voltaic_chromium::engine(),
+            #[cfg(windows)]
+            Self::WebView2 => voltaic_webview2::engine(),
+            #[cfg(target_os = "macos")]
+            Self::WkWebView => voltaic_wkwebview::engine(),
+            other => Err(Error::Engine(format!(
+                "the {other:?} engine does not run on {}",
+                std::env::consts::OS
+            ))),
         }
     }
 }
@@ -93,11 +134,7 @@ impl App {
 
     /// Starts the given engine and the handler runtime.
     pub fn with_engine(engine: EngineKind, limits: Limits) -> Result<Self, Error> {
-        let engine = match engine.resolve()? {
-            EngineKind::WebKitGtk | EngineKind::Default => voltaic_webkitgtk::engine()?,
-            EngineKind::Chromium => voltaic_chromium::engine()?,
-        };
-        voltaic_app::App::with_engine(engine, limits).map(Self)
+        voltaic_app::App::with_engine(engine.resolve()?.start()?, limits).map(Self)
     }
 
     /// Runs the event loop until [`crate::AppHandle::quit`] or

@@ -5,37 +5,27 @@
 use std::collections::HashMap;
 use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use voltaic_app::engine::{
     Command, Engine, EngineInfo, EngineProxy, OpenedWindow, WindowFactory, WindowSpec,
 };
 use voltaic_app::{Error, SandboxState};
-use voltaic_core::Packet;
 
 use crate::launch::{Chromium, LaunchOptions};
 use crate::window::Window;
-use voltaic_cdp::{Cdp, Event};
-
-/// How long a setup call may take before the window is given up: far above what
-/// Chromium takes on a busy machine, short of hanging an app forever.
-pub(crate) const SETUP_LIMIT: Duration = Duration::from_secs(30);
+use voltaic_cdp::page::{PageInput, ToEngine, SETUP_LIMIT};
+use voltaic_cdp::{serve, Cdp, Event};
 
 /// What the engine's thread takes, in order.
 pub(crate) enum Input {
     /// The app's work.
     App(Command),
-    /// A main → renderer message for a window (from its link, on any thread).
-    Deliver { window: u32, message: Packet },
+    /// A window's page's work, from any thread: a message to deliver, an answer
+    /// to give.
+    Page(PageInput),
     /// An event from Chromium.
     Cdp(Event),
-    /// The answer to a paused request, given from another thread (`sendSync`).
-    Fulfill {
-        session: String,
-        id: String,
-        response: crate::serve::Response,
-    },
 }
 
 /// The Chromium engine, on the thread that made the app.
@@ -146,17 +136,18 @@ impl ChromiumEngine {
                     return self.forget(window);
                 }
             }
-            Input::Deliver { window, message } => {
+            Input::Page(PageInput::Deliver { window, message }) => {
                 if let Some(entry) = self.windows.get_mut(&window) {
-                    entry.outbox.deliver(message);
+                    entry.page.deliver(message);
                 }
             }
             Input::Cdp(event) => return self.event(event),
-            Input::Fulfill {
+            Input::Page(PageInput::Fulfill {
                 session,
                 id,
                 response,
-            } => crate::serve::fulfill(self.browser.cdp(), &session, &id, response),
+                ..
+            }) => serve::fulfill(self.browser.cdp(), session.as_deref(), &id, response),
         }
         None
     }
@@ -190,7 +181,11 @@ impl ChromiumEngine {
                 }
             }
             (Some(session), _) => {
-                if let Some(window) = self.windows.values_mut().find(|w| w.session == *session) {
+                if let Some(window) = self
+                    .windows
+                    .values_mut()
+                    .find(|w| w.page.session() == Some(session.as_str()))
+                {
                     window.event(cdp, &event);
                 }
             }
@@ -217,12 +212,11 @@ impl WindowFactory for ChromiumEngine {
             Some(target) => target,
             None => new_target(cdp, &spec, self.frame)?,
         };
-        let link = Arc::new(crate::window::ChromiumLink {
-            window: id,
-            inputs: self.sender.clone(),
-            open: spec.open.clone(),
+        let inputs = self.sender.clone();
+        let to_engine: ToEngine = Arc::new(move |input| {
+            let _ = inputs.send(Input::Page(input));
         });
-        let (window, opened) = Window::open(cdp, target, link, spec)?;
+        let (window, opened) = Window::open(cdp, target, spec, to_engine)?;
         if let Some(frame) = window.window_frame {
             self.frame = frame;
         }
@@ -289,7 +283,7 @@ impl Engine for ChromiumEngine {
             }
             let cdp = self.browser.cdp();
             for window in self.windows.values_mut() {
-                window.outbox.flush(cdp);
+                window.page.flush(cdp);
             }
         }
     }
@@ -309,9 +303,4 @@ impl EngineProxy for Proxy {
                 _ => Command::Quit { code: 1 },
             })
     }
-}
-
-/// Reads a string field of an event's parameters.
-pub(crate) fn text<'a>(params: &'a Value, key: &str) -> &'a str {
-    params[key].as_str().unwrap_or_default()
 }

@@ -19,8 +19,6 @@
 
 mod engine;
 pub mod launch;
-mod serve;
-mod web_frame;
 mod window;
 
 pub use launch::{Chromium, LaunchError, LaunchOptions};

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use tao::event::{Event, StartCause, WindowEvent};
 use tao::event_loop::{
@@ -18,6 +18,7 @@ use voltaic_app::engine::{
     Command, Engine, EngineInfo, EngineProxy, OpenedWindow, WindowFactory, WindowOp, WindowSpec,
 };
 use voltaic_app::{Error, SandboxState};
+use voltaic_desktop::LoopProxy;
 use webkit2gtk::{SnapshotOptions, SnapshotRegion, WebViewExt};
 
 use crate::ops::{LoopEvent, Op};
@@ -80,7 +81,7 @@ impl Engine for WebKitEngine {
 
     fn proxy(&self) -> Arc<dyn EngineProxy> {
         Arc::new(Proxy {
-            event_loop: Mutex::new(self.event_loop.create_proxy()),
+            event_loop: LoopProxy::new(&self.event_loop),
             ops: self.ops.clone(),
         })
     }
@@ -166,8 +167,7 @@ impl WindowFactory for Opener<'_> {
 
 /// The app's way to the GTK thread.
 struct Proxy {
-    /// tao's proxy is `Send` but not `Sync`.
-    event_loop: Mutex<EventLoopProxy<LoopEvent>>,
+    event_loop: LoopProxy<LoopEvent>,
     /// Window work, taken in bursts (see [`drain_ops`]).
     ops: async_channel::Sender<Op>,
 }
@@ -193,10 +193,8 @@ impl EngineProxy for Proxy {
 impl Proxy {
     fn to_loop(&self, event: LoopEvent) -> Result<(), Command> {
         self.event_loop
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .send_event(event)
-            .map_err(|refused| match refused.0 {
+            .send(event)
+            .map_err(|refused| match refused {
                 LoopEvent::Open(job) => Command::Open(job),
                 LoopEvent::Quit(code) => Command::Quit { code },
             })

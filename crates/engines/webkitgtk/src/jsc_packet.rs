@@ -23,13 +23,10 @@ pub(crate) fn read(
     if !text.is_string() || !parcel.is_number() {
         return None;
     }
-    let number = parcel.to_double();
-    if !(number >= 1.0 && number.fract() == 0.0 && number < 9.0e15) {
-        return None;
-    }
+    let number = voltaic_preload::parcel_number(parcel.to_double())?;
     Some(Packet {
         text: text.to_str().into(),
-        buffers: claim(number as u64)?,
+        buffers: claim(number)?,
     })
 }
 

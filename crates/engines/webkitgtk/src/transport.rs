@@ -384,11 +384,7 @@ fn register_invoke_handler(
         // "<id> <json>", the id in decimal digits; with bytes, in an array before them.
         let claimed = jsc_packet::read(&value, |parcel| outbox.borrow().claim(parcel));
         let mut packet = claimed.unwrap_or_default();
-        let id = packet.text.split_once(' ').and_then(|(id, _)| {
-            let digits = !id.is_empty() && id.len() <= 16 && id.bytes().all(|b| b.is_ascii_digit());
-            digits.then(|| id.parse::<u64>().ok()).flatten()
-        });
-        let Some(id) = id else {
+        let Some(id) = voltaic_preload::invoke_id(&packet.text) else {
             tracing::warn!("ignored an invoke that is not its id, a space and its JSON");
             pending.refuse("an invoke is posted as its id, a space and its JSON");
             return;

@@ -7,15 +7,12 @@ use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use tao::dpi::LogicalSize;
 use tao::event_loop::EventLoopWindowTarget;
 use tao::platform::unix::WindowExtUnix;
-use tao::window::WindowBuilder;
 use voltaic_app::content::AppContent;
-use voltaic_app::engine::{DataDir, LoadTarget, OpenedWindow, WindowSpec};
-use voltaic_app::{
-    BrowserWindowOptions, Error, PagePolicy, PermissionKind, RenderProcessGoneReason,
-};
+use voltaic_app::engine::{LoadTarget, OpenedWindow, WindowSpec};
+use voltaic_app::{Error, PagePolicy, PermissionKind, RenderProcessGoneReason};
+use voltaic_desktop::Policies;
 use webkit2gtk::glib::prelude::*;
 use webkit2gtk::{
     PermissionRequestExt, SettingsExt, UserMediaPermissionRequestExt, WebContextExt, WebViewExt,
@@ -92,7 +89,7 @@ pub(crate) fn open(
         SyncChannel::new()
             .map_err(|e| Error::WebView(format!("no randomness for the sendSync token: {e}")))?,
     );
-    let native = native_window(target, &spec.options)?;
+    let native = voltaic_desktop::native_window(target, &spec.options)?;
     let main_load = Rc::new(Cell::new(false));
     let webview = web_view(&native, &spec, main_load.clone())?;
     let view = webview.webview();
@@ -168,18 +165,6 @@ pub(crate) fn open(
     Ok((entry, opened))
 }
 
-fn native_window(
-    target: &EventLoopWindowTarget<LoopEvent>,
-    options: &BrowserWindowOptions,
-) -> Result<tao::window::Window, Error> {
-    WindowBuilder::new()
-        .with_title(&options.title)
-        .with_inner_size(LogicalSize::new(options.width, options.height))
-        .with_visible(options.show)
-        .build(target)
-        .map_err(|e| Error::Window(e.to_string()))
-}
-
 /// The webview, with the page policies: navigations the page makes by itself and
 /// `window.open` go to the app's [`PagePolicy`].
 fn web_view(
@@ -190,28 +175,9 @@ fn web_view(
     let container = native
         .default_vbox()
         .ok_or_else(|| Error::Window("the window has no GTK container".into()))?;
-    let (navigation, opener) = (spec.policy.clone(), spec.policy.clone());
-    // WebKitGTK keeps pages' storage in the program's data directory by itself;
-    // one the user chose is given to it. (The GTK context lives on with the view.)
-    let mut chosen_data = DataDir::of_this_program()
-        .filter(|dir| dir.chosen)
-        .map(|dir| wry::WebContext::new(Some(dir.path)));
-    let builder = match chosen_data.as_mut() {
-        Some(context) => wry::WebViewBuilder::new_with_web_context(context),
-        None => wry::WebViewBuilder::new(),
-    };
-    builder
-        .with_devtools(spec.options.web_preferences.dev_tools)
-        .with_navigation_handler(move |url| {
-            // The main process's own loads are not the page's to ask for.
-            main_load.replace(false) || navigation.allows_navigation(&url)
-        })
-        .with_new_window_req_handler(move |url, _| {
-            opener.window_open(url);
-            wry::NewWindowResponse::Deny
-        })
-        .build_gtk(container)
-        .map_err(|e| Error::WebView(e.to_string()))
+    voltaic_desktop::web_view(spec, Policies::Wry { main_load }, |builder| {
+        builder.build_gtk(container)
+    })
 }
 
 /// Serves `app://`: the window's files, and the transport's own paths (sendSync,

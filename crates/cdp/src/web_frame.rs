@@ -13,10 +13,9 @@ use serde_json::{json, Value};
 use voltaic_app::preload_routes::has_token;
 use voltaic_app::preload_routes::send_sync::{json_response, status};
 
-use crate::engine::Input;
+use crate::page::{Page, PageInput};
 use crate::serve::{fulfill, Response};
-use crate::window::Window;
-use voltaic_cdp::Cdp;
+use crate::Cdp;
 
 /// One request, as the preload sends it.
 #[derive(Debug, Deserialize)]
@@ -35,12 +34,12 @@ enum FrameRequest {
 }
 
 /// Answers one `webFrame` request of `window`'s preload.
-pub(crate) fn handle(window: &Window, cdp: &Cdp, id: String, request: http::Request<Vec<u8>>) {
+pub(crate) fn handle(window: &Page, cdp: &Cdp, id: String, request: http::Request<Vec<u8>>) {
     if request.method() != "POST" || !has_token(&request, &window.token) {
         tracing::warn!("refused a webFrame request without the window's token");
         return fulfill(
             cdp,
-            &window.session,
+            window.session.as_deref(),
             &id,
             status(http::StatusCode::FORBIDDEN),
         );
@@ -49,13 +48,13 @@ pub(crate) fn handle(window: &Window, cdp: &Cdp, id: String, request: http::Requ
     let (code, world) = match parsed {
         Err(error) => {
             let refused = answer(Err(format!("malformed request: {error}")));
-            return fulfill(cdp, &window.session, &id, refused);
+            return fulfill(cdp, window.session.as_deref(), &id, refused);
         }
         Ok(FrameRequest::Other) => {
             let refused = answer(Err(
                 "webFrame's zoom and insertCSS are not available on the Chromium engine yet".into(),
             ));
-            return fulfill(cdp, &window.session, &id, refused);
+            return fulfill(cdp, window.session.as_deref(), &id, refused);
         }
         Ok(FrameRequest::Execute { code, world }) => (code, world),
     };
@@ -67,16 +66,17 @@ pub(crate) fn handle(window: &Window, cdp: &Cdp, id: String, request: http::Requ
                 "world {world} is not one of this window's isolated worlds; \
                  name it in WebPreferences::isolated_worlds"
             )));
-            return fulfill(cdp, &window.session, &id, refused);
+            return fulfill(cdp, window.session.as_deref(), &id, refused);
         }
     };
     let Some((_, context)) = window.contexts.get(&name) else {
         let refused = answer(Err("the page has no document to run script in".into()));
-        return fulfill(cdp, &window.session, &id, refused);
+        return fulfill(cdp, window.session.as_deref(), &id, refused);
     };
-    let (inputs, session) = (window.inputs.clone(), window.session.clone());
+    let (to_engine, session, window_id) =
+        (window.to_engine.clone(), window.session.clone(), window.id);
     cdp.call_then(
-        Some(&window.session),
+        window.session.as_deref(),
         "Runtime.evaluate",
         json!({
             "expression": code,
@@ -88,7 +88,8 @@ pub(crate) fn handle(window: &Window, cdp: &Cdp, id: String, request: http::Requ
             let outcome = evaluated
                 .map_err(|e| e.to_string())
                 .and_then(|result| script_result(&result));
-            let _ = inputs.send(Input::Fulfill {
+            to_engine(PageInput::Fulfill {
+                window: window_id,
                 session,
                 id,
                 response: answer(outcome),

@@ -13,15 +13,14 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use voltaic_app::preload_routes::{parcels, send_sync};
 
-use crate::engine::{text, Input};
-use crate::window::Window;
-use voltaic_cdp::Cdp;
+use crate::page::{text, Page, PageInput};
+use crate::Cdp;
 
 /// A response for the app's origin.
-pub(crate) type Response = http::Response<Cow<'static, [u8]>>;
+pub type Response = http::Response<Cow<'static, [u8]>>;
 
 /// Where the app's own content is served on Chromium.
-pub(crate) const ORIGIN: &str = "https://voltaic.localhost";
+pub const ORIGIN: &str = "https://voltaic.localhost";
 
 /// The app's origin as every engine names it to the main process.
 const APP_ORIGIN: &str = voltaic_core::APP_ORIGIN;
@@ -53,13 +52,13 @@ pub(crate) fn app_url(url: &str) -> String {
 }
 
 /// Decides and answers one paused request.
-pub(crate) fn request_paused(window: &mut Window, cdp: &Cdp, params: &Value) {
-    let session = Some(window.session.as_str());
+pub(crate) fn request_paused(window: &mut Page, cdp: &Cdp, params: &Value) {
+    let session = window.session.as_deref();
     let id = text(params, "requestId").to_owned();
     let request = &params["request"];
     let url = text(request, "url");
     let document = text(params, "resourceType") == "Document";
-    let top = params["frameId"].as_str() == Some(window.target.as_str());
+    let top = params["frameId"].as_str() == Some(window.main_frame.as_str());
     // The main process's own load of the top frame goes; the page's navigations,
     // and every frame's, are the window's navigation policy's to decide, as
     // WebKitGTK's navigation handler does, with the app's origin under its
@@ -84,11 +83,11 @@ pub(crate) fn request_paused(window: &mut Window, cdp: &Cdp, params: &Value) {
         return preload_route(window, cdp, id, path, request, url);
     }
     let response = respond(window, request, path, url);
-    fulfill(cdp, &window.session, &id, response);
+    fulfill(cdp, window.session.as_deref(), &id, response);
 }
 
 /// Answers paused request `id` with `response`.
-pub(crate) fn fulfill(cdp: &Cdp, session: &str, id: &str, response: Response) {
+pub fn fulfill(cdp: &Cdp, session: Option<&str>, id: &str, response: Response) {
     let headers: Vec<Value> = response
         .headers()
         .iter()
@@ -97,7 +96,7 @@ pub(crate) fn fulfill(cdp: &Cdp, session: &str, id: &str, response: Response) {
         })
         .collect();
     cdp.post(
-        Some(session),
+        session,
         "Fetch.fulfillRequest",
         json!({
             "requestId": id,
@@ -109,7 +108,7 @@ pub(crate) fn fulfill(cdp: &Cdp, session: &str, id: &str, response: Response) {
 }
 
 /// The app's answer to a request for its origin.
-fn respond(window: &Window, request: &Value, path: &str, url: &str) -> Response {
+fn respond(window: &Page, request: &Value, path: &str, url: &str) -> Response {
     let method = text(request, "method");
     if let (Some(html), "/", "GET") = (&window.html, path, method) {
         // load_html's page, with no CSP header, as on WebKitGTK.
@@ -130,18 +129,11 @@ fn respond(window: &Window, request: &Value, path: &str, url: &str) -> Response 
 
 /// The preload's own routes: the bytes of messages and `sendSync`, each needing
 /// the window's token.
-fn preload_route(
-    window: &mut Window,
-    cdp: &Cdp,
-    id: String,
-    path: &str,
-    request: &Value,
-    url: &str,
-) {
+fn preload_route(window: &mut Page, cdp: &Cdp, id: String, path: &str, request: &Value, url: &str) {
     let Some(parsed) = with_body(request, url) else {
         fulfill(
             cdp,
-            &window.session,
+            window.session.as_deref(),
             &id,
             send_sync::status(http::StatusCode::BAD_REQUEST),
         );
@@ -161,14 +153,15 @@ fn preload_route(
         crate::web_frame::handle(window, cdp, id, parsed);
     } else {
         let response = parcels::handle(&window.outbox.parcels, &window.token, parsed);
-        fulfill(cdp, &window.session, &id, response);
+        fulfill(cdp, window.session.as_deref(), &id, response);
     }
 }
 
 /// Hands a `sendSync` request of `window`'s preload to the app; the answer is
 /// fulfilled from whichever thread the main process answers on.
-pub(crate) fn send_sync(window: &mut Window, id: String, request: http::Request<Vec<u8>>) {
-    let (inputs, session) = (window.inputs.clone(), window.session.clone());
+pub(crate) fn send_sync(window: &mut Page, id: String, request: http::Request<Vec<u8>>) {
+    let (to_engine, session, window_id) =
+        (window.to_engine.clone(), window.session.clone(), window.id);
     let frame = window.sender_frame();
     send_sync::handle(
         &window.token,
@@ -177,7 +170,8 @@ pub(crate) fn send_sync(window: &mut Window, id: String, request: http::Request<
         request,
         &window.outbox.parcels,
         Box::new(move |response| {
-            let _ = inputs.send(Input::Fulfill {
+            to_engine(PageInput::Fulfill {
+                window: window_id,
                 session,
                 id,
                 response,

@@ -1,0 +1,248 @@
+//! What Voltaic's wry-based engines share (WebKitGTK, WebView2, WKWebView): a tao
+//! window made from a window's options, a wry webview with the app's data
+//! directory and the page policies, and tao's event loop driven for the seam
+//! ([`run`], [`LoopProxy`], [`AppProxy`], [`Windows`]).
+
+#![warn(missing_docs)]
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::{Mutex, PoisonError};
+
+use tao::dpi::LogicalSize;
+use tao::event::{Event, WindowEvent};
+use tao::event_loop::{ControlFlow, EventLoop, EventLoopProxy, EventLoopWindowTarget};
+use tao::platform::run_return::EventLoopExtRunReturn;
+use tao::window::{WindowBuilder, WindowId};
+use voltaic_app::engine::{Command, DataDir, EngineProxy, WindowOp, WindowSpec};
+use voltaic_app::{BrowserWindowOptions, Error};
+
+/// A tao window as `options` ask: title, content size, shown or not.
+pub fn native_window<T: 'static>(
+    target: &EventLoopWindowTarget<T>,
+    options: &BrowserWindowOptions,
+) -> Result<tao::window::Window, Error> {
+    WindowBuilder::new()
+        .with_title(&options.title)
+        .with_inner_size(LogicalSize::new(options.width, options.height))
+        .with_visible(options.show)
+        .build(target)
+        .map_err(|e| Error::Window(e.to_string()))
+}
+
+/// Who applies a window's page policies to what its page does by itself.
+pub enum Policies {
+    /// wry's handlers: navigations the page starts go to the window's navigation
+    /// policy (`main_load` says the next one is the main process's own load, which
+    /// is not the page's to ask for), and `window.open` to its window-open policy.
+    Wry {
+        /// Set when the main process loads a page; taken by the next navigation.
+        main_load: Rc<Cell<bool>>,
+    },
+    /// The engine applies them in its page logic (the DevTools engines do, from
+    /// `Fetch` and `Page.windowOpen`); the webview only opens no window of its own.
+    Engine,
+}
+
+/// A wry webview for window `spec`, with the app's data directory when the user
+/// chose one (`VOLTAIC_DATA_DIR`; otherwise each webview keeps the default, the
+/// program's own), dev tools as asked, and `policies`. `finish` adds what the
+/// engine needs and builds it into the window.
+pub fn web_view(
+    spec: &WindowSpec,
+    policies: Policies,
+    finish: impl FnOnce(wry::WebViewBuilder<'_>) -> wry::Result<wry::WebView>,
+) -> Result<wry::WebView, Error> {
+    // The web context lives on with the webview once built.
+    let mut chosen_data = DataDir::of_this_program()
+        .filter(|dir| dir.chosen)
+        .map(|dir| wry::WebContext::new(Some(dir.path)));
+    let builder = match chosen_data.as_mut() {
+        Some(context) => wry::WebViewBuilder::new_with_web_context(context),
+        None => wry::WebViewBuilder::new(),
+    }
+    .with_devtools(spec.options.web_preferences.dev_tools);
+    let builder = match policies {
+        Policies::Wry { main_load } => {
+            let (navigation, opener) = (spec.policy.clone(), spec.policy.clone());
+            builder
+                .with_navigation_handler(move |url| {
+                    main_load.replace(false) || navigation.allows_navigation(&url)
+                })
+                // As in Electron, `window.open` reaches the app's window-open
+                // policy, which opens a window of the app's if it allows.
+                .with_new_window_req_handler(move |url, _| {
+                    opener.window_open(url);
+                    wry::NewWindowResponse::Deny
+                })
+        }
+        Policies::Engine => {
+            builder.with_new_window_req_handler(|_, _| wry::NewWindowResponse::Deny)
+        }
+    };
+    finish(builder).map_err(|e| Error::WebView(e.to_string()))
+}
+
+/// What an engine does with tao's event loop.
+pub trait LoopHandler<I: 'static> {
+    /// One of the engine's inputs; returns an exit code when the loop must stop.
+    fn input(&mut self, input: I, target: &EventLoopWindowTarget<I>) -> Option<i32>;
+
+    /// The user asked to close the native window `window`; returns an exit code
+    /// when the loop must stop (the app's last window went).
+    fn close_requested(&mut self, window: WindowId) -> Option<i32>;
+
+    /// Everything waiting has been taken off the queue: the time to send what
+    /// piled up, in one go per window.
+    fn events_cleared(&mut self) {}
+}
+
+/// Runs tao's event loop with `handler` until it gives an exit code; returns it.
+pub fn run<I: 'static>(event_loop: &mut EventLoop<I>, mut handler: impl LoopHandler<I>) -> i32 {
+    event_loop.run_return(move |event, target, control_flow| {
+        if !matches!(control_flow, ControlFlow::ExitWithCode(_)) {
+            *control_flow = ControlFlow::Wait;
+        }
+        let exit = match event {
+            Event::UserEvent(input) => handler.input(input, target),
+            Event::WindowEvent {
+                window_id,
+                event: WindowEvent::CloseRequested,
+                ..
+            } => handler.close_requested(window_id),
+            Event::MainEventsCleared => {
+                handler.events_cleared();
+                None
+            }
+            _ => None,
+        };
+        if let Some(code) = exit {
+            *control_flow = ControlFlow::ExitWithCode(code);
+        }
+    })
+}
+
+/// tao's proxy to the event loop, from any thread (tao's is `Send` but not
+/// `Sync`).
+pub struct LoopProxy<I: 'static>(Mutex<EventLoopProxy<I>>);
+
+impl<I: 'static> LoopProxy<I> {
+    /// A proxy to `event_loop`.
+    pub fn new(event_loop: &EventLoop<I>) -> Self {
+        Self(Mutex::new(event_loop.create_proxy()))
+    }
+
+    /// Queues `input`; gives it back when the loop has ended.
+    pub fn send(&self, input: I) -> Result<(), I> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send_event(input)
+            .map_err(|refused| refused.0)
+    }
+}
+
+impl<I: 'static> Clone for LoopProxy<I> {
+    fn clone(&self) -> Self {
+        Self(Mutex::new(
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        ))
+    }
+}
+
+/// An engine's event-loop input that carries the app's commands.
+pub trait EngineInput: Send + 'static {
+    /// The input for one of the app's commands.
+    fn app(command: Command) -> Self;
+    /// The app's command back out of a refused input, if it was one.
+    fn into_app(self) -> Option<Command>;
+}
+
+/// The app's way to an engine's event loop ([`EngineProxy`]), in order, from any
+/// thread.
+pub struct AppProxy<I: 'static>(pub LoopProxy<I>);
+
+impl<I: EngineInput> EngineProxy for AppProxy<I> {
+    fn send(&self, command: Command) -> Result<(), Command> {
+        self.0
+            .send(I::app(command))
+            .map_err(|refused| refused.into_app().unwrap_or(Command::Quit { code: 1 }))
+    }
+}
+
+/// An open window as the event loop keeps it.
+pub trait OpenWindow {
+    /// Its native window.
+    fn native(&self) -> &tao::window::Window;
+    /// It is gone: its sends fail from now on, and the app hears of it.
+    fn closed(self);
+}
+
+/// The open windows of an engine, by the app's window id, on the event loop's
+/// thread.
+pub struct Windows<W>(Rc<RefCell<HashMap<u32, W>>>);
+
+impl<W> Default for Windows<W> {
+    fn default() -> Self {
+        Self(Rc::default())
+    }
+}
+
+impl<W> Clone for Windows<W> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<W: OpenWindow> Windows<W> {
+    /// Keeps window `id`.
+    pub fn insert(&self, id: u32, window: W) {
+        self.0.borrow_mut().insert(id, window);
+    }
+
+    /// Runs `f` on window `id`, if it is open.
+    pub fn with<R>(&self, id: u32, f: impl FnOnce(&mut W) -> R) -> Option<R> {
+        self.0.borrow_mut().get_mut(&id).map(f)
+    }
+
+    /// Runs `op` on window `id` with `run`; a window that is gone refuses it
+    /// ([`WindowOp::refuse_closed`]).
+    pub fn op(&self, id: u32, op: WindowOp, run: impl FnOnce(&mut W, WindowOp)) {
+        match self.0.borrow_mut().get_mut(&id) {
+            Some(window) => run(window, op),
+            None => op.refuse_closed(id),
+        }
+    }
+
+    /// Runs `f` on every open window.
+    pub fn each(&self, mut f: impl FnMut(&mut W)) {
+        for window in self.0.borrow_mut().values_mut() {
+            f(window);
+        }
+    }
+
+    /// The user asked to close native window `native`: see [`Windows::forget`].
+    pub fn close_requested(&self, native: WindowId) -> Option<i32> {
+        let id = self
+            .0
+            .borrow()
+            .iter()
+            .find(|(_, window)| window.native().id() == native)
+            .map(|(id, _)| *id);
+        id.and_then(|id| self.forget(id))
+    }
+
+    /// Closes and forgets window `id`; returns 0 when it was the last (the app
+    /// quits, as Electron apps do on Linux and Windows).
+    pub fn forget(&self, id: u32) -> Option<i32> {
+        let removed = self.0.borrow_mut().remove(&id);
+        if let Some(window) = removed {
+            window.closed();
+        }
+        self.0.borrow().is_empty().then_some(0)
+    }
+}
