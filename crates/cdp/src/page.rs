@@ -509,6 +509,11 @@ impl Page {
         }
     }
 
+    /// The user asked to close the window: see [`PagePolicy::close_requested`].
+    pub fn close_requested(&self) -> bool {
+        self.policy.close_requested()
+    }
+
     /// The window is gone: its sends fail from now on, and the app hears of it.
     pub fn closed(mut self) {
         self.open.store(false, Ordering::Release);

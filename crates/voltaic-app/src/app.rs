@@ -15,6 +15,7 @@ use crate::hooks::{
     Hooks, NavigationRequest, PermissionRequest, RenderProcessGone, WindowOpenAction,
     WindowOpenRequest,
 };
+use crate::lifecycle::{AppEvents, Preventable};
 use crate::security::{self, SecurityReport};
 use crate::{BrowserWindow, BrowserWindowOptions, Error, SandboxState};
 
@@ -50,6 +51,7 @@ impl App {
             runtime: runtime.handle().clone(),
             ipc_main,
             hooks: Arc::default(),
+            events: Arc::default(),
             security: Arc::default(),
             open_windows: Arc::default(),
         };
@@ -104,7 +106,8 @@ impl App {
     }
 
     /// Runs the event loop until [`AppHandle::quit`] or [`AppHandle::exit`] is called
-    /// or the last window is closed; returns the exit code.
+    /// or the last window is closed (unless the app listens for
+    /// `window-all-closed`); returns the exit code, after the `quit` listeners.
     pub fn run(self) -> i32 {
         let App {
             engine,
@@ -118,6 +121,7 @@ impl App {
         for window in handle.get_all_windows() {
             handle.forget_window(window.id());
         }
+        handle.events.quit.emit(&code);
         drop(handle);
         runtime.shutdown_timeout(Duration::from_secs(1));
         code
@@ -142,18 +146,66 @@ pub struct AppHandle {
     runtime: tokio::runtime::Handle,
     ipc_main: IpcMain,
     pub(crate) hooks: Arc<Hooks>,
+    pub(crate) events: Arc<AppEvents>,
     pub(crate) security: security::Registry,
     /// Handles of the open windows, by id, for lookups from any thread.
     pub(crate) open_windows: Arc<Mutex<BTreeMap<u32, BrowserWindow>>>,
 }
 
 impl AppHandle {
-    /// Stops the event loop; [`App::run`] returns 0.
+    /// Quits the app as Electron's `app.quit` does: the `before-quit` listeners,
+    /// then the `will-quit` ones, may prevent it
+    /// ([`AppHandle::on_before_quit`], [`AppHandle::on_will_quit`]); otherwise the
+    /// event loop stops, [`App::run`] runs the `quit` listeners and returns 0.
     pub fn quit(&self) {
+        if !self.events.before_quit.emit_allowed() {
+            tracing::debug!("quit prevented by a before-quit listener");
+            return;
+        }
+        if !self.events.will_quit.emit_allowed() {
+            tracing::debug!("quit prevented by a will-quit listener");
+            return;
+        }
         self.exit(0);
     }
 
-    /// Stops the event loop; [`App::run`] returns `code`.
+    /// Calls `listener` when the app is asked to quit, first (Electron's
+    /// `before-quit`); it may prevent it.
+    pub fn on_before_quit(&self, listener: impl Fn(&Preventable) + Send + Sync + 'static) {
+        self.events.before_quit.add(listener);
+    }
+
+    /// Calls `listener` after the `before-quit` listeners let the app quit
+    /// (Electron's `will-quit`); it may still prevent it.
+    pub fn on_will_quit(&self, listener: impl Fn(&Preventable) + Send + Sync + 'static) {
+        self.events.will_quit.add(listener);
+    }
+
+    /// Calls `listener` with the exit code once the event loop has stopped
+    /// (Electron's `quit`), before [`App::run`] returns.
+    pub fn on_quit(&self, listener: impl Fn(i32) + Send + Sync + 'static) {
+        self.events.quit.add(move |code| listener(*code));
+    }
+
+    /// Calls `listener` when the app's last window has closed (Electron's
+    /// `window-all-closed`). An app that listens does not quit then: it decides
+    /// (on macOS apps often stay). Without a listener, the app quits.
+    pub fn on_window_all_closed(&self, listener: impl Fn() + Send + Sync + 'static) {
+        self.events.window_all_closed.add(move |()| listener());
+    }
+
+    /// The last window has closed: the app's `window-all-closed` listeners, or,
+    /// without any, [`AppHandle::quit`].
+    pub(crate) fn all_windows_closed(&self) {
+        if self.events.window_all_closed.is_empty() {
+            self.quit();
+        } else {
+            self.events.window_all_closed.emit(&());
+        }
+    }
+
+    /// Stops the event loop at once, with no `before-quit` or `will-quit`
+    /// (Electron's `app.exit`); [`App::run`] returns `code`.
     pub fn exit(&self, code: i32) {
         // Fails only when the loop has already stopped, which is what was asked.
         let _ = self.engine.send(Command::Quit { code });
@@ -360,5 +412,164 @@ impl AppHandle {
 impl std::fmt::Debug for AppHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppHandle").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use voltaic_core::{IpcError, Packet, RendererLink};
+
+    use super::*;
+    use crate::engine::{OpenedWindow, WindowOp, WindowSpec};
+    use crate::PagePolicy;
+
+    /// An engine that opens no real window: it keeps each window's policy, and
+    /// records what the app asks of it.
+    #[derive(Default)]
+    struct Fake {
+        asked: Arc<Mutex<Vec<String>>>,
+        policies: Arc<Mutex<Vec<Arc<PagePolicy>>>>,
+    }
+
+    #[derive(Debug)]
+    struct NoRenderer;
+
+    impl RendererLink for NoRenderer {
+        fn post(&self, _: Packet) -> Result<(), IpcError> {
+            Ok(())
+        }
+    }
+
+    impl WindowFactory for Fake {
+        fn open_window(&mut self, mut spec: WindowSpec) -> Result<OpenedWindow, Error> {
+            self.policies.lock().unwrap().push(spec.policy.clone());
+            let connection = spec.connect(Arc::new(NoRenderer));
+            Ok(OpenedWindow {
+                web_contents: connection.web_contents().clone(),
+                process_sandboxed: true,
+            })
+        }
+    }
+
+    struct Recorder(Arc<Mutex<Vec<String>>>);
+
+    impl EngineProxy for Recorder {
+        fn send(&self, command: Command) -> Result<(), Command> {
+            let said = match &command {
+                Command::Quit { code } => format!("quit {code}"),
+                Command::Window {
+                    op: WindowOp::Close,
+                    window,
+                } => format!("close {window}"),
+                other => format!("{other:?}"),
+            };
+            self.0.lock().unwrap().push(said);
+            Ok(())
+        }
+    }
+
+    impl Engine for Fake {
+        fn info(&self) -> EngineInfo {
+            EngineInfo {
+                name: "Fake",
+                version: "0".into(),
+                versions_key: "fake",
+                sandbox: SandboxState::Enabled,
+                sandbox_detail: "none",
+                dev_tools_can_be_off: true,
+            }
+        }
+
+        fn proxy(&self) -> Arc<dyn EngineProxy> {
+            Arc::new(Recorder(self.asked.clone()))
+        }
+
+        fn run(self: Box<Self>) -> i32 {
+            7
+        }
+    }
+
+    fn fake_app() -> (
+        App,
+        Arc<Mutex<Vec<String>>>,
+        Arc<Mutex<Vec<Arc<PagePolicy>>>>,
+    ) {
+        let fake = Fake::default();
+        let (asked, policies) = (fake.asked.clone(), fake.policies.clone());
+        let app = App::with_engine(Box::new(fake), Limits::default()).unwrap();
+        (app, asked, policies)
+    }
+
+    #[test]
+    fn the_last_window_going_quits_unless_the_app_listens() {
+        let (app, asked, policies) = fake_app();
+        BrowserWindow::new(&app, BrowserWindowOptions::default()).unwrap();
+        policies.lock().unwrap()[0].closed();
+        assert_eq!(*asked.lock().unwrap(), ["quit 0"]);
+
+        let (app, asked, policies) = fake_app();
+        let heard = Arc::new(Mutex::new(0));
+        let count = heard.clone();
+        app.handle()
+            .on_window_all_closed(move || *count.lock().unwrap() += 1);
+        BrowserWindow::new(&app, BrowserWindowOptions::default()).unwrap();
+        BrowserWindow::new(&app, BrowserWindowOptions::default()).unwrap();
+        let policies = policies.lock().unwrap().clone();
+        policies[0].closed();
+        assert_eq!(*heard.lock().unwrap(), 0, "one window is still open");
+        policies[1].closed();
+        assert_eq!(*heard.lock().unwrap(), 1);
+        assert!(
+            asked.lock().unwrap().is_empty(),
+            "{:?}",
+            asked.lock().unwrap()
+        );
+    }
+
+    #[test]
+    fn a_prevented_close_sends_nothing_and_destroy_skips_the_listeners() {
+        let (app, asked, _) = fake_app();
+        let window = BrowserWindow::new(&app, BrowserWindowOptions::default()).unwrap();
+        let closes = Arc::new(Mutex::new(0));
+        let count = closes.clone();
+        window.on_close(move |event| {
+            *count.lock().unwrap() += 1;
+            event.prevent_default();
+        });
+        window.close().unwrap();
+        assert!(asked.lock().unwrap().is_empty());
+        window.destroy().unwrap();
+        assert_eq!(*closes.lock().unwrap(), 1);
+        assert_eq!(*asked.lock().unwrap(), [format!("close {}", window.id())]);
+        let handle = app.handle();
+        assert_eq!(
+            BrowserWindow::from_web_contents(&handle, window.web_contents()).map(|w| w.id()),
+            Some(window.id())
+        );
+    }
+
+    #[test]
+    fn quitting_asks_before_quit_then_will_quit_and_run_ends_with_quit() {
+        let (app, asked, _) = fake_app();
+        let handle = app.handle();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let (a, b, c) = (order.clone(), order.clone(), order.clone());
+        handle.on_before_quit(move |_| a.lock().unwrap().push("before-quit".to_owned()));
+        handle.on_will_quit(move |event| {
+            b.lock().unwrap().push("will-quit".to_owned());
+            event.prevent_default();
+        });
+        handle.on_quit(move |code| c.lock().unwrap().push(format!("quit {code}")));
+        handle.quit();
+        assert!(asked.lock().unwrap().is_empty(), "will-quit kept it");
+        handle.exit(3);
+        assert_eq!(*asked.lock().unwrap(), ["quit 3"], "exit asks no one");
+        assert_eq!(app.run(), 7);
+        assert_eq!(
+            *order.lock().unwrap(),
+            ["before-quit", "will-quit", "quit 7"]
+        );
     }
 }

@@ -20,6 +20,7 @@ pub mod content;
 pub mod engine;
 mod error;
 mod hooks;
+mod lifecycle;
 mod options;
 mod page_policy;
 pub mod preload_routes;
@@ -34,6 +35,7 @@ pub use hooks::{
     NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
     RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
 };
+pub use lifecycle::Preventable;
 pub use options::{BrowserWindowOptions, WebPreferences, DEFAULT_CSP};
 pub use page_policy::PagePolicy;
 pub use sandbox::SandboxState;

@@ -102,6 +102,11 @@ pub struct WebPreferences {
     /// its worlds here: ids from 1 to 998, or from 1000 up, as Electron advises (0 is
     /// the page's world, 999 the preload's). Default: none.
     pub isolated_worlds: Vec<u32>,
+    /// Strings appended to `process.argv` in this window's preload, as Electron's
+    /// `webPreferences.additionalArguments`: a preload can read its window's
+    /// configuration there (VS Code's does). They reach the preload only; the page
+    /// has no `process`. Default: none.
+    pub additional_arguments: Vec<String>,
     /// The APIs declared in Rust (`voltaic::Api`, added with `IpcMain::add_api`) this
     /// window takes, by name: each is exposed to the page as `window.<name>` before
     /// the window's own preload runs, and the window is granted exactly its channels,
@@ -122,6 +127,7 @@ impl Default for WebPreferences {
             content_security_policy: DEFAULT_CSP.to_owned(),
             context_bridge_mutability: false,
             isolated_worlds: Vec::new(),
+            additional_arguments: Vec::new(),
             apis: Vec::new(),
         }
     }

@@ -11,6 +11,7 @@ use crate::hooks::{
     Hooks, NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
     RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
 };
+use crate::lifecycle::WindowEvents;
 use crate::AppHandle;
 
 /// The page policies of one window.
@@ -19,16 +20,34 @@ pub struct PagePolicy {
     origins: AllowedOrigins,
     hooks: Arc<Hooks>,
     app: AppHandle,
+    events: Arc<WindowEvents>,
 }
 
 impl PagePolicy {
-    pub(crate) fn new(window: u32, origins: AllowedOrigins, app: &AppHandle) -> Self {
+    pub(crate) fn new(
+        window: u32,
+        origins: AllowedOrigins,
+        app: &AppHandle,
+        events: Arc<WindowEvents>,
+    ) -> Self {
         Self {
             window,
             origins,
             hooks: app.hooks.clone(),
             app: app.clone(),
+            events,
         }
+    }
+
+    /// The user asked to close the window: its `close` listeners run, and it
+    /// closes unless one of them prevents it. Engines call this where the user's
+    /// request can still be refused.
+    pub fn close_requested(&self) -> bool {
+        let allowed = self.events.close.emit_allowed();
+        if !allowed {
+            tracing::debug!(window = self.window, "close prevented");
+        }
+        allowed
     }
 
     /// Whether the page may navigate to `url` by itself (Electron's
@@ -114,9 +133,15 @@ impl PagePolicy {
         });
     }
 
-    /// The window is gone: the app forgets it.
+    /// The window is gone: the app forgets it, its `closed` listeners run, and if
+    /// it was the last, the app's `window-all-closed` ones, or else the app quits
+    /// (Electron's default). Engines call this once per window, on their thread.
     pub fn closed(&self) {
         self.app.forget_window(self.window);
         tracing::debug!(window = self.window, "window closed");
+        self.events.closed.emit(&());
+        if self.app.get_all_windows().is_empty() {
+            self.app.all_windows_closed();
+        }
     }
 }

@@ -14,6 +14,7 @@ use crate::content::{self, AppContent};
 use crate::engine::{
     Command, Connector, EngineProxy, LoadTarget, WindowFactory, WindowOp, WindowSpec,
 };
+use crate::lifecycle::{Preventable, WindowEvents};
 use crate::page_policy::PagePolicy;
 use crate::security::WindowFacts;
 use crate::window_setup::{self, read_preload, runtime_config, window_apis, with_api_grants};
@@ -31,6 +32,7 @@ pub struct BrowserWindow {
     web_contents: WebContents,
     engine: Arc<dyn EngineProxy>,
     open: Arc<AtomicBool>,
+    events: Arc<WindowEvents>,
 }
 
 impl BrowserWindow {
@@ -83,10 +85,16 @@ impl BrowserWindow {
                 .collect(),
         };
         let open = Arc::new(AtomicBool::new(true));
+        let events = Arc::new(WindowEvents::default());
         let spec = WindowSpec {
             id,
             content: Arc::new(AppContent::new(prefs.content_security_policy.clone())),
-            policy: Arc::new(PagePolicy::new(id, prefs.allowed_origins.clone(), app)),
+            policy: Arc::new(PagePolicy::new(
+                id,
+                prefs.allowed_origins.clone(),
+                app,
+                events.clone(),
+            )),
             open: open.clone(),
             connector: Connector {
                 ipc_main: app.ipc_main().clone(),
@@ -113,6 +121,7 @@ impl BrowserWindow {
             web_contents: opened.web_contents,
             engine: app.engine.clone(),
             open,
+            events,
         };
         app.open_windows
             .lock()
@@ -179,10 +188,44 @@ impl BrowserWindow {
         self.command(WindowOp::Load(LoadTarget::Html(html.to_owned())))
     }
 
-    /// Closes the window. Its pending messages are dropped and later `send`s fail with
-    /// a closed-window error. Closing the last window quits the app.
+    /// Asks the window to close, as the user does (Electron's `close`): its `close`
+    /// listeners may prevent it ([`BrowserWindow::on_close`]). Once closed, its
+    /// pending messages are dropped, later `send`s fail with a closed-window error,
+    /// and its `closed` listeners run. When the last window goes, the app quits,
+    /// unless it listens for `window-all-closed`.
     pub fn close(&self) -> Result<(), Error> {
+        if !self.events.close.emit_allowed() {
+            tracing::debug!(window = self.id, "close prevented");
+            return Ok(());
+        }
+        self.destroy()
+    }
+
+    /// Closes the window without asking its `close` listeners (Electron's
+    /// `destroy`); `closed` still follows.
+    pub fn destroy(&self) -> Result<(), Error> {
         self.command(WindowOp::Close)
+    }
+
+    /// Calls `listener` when the window is asked to close, by the user or by
+    /// [`BrowserWindow::close`], before it closes (Electron's `close` event); it
+    /// may prevent the closing with [`crate::Preventable::prevent_default`]. On
+    /// Chromium, a window the user closes is gone already: the event comes, but
+    /// cannot stop it (see the README).
+    pub fn on_close(&self, listener: impl Fn(&Preventable) + Send + Sync + 'static) {
+        self.events.close.add(listener);
+    }
+
+    /// Calls `listener` once the window has closed (Electron's `closed` event).
+    pub fn on_closed(&self, listener: impl Fn() + Send + Sync + 'static) {
+        self.events.closed.add(move |()| listener());
+    }
+
+    /// The window of `web_contents` (Electron's `BrowserWindow.fromWebContents`),
+    /// as in Electron's IPC tutorial:
+    /// `BrowserWindow::from_web_contents(&app, event.sender())`.
+    pub fn from_web_contents(app: &AppHandle, web_contents: &WebContents) -> Option<Self> {
+        app.window_from_id(web_contents.id())
     }
 
     /// Loads the current page again, with a new renderer process if the old one is

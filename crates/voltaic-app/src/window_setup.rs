@@ -107,10 +107,16 @@ pub(crate) fn runtime_config(
         },
         schemas: ipc_main.schemas_json(),
         sync_token: String::new(),
-        process: voltaic_preload::ProcessInfo::current(
-            versions(engine),
-            engine.sandbox == SandboxState::Enabled,
-        ),
+        process: {
+            let mut process = voltaic_preload::ProcessInfo::current(
+                versions(engine),
+                engine.sandbox == SandboxState::Enabled,
+            );
+            process
+                .argv
+                .extend(prefs.additional_arguments.iter().cloned());
+            process
+        },
         context_bridge_mutability: prefs.context_bridge_mutability,
         isolated_worlds: prefs.isolated_worlds.clone(),
         apis: apis.iter().map(Api::descriptor).collect(),

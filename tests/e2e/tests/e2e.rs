@@ -90,6 +90,14 @@ fn main() {
             setup: open_from_handler,
         },
         Scenario {
+            name: "additional_arguments_reach_the_preloads_process_argv",
+            setup: additional_arguments,
+        },
+        Scenario {
+            name: "window_and_app_events_come_in_electrons_order",
+            setup: lifecycle,
+        },
+        Scenario {
             name: "page_storage_is_kept_across_launches",
             setup: storage_kept,
         },
@@ -1439,6 +1447,149 @@ fn storage_find(h: &Harness) -> Result<Driver, String> {
                 .await?;
             ensure_eq!(found, format!("{prefix}{token}"));
         }
+        Ok(())
+    }))
+}
+
+/// `WebPreferences::additional_arguments` end `process.argv` in that window's
+/// preload, as Electron's `additionalArguments` do; another window's preload does
+/// not get them, and the page has no `process` to read them from.
+fn additional_arguments(h: &Harness) -> Result<Driver, String> {
+    let probe = h.probe();
+    let recorder = probe.clone();
+    h.app()
+        .ipc_main()
+        .on("argv", move |_: IpcEvent, tag: String, tail: Value| {
+            recorder.record(format!("argv:{tag}:{tail}"));
+        });
+    let preload = r#"const { contextBridge, ipcRenderer } = require('electron');
+const tail = process.argv.slice(-2);
+contextBridge.exposeInMainWorld('argvTest', {
+  report: (what) => ipcRenderer.send('argv', 'page-' + document.title, what),
+});
+window.addEventListener('DOMContentLoaded', () => ipcRenderer.send('argv', document.title, tail));"#;
+    let page = |title: &str| {
+        format!("<title>{title}</title><script>argvTest.report(typeof process)</script>")
+    };
+    let configured = WebPreferences {
+        preload: Some(h.file("argv-preload.js", preload)?),
+        additional_arguments: vec!["--window-config=7".into(), "with space".into()],
+        ..api_prefs()
+    };
+    h.window_with("configured", configured, &page("configured"))?;
+    let plain = WebPreferences {
+        preload: Some(h.file("argv-preload.js", preload)?),
+        ..api_prefs()
+    };
+    h.window_with("plain", plain, &page("plain"))?;
+    Ok(Box::pin(async move {
+        probe
+            .expect(r#"argv:configured:["--window-config=7","with space"]"#)
+            .await?;
+        let plain = probe
+            .wait_for("the plain window's argv", |l| l.starts_with("argv:plain:"))
+            .await?;
+        ensure!(
+            !plain.contains("--window-config=7"),
+            "a window without additional arguments got another's: {plain}"
+        );
+        // The page reads nothing of them: it has no `process`.
+        probe.expect("argv:page-configured:\"undefined\"").await
+    }))
+}
+
+/// A window's `close` listeners can keep it, `closed` follows an allowed close,
+/// `destroy` skips `close`; the last window's going reaches `window-all-closed`
+/// (so the app, which listens, stays); and `before-quit` and `will-quit` can each
+/// keep the app running. Electron's order throughout.
+fn lifecycle(h: &Harness) -> Result<Driver, String> {
+    let probe = h.probe();
+    let first = h.window("first", None, "<title>first</title>")?;
+    let second = h.window("second", None, "<title>second</title>")?;
+    let keep = Arc::new(AtomicUsize::new(1));
+    let (record, kept) = (probe.clone(), keep.clone());
+    first.on_close(move |event| {
+        if kept.fetch_sub(1, Ordering::SeqCst) > 0 {
+            event.prevent_default();
+            record.record("first:close:prevented");
+        } else {
+            record.record("first:close");
+        }
+    });
+    let record = probe.clone();
+    first.on_closed(move || record.record("first:closed"));
+    let record = probe.clone();
+    second.on_close(move |_| record.record("second:close"));
+    let record = probe.clone();
+    second.on_closed(move || record.record("second:closed"));
+    let app = h.app().handle();
+    let record = probe.clone();
+    app.on_window_all_closed(move || record.record("app:window-all-closed"));
+    let (record, quits) = (probe.clone(), Arc::new(AtomicUsize::new(0)));
+    app.on_before_quit(move |event| {
+        // The first quit is kept here; the second goes on to will-quit.
+        if quits.fetch_add(1, Ordering::SeqCst) == 0 {
+            event.prevent_default();
+            record.record("app:before-quit:prevented");
+        } else {
+            record.record("app:before-quit");
+        }
+    });
+    let record = probe.clone();
+    app.on_will_quit(move |event| {
+        event.prevent_default();
+        record.record("app:will-quit:prevented");
+    });
+    Ok(Box::pin(async move {
+        let order = |lines: Vec<String>| -> Vec<String> {
+            lines
+                .into_iter()
+                .filter(|l| {
+                    l.starts_with("first:") || l.starts_with("second:") || l.starts_with("app:")
+                })
+                .collect()
+        };
+        first.close().map_err(err)?;
+        probe.expect("first:close:prevented").await?;
+        ensure!(
+            first.is_open(),
+            "a close its listener prevented closed the window"
+        );
+        first.close().map_err(err)?;
+        probe.expect("first:closed").await?;
+        ensure!(
+            !first.is_open(),
+            "the window still counts as open after closed"
+        );
+        // destroy: no `close`, straight to `closed`; the last window's going is the
+        // app's to decide, and it listens.
+        second.destroy().map_err(err)?;
+        probe.expect("app:window-all-closed").await?;
+        app.quit();
+        app.quit();
+        ensure_eq!(
+            order(probe.lines()),
+            [
+                "first:close:prevented",
+                "first:close",
+                "first:closed",
+                "second:closed",
+                "app:window-all-closed",
+                "app:before-quit:prevented",
+                "app:before-quit",
+                "app:will-quit:prevented",
+            ]
+        );
+        // Still running: a window opens and loads.
+        let again = app
+            .create_window(voltaic::BrowserWindowOptions::default())
+            .await
+            .map_err(err)?;
+        again.load_html("<title>again</title>").map_err(err)?;
+        ensure!(
+            again.is_open(),
+            "the app stopped although quitting was prevented"
+        );
         Ok(())
     }))
 }

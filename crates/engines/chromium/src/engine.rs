@@ -133,7 +133,7 @@ impl ChromiumEngine {
                     None => op.refuse_closed(window),
                 }
                 if closing {
-                    return self.forget(window);
+                    self.forget(window);
                 }
             }
             Input::Page(PageInput::Deliver { window, message }) => {
@@ -164,7 +164,17 @@ impl ChromiumEngine {
                     .find(|(_, w)| w.target == target)
                     .map(|(id, _)| *id);
                 if let Some(id) = gone {
-                    return self.forget(id);
+                    // The user closed it: Chromium has closed it already, so its
+                    // `close` listeners hear of it but cannot keep it.
+                    if let Some(window) = self.windows.get(&id) {
+                        if !window.page.close_requested() {
+                            tracing::debug!(
+                                window = id,
+                                "a close Chromium already made cannot be prevented"
+                            );
+                        }
+                    }
+                    self.forget(id);
                 }
             }
             (None, "Target.targetCreated") => {
@@ -194,13 +204,12 @@ impl ChromiumEngine {
         None
     }
 
-    /// Forgets a closed window; returns 0 when it was the last (the app quits, as
-    /// Electron apps do on Linux).
-    fn forget(&mut self, id: u32) -> Option<i32> {
+    /// Forgets a closed window; the app hears of it (and decides what its last
+    /// window's going means).
+    fn forget(&mut self, id: u32) {
         if let Some(window) = self.windows.remove(&id) {
             window.closed(self.browser.cdp());
         }
-        self.windows.is_empty().then_some(0)
     }
 }
 

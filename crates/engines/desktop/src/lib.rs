@@ -89,9 +89,8 @@ pub trait LoopHandler<I: 'static> {
     /// One of the engine's inputs; returns an exit code when the loop must stop.
     fn input(&mut self, input: I, target: &EventLoopWindowTarget<I>) -> Option<i32>;
 
-    /// The user asked to close the native window `window`; returns an exit code
-    /// when the loop must stop (the app's last window went).
-    fn close_requested(&mut self, window: WindowId) -> Option<i32>;
+    /// The user asked to close the native window `window`.
+    fn close_requested(&mut self, window: WindowId);
 
     /// Everything waiting has been taken off the queue: the time to send what
     /// piled up, in one go per window.
@@ -110,7 +109,10 @@ pub fn run<I: 'static>(event_loop: &mut EventLoop<I>, mut handler: impl LoopHand
                 window_id,
                 event: WindowEvent::CloseRequested,
                 ..
-            } => handler.close_requested(window_id),
+            } => {
+                handler.close_requested(window_id);
+                None
+            }
             Event::MainEventsCleared => {
                 handler.events_cleared();
                 None
@@ -178,6 +180,9 @@ impl<I: EngineInput> EngineProxy for AppProxy<I> {
 pub trait OpenWindow {
     /// Its native window.
     fn native(&self) -> &tao::window::Window;
+    /// The user asked to close it: whether it may close (its `close` listeners
+    /// may keep it, [`voltaic_app::PagePolicy::close_requested`]).
+    fn close_requested(&self) -> bool;
     /// It is gone: its sends fail from now on, and the app hears of it.
     fn closed(self);
 }
@@ -225,24 +230,28 @@ impl<W: OpenWindow> Windows<W> {
         }
     }
 
-    /// The user asked to close native window `native`: see [`Windows::forget`].
-    pub fn close_requested(&self, native: WindowId) -> Option<i32> {
+    /// The user asked to close native window `native`: it closes unless its
+    /// `close` listeners keep it.
+    pub fn close_requested(&self, native: WindowId) {
         let id = self
             .0
             .borrow()
             .iter()
             .find(|(_, window)| window.native().id() == native)
             .map(|(id, _)| *id);
-        id.and_then(|id| self.forget(id))
+        let allowed =
+            id.filter(|id| self.with(*id, |window| window.close_requested()) == Some(true));
+        if let Some(id) = allowed {
+            self.forget(id);
+        }
     }
 
-    /// Closes and forgets window `id`; returns 0 when it was the last (the app
-    /// quits, as Electron apps do on Linux and Windows).
-    pub fn forget(&self, id: u32) -> Option<i32> {
+    /// Closes and forgets window `id`. The app hears of it, and decides what its
+    /// last window's going means (`window-all-closed`).
+    pub fn forget(&self, id: u32) {
         let removed = self.0.borrow_mut().remove(&id);
         if let Some(window) = removed {
             window.closed();
         }
-        self.0.borrow().is_empty().then_some(0)
     }
 }

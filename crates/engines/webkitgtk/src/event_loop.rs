@@ -9,9 +9,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use tao::event::{Event, StartCause, WindowEvent};
-use tao::event_loop::{
-    ControlFlow, EventLoop, EventLoopBuilder, EventLoopProxy, EventLoopWindowTarget,
-};
+use tao::event_loop::{ControlFlow, EventLoop, EventLoopBuilder, EventLoopWindowTarget};
 use tao::platform::run_return::EventLoopExtRunReturn;
 use tokio::sync::oneshot;
 use voltaic_app::engine::{
@@ -96,7 +94,6 @@ impl Engine for WebKitEngine {
         } = *self;
         let loop_windows = windows.clone();
         let mut ops_queue = Some(ops_queue);
-        let stopper = event_loop.create_proxy();
         let code = event_loop.run_return(move |event, target, control_flow| {
             if !matches!(control_flow, ControlFlow::ExitWithCode(_)) {
                 *control_flow = ControlFlow::Wait;
@@ -105,11 +102,8 @@ impl Engine for WebKitEngine {
                 // Started here, where tao holds the main context, as spawn_local needs.
                 Event::NewEvents(StartCause::Init) => {
                     if let Some(queue) = ops_queue.take() {
-                        webkit2gtk::glib::MainContext::default().spawn_local(drain_ops(
-                            loop_windows.clone(),
-                            queue,
-                            stopper.clone(),
-                        ));
+                        webkit2gtk::glib::MainContext::default()
+                            .spawn_local(drain_ops(loop_windows.clone(), queue));
                     }
                     None
                 }
@@ -128,12 +122,19 @@ impl Engine for WebKitEngine {
                     event: WindowEvent::CloseRequested,
                     ..
                 } => {
-                    let id = loop_windows
+                    let asked = loop_windows
                         .borrow()
                         .iter()
                         .find(|(_, entry)| entry.native.id() == window_id)
-                        .map(|(id, _)| *id);
-                    id.and_then(|id| close(&loop_windows, id).then_some(0))
+                        .map(|(id, entry)| (*id, entry.policy.clone()));
+                    // The window's `close` listeners may keep it; the app decides
+                    // what its last window's going means.
+                    if let Some((id, policy)) = asked {
+                        if policy.close_requested() {
+                            close(&loop_windows, id);
+                        }
+                    }
+                    None
                 }
                 _ => None,
             };
@@ -205,19 +206,11 @@ impl Proxy {
 /// at once, then the outboxes are flushed, so a burst of messages becomes one script
 /// per window. (tao's own user events are taken one per main-loop iteration, which
 /// costs a whole iteration per message.)
-async fn drain_ops(
-    windows: Windows,
-    ops: async_channel::Receiver<Op>,
-    stopper: EventLoopProxy<LoopEvent>,
-) {
+async fn drain_ops(windows: Windows, ops: async_channel::Receiver<Op>) {
     while let Ok(first) = ops.recv().await {
         let mut next = Some(first);
         while let Some(op) = next {
-            if execute(&windows, op) {
-                // The app closed its last window: it quits, as Electron apps do on
-                // Linux. Fails only when the loop has stopped already.
-                let _ = stopper.send_event(LoopEvent::Quit(0));
-            }
+            execute(&windows, op);
             next = ops.try_recv().ok();
         }
         for entry in windows.borrow().values() {
@@ -226,15 +219,14 @@ async fn drain_ops(
     }
 }
 
-/// Carries out one piece of window work on the GTK thread; returns whether it closed
-/// the last window.
-fn execute(windows: &Windows, op: Op) -> bool {
+/// Carries out one piece of window work on the GTK thread.
+fn execute(windows: &Windows, op: Op) {
     let (window, op) = match op {
         Op::Deliver { window, message } => {
             if let Some(entry) = windows.borrow().get(&window) {
                 entry.outbox.borrow_mut().deliver(message);
             }
-            return false;
+            return;
         }
         Op::Answer {
             window,
@@ -244,7 +236,7 @@ fn execute(windows: &Windows, op: Op) -> bool {
             if let Some(entry) = windows.borrow().get(&window) {
                 transport::answer(&entry.replies, &entry.outbox, id, message);
             }
-            return false;
+            return;
         }
         Op::Window { window, op } => (window, op),
     };
@@ -254,7 +246,7 @@ fn execute(windows: &Windows, op: Op) -> bool {
     let windows = windows.borrow();
     let Some(entry) = windows.get(&window) else {
         op.refuse_closed(window);
-        return false;
+        return;
     };
     match op {
         WindowOp::Load(target) => entry.load(target),
@@ -271,11 +263,10 @@ fn execute(windows: &Windows, op: Op) -> bool {
         // Handled above; the enum may grow.
         _ => {}
     }
-    false
 }
 
 /// Closes a window; returns whether it was the last one (the app then quits).
-fn close(windows: &Windows, id: u32) -> bool {
+fn close(windows: &Windows, id: u32) {
     let entry = windows.borrow_mut().remove(&id);
     if let Some(entry) = entry {
         entry.open.store(false, Ordering::Release);
@@ -283,7 +274,6 @@ fn close(windows: &Windows, id: u32) -> bool {
         entry.policy.closed();
         drop(entry);
     }
-    windows.borrow().is_empty()
 }
 
 fn capture(view: &webkit2gtk::WebView, path: PathBuf, done: oneshot::Sender<Result<(), Error>>) {

@@ -56,6 +56,10 @@ impl OpenWindow for Window {
         &self.native
     }
 
+    fn close_requested(&self) -> bool {
+        self.page.close_requested()
+    }
+
     fn closed(self) {
         self.page.closed();
     }
@@ -139,8 +143,8 @@ impl LoopHandler<Input> for Loop {
         handle(input, target, &self.windows, &self.proxy)
     }
 
-    fn close_requested(&mut self, window: WindowId) -> Option<i32> {
-        self.windows.close_requested(window)
+    fn close_requested(&mut self, window: WindowId) {
+        self.windows.close_requested(window);
     }
 
     /// Each page's messages go in one evaluation.
@@ -165,7 +169,8 @@ fn handle(
         }),
         Input::App(Command::Window { window, op }) => {
             if matches!(op, WindowOp::Close) {
-                return windows.forget(window);
+                windows.forget(window);
+                return None;
             }
             windows.op(window, op, |entry, op| entry.page.execute(&entry.cdp, op));
         }

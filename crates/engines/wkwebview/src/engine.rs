@@ -116,8 +116,8 @@ impl LoopHandler<Input> for Loop {
         handle(input, target, &self.windows, &self.proxy)
     }
 
-    fn close_requested(&mut self, window: WindowId) -> Option<i32> {
-        self.windows.close_requested(window)
+    fn close_requested(&mut self, window: WindowId) {
+        self.windows.close_requested(window);
     }
 
     /// Each window's messages go in one evaluation.
@@ -143,7 +143,8 @@ fn handle(
         }),
         Input::App(Command::Window { window, op }) => {
             if matches!(op, WindowOp::Close) {
-                return windows.forget(window);
+                windows.forget(window);
+                return None;
             }
             windows.op(window, op, |entry, op| entry.execute(op));
         }

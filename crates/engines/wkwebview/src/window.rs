@@ -262,6 +262,10 @@ impl voltaic_desktop::OpenWindow for Window {
         &self.native
     }
 
+    fn close_requested(&self) -> bool {
+        self.policy.close_requested()
+    }
+
     /// The window is gone: its sends fail from now on, and the app hears of it.
     fn closed(self) {
         self.open.store(false, Ordering::Release);

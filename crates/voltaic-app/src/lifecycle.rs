@@ -1,0 +1,112 @@
+//! Window and app events under Electron's names: a window's `close` (preventable)
+//! and `closed`; the app's `window-all-closed`, `before-quit` and `will-quit`
+//! (both preventable) and `quit`. Listeners run on the thread the event happens
+//! on: the engine's for what the user does, the caller's for what the app asks.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+
+/// An event its listeners may prevent, as Electron's `event.preventDefault()`.
+#[derive(Debug, Default)]
+pub struct Preventable {
+    prevented: AtomicBool,
+}
+
+impl Preventable {
+    /// Stops what the event announces (the window's closing, the app's quitting).
+    pub fn prevent_default(&self) {
+        self.prevented.store(true, Ordering::Release);
+    }
+
+    /// Whether a listener prevented it.
+    pub fn is_default_prevented(&self) -> bool {
+        self.prevented.load(Ordering::Acquire)
+    }
+}
+
+type Listener<E> = Arc<dyn Fn(&E) + Send + Sync>;
+
+/// The listeners of one event, called in the order they were added.
+pub(crate) struct Listeners<E: ?Sized>(RwLock<Vec<Listener<E>>>);
+
+impl<E: ?Sized> Default for Listeners<E> {
+    fn default() -> Self {
+        Self(RwLock::default())
+    }
+}
+
+impl<E: ?Sized> Listeners<E> {
+    pub(crate) fn add(&self, listener: impl Fn(&E) + Send + Sync + 'static) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::new(listener));
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    }
+
+    /// Calls every listener with `event`. The list is copied first, so that a
+    /// listener may add another.
+    pub(crate) fn emit(&self, event: &E) {
+        let listeners = self
+            .0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for listener in listeners {
+            listener(event);
+        }
+    }
+}
+
+impl Listeners<Preventable> {
+    /// Emits a fresh preventable event; returns whether it went unprevented.
+    pub(crate) fn emit_allowed(&self) -> bool {
+        let event = Preventable::default();
+        self.emit(&event);
+        !event.is_default_prevented()
+    }
+}
+
+/// A window's events.
+#[derive(Default)]
+pub(crate) struct WindowEvents {
+    pub(crate) close: Listeners<Preventable>,
+    pub(crate) closed: Listeners<()>,
+}
+
+/// The app's events.
+#[derive(Default)]
+pub(crate) struct AppEvents {
+    pub(crate) window_all_closed: Listeners<()>,
+    pub(crate) before_quit: Listeners<Preventable>,
+    pub(crate) will_quit: Listeners<Preventable>,
+    pub(crate) quit: Listeners<i32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn listeners_run_in_order_and_any_may_prevent() {
+        let events = WindowEvents::default();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (a, b) = (seen.clone(), seen.clone());
+        events.close.add(move |_| a.lock().unwrap().push("first"));
+        assert!(events.close.emit_allowed());
+        events.close.add(move |event| {
+            b.lock().unwrap().push("second");
+            event.prevent_default();
+        });
+        assert!(!events.close.emit_allowed());
+        assert_eq!(*seen.lock().unwrap(), ["first", "first", "second"]);
+        assert!(events.closed.is_empty());
+    }
+}
