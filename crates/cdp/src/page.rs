@@ -313,6 +313,16 @@ impl Page {
                     },
                 );
             }
+            WindowOp::SetTitle(title) => {
+                // Chromium's `--app` window shows its page's title: the page's is
+                // the window's.
+                cdp.post(
+                    session,
+                    "Runtime.evaluate",
+                    json!({ "expression": format!("document.title = {}", json!(title)) }),
+                );
+                self.title = title;
+            }
             WindowOp::Title { done } => {
                 // The window's own title, as on WebKitGTK, not the page's.
                 let _ = done.send(Ok(self.title.clone()));

@@ -429,8 +429,8 @@ mod tests {
     /// records what the app asks of it.
     #[derive(Default)]
     struct Fake {
-        asked: Arc<Mutex<Vec<String>>>,
-        policies: Arc<Mutex<Vec<Arc<PagePolicy>>>>,
+        asked: Asked,
+        policies: Policies,
     }
 
     #[derive(Debug)]
@@ -491,11 +491,10 @@ mod tests {
         }
     }
 
-    fn fake_app() -> (
-        App,
-        Arc<Mutex<Vec<String>>>,
-        Arc<Mutex<Vec<Arc<PagePolicy>>>>,
-    ) {
+    type Asked = Arc<Mutex<Vec<String>>>;
+    type Policies = Arc<Mutex<Vec<Arc<PagePolicy>>>>;
+
+    fn fake_app() -> (App, Asked, Policies) {
         let fake = Fake::default();
         let (asked, policies) = (fake.asked.clone(), fake.policies.clone());
         let app = App::with_engine(Box::new(fake), Limits::default()).unwrap();

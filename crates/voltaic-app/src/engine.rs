@@ -237,6 +237,8 @@ pub enum WindowOp {
         /// Answered when saved.
         done: oneshot::Sender<Result<(), Error>>,
     },
+    /// Set the native window's title.
+    SetTitle(String),
     /// The native window's title.
     Title {
         /// Answered with the title.

@@ -241,6 +241,13 @@ impl BrowserWindow {
         self.command(WindowOp::CrashRenderer)
     }
 
+    /// Sets the native window's title (Electron's `setTitle`), as in Electron's IPC
+    /// tutorial. On Chromium, whose `--app` window shows its page's title, the
+    /// page's `document.title` is set (see the README).
+    pub fn set_title(&self, title: &str) -> Result<(), Error> {
+        self.command(WindowOp::SetTitle(title.to_owned()))
+    }
+
     /// The native window's title (Electron's `getTitle`).
     pub fn get_title(&self) -> impl Future<Output = Result<String, Error>> + Send + 'static {
         self.ask(|done| WindowOp::Title { done })

@@ -98,6 +98,10 @@ fn main() {
             setup: lifecycle,
         },
         Scenario {
+            name: "set_title_from_a_handler_as_in_electrons_ipc_tutorial",
+            setup: set_title,
+        },
+        Scenario {
             name: "page_storage_is_kept_across_launches",
             setup: storage_kept,
         },
@@ -1590,6 +1594,41 @@ fn lifecycle(h: &Harness) -> Result<Driver, String> {
             again.is_open(),
             "the app stopped although quitting was prevented"
         );
+        Ok(())
+    }))
+}
+
+/// Electron's IPC tutorial, pattern 1 (renderer to main): the page sends a title,
+/// the handler finds the sender's window with `from_web_contents` and sets it.
+fn set_title(h: &Harness) -> Result<Driver, String> {
+    let handle = h.app().handle();
+    let probe = h.probe();
+    let (record, app) = (probe.clone(), handle.clone());
+    h.app()
+        .ipc_main()
+        .on("set-title", move |event: IpcEvent, title: String| {
+            match BrowserWindow::from_web_contents(&app, event.sender()) {
+                Some(window) => match window.set_title(&title) {
+                    Ok(()) => record.record(format!("set-title:{title}")),
+                    Err(error) => record.record(format!("set-title failed: {error}")),
+                },
+                None => record.record("set-title: no window for the sender"),
+            }
+        });
+    let preload = r#"const { contextBridge, ipcRenderer } = require('electron');
+contextBridge.exposeInMainWorld('electronAPI', {
+  setTitle: (title) => ipcRenderer.send('set-title', title),
+});"#;
+    let window = h.window(
+        "title",
+        Some(preload),
+        "<title>before</title><script>electronAPI.setTitle('My window')</script>",
+    )?;
+    Ok(Box::pin(async move {
+        probe.expect("set-title:My window").await?;
+        // Applied on the engine's thread, after the op; asked there in turn.
+        let title = window.get_title().await.map_err(err)?;
+        ensure_eq!(title, "My window");
         Ok(())
     }))
 }

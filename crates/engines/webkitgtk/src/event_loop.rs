@@ -257,6 +257,7 @@ fn execute(windows: &Windows, op: Op) {
         }
         WindowOp::CrashRenderer => entry.view.terminate_web_process(),
         WindowOp::Capture { path, done } => capture(&entry.view, path, done),
+        WindowOp::SetTitle(title) => entry.native.set_title(&title),
         WindowOp::Title { done } => {
             let _ = done.send(Ok(entry.native.title()));
         }

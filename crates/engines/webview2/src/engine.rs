@@ -172,7 +172,15 @@ fn handle(
                 windows.forget(window);
                 return None;
             }
-            windows.op(window, op, |entry, op| entry.page.execute(&entry.cdp, op));
+            windows.op(window, op, |entry, op| match op {
+                // The window's own title, as on WebKitGTK: WebView2 is a child of
+                // a native window of the app's.
+                WindowOp::SetTitle(title) => entry.native.set_title(&title),
+                WindowOp::Title { done } => {
+                    let _ = done.send(Ok(entry.native.title()));
+                }
+                op => entry.page.execute(&entry.cdp, op),
+            });
         }
         Input::Page(PageInput::Deliver { window, message }) => {
             windows.with(window, |entry| entry.page.deliver(message));

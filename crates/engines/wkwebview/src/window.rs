@@ -250,7 +250,6 @@ pub(crate) struct Window {
     pub(crate) shared: std::rc::Rc<Shared>,
     policy: Arc<PagePolicy>,
     open: Arc<AtomicBool>,
-    title: String,
     main_load: std::rc::Rc<std::cell::Cell<bool>>,
     /// The message handlers, kept so that they can be removed with the window
     /// (the content controller holds them, and they hold the window's state).
@@ -311,8 +310,9 @@ impl Window {
                     tracing::warn!(window = self.shared.window, "could not reload: {error}");
                 }
             }
+            WindowOp::SetTitle(title) => self.native.set_title(&title),
             WindowOp::Title { done } => {
-                let _ = done.send(Ok(self.title.clone()));
+                let _ = done.send(Ok(self.native.title()));
             }
             WindowOp::Capture { done, .. } => {
                 let _ = done.send(Err(Error::Capture(
@@ -430,7 +430,6 @@ pub(crate) fn open(
         shared,
         policy: spec.policy.clone(),
         open,
-        title: options.title.clone(),
         main_load,
         _handlers: (posts, invokes),
     };
