@@ -8,9 +8,11 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use gtk::prelude::GtkWindowExt;
 use tao::event::{Event, StartCause, WindowEvent};
 use tao::event_loop::{ControlFlow, EventLoop, EventLoopBuilder, EventLoopWindowTarget};
 use tao::platform::run_return::EventLoopExtRunReturn;
+use tao::platform::unix::WindowExtUnix;
 use tokio::sync::oneshot;
 use voltaic_app::engine::{
     Command, Engine, EngineInfo, EngineProxy, OpenedWindow, WindowFactory, WindowOp, WindowSpec,
@@ -257,7 +259,9 @@ fn execute(windows: &Windows, op: Op) {
         }
         WindowOp::CrashRenderer => entry.view.terminate_web_process(),
         WindowOp::Capture { path, done } => capture(&entry.view, path, done),
-        WindowOp::SetTitle(title) => entry.native.set_title(&title),
+        // Straight to GTK: tao queues its own set_title for a later turn of the
+        // loop, and a get_title asked meanwhile would read the old title.
+        WindowOp::SetTitle(title) => entry.native.gtk_window().set_title(&title),
         WindowOp::Title { done } => {
             let _ = done.send(Ok(entry.native.title()));
         }
