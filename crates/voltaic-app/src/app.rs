@@ -169,6 +169,13 @@ impl AppHandle {
         self.exit(0);
     }
 
+    /// Whether the app is on its way out: a quit went ahead, or `exit` was called.
+    fn stopping(&self) -> bool {
+        self.events
+            .stopping
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Calls `listener` when the app is asked to quit, first (Electron's
     /// `before-quit`); it may prevent it.
     pub fn on_before_quit(&self, listener: impl Fn(&Preventable) + Send + Sync + 'static) {
@@ -197,6 +204,10 @@ impl AppHandle {
     /// The last window has closed: the app's `window-all-closed` listeners, or,
     /// without any, [`AppHandle::quit`].
     pub(crate) fn all_windows_closed(&self) {
+        // The windows an ending app closes are not the user's last ones.
+        if self.stopping() {
+            return;
+        }
         if self.events.window_all_closed.is_empty() {
             self.quit();
         } else {
@@ -207,6 +218,9 @@ impl AppHandle {
     /// Stops the event loop at once, with no `before-quit` or `will-quit`
     /// (Electron's `app.exit`); [`App::run`] returns `code`.
     pub fn exit(&self, code: i32) {
+        self.events
+            .stopping
+            .store(true, std::sync::atomic::Ordering::Release);
         // Fails only when the loop has already stopped, which is what was asked.
         let _ = self.engine.send(Command::Quit { code });
     }
@@ -551,7 +565,7 @@ mod tests {
 
     #[test]
     fn quitting_asks_before_quit_then_will_quit_and_run_ends_with_quit() {
-        let (app, asked, _) = fake_app();
+        let (app, asked, policies) = fake_app();
         let handle = app.handle();
         let order = Arc::new(Mutex::new(Vec::new()));
         let (a, b, c) = (order.clone(), order.clone(), order.clone());
@@ -563,12 +577,22 @@ mod tests {
         handle.on_quit(move |code| c.lock().unwrap().push(format!("quit {code}")));
         handle.quit();
         assert!(asked.lock().unwrap().is_empty(), "will-quit kept it");
-        handle.exit(3);
-        assert_eq!(*asked.lock().unwrap(), ["quit 3"], "exit asks no one");
-        assert_eq!(app.run(), 7);
+        // Kept: the last window's going asks again.
+        BrowserWindow::new(&app, BrowserWindowOptions::default()).unwrap();
+        policies.lock().unwrap()[0].closed();
+        assert!(asked.lock().unwrap().is_empty());
         assert_eq!(
             *order.lock().unwrap(),
-            ["before-quit", "will-quit", "quit 7"]
+            ["before-quit", "will-quit", "before-quit", "will-quit"]
         );
+        order.lock().unwrap().clear();
+        handle.exit(3);
+        assert_eq!(*asked.lock().unwrap(), ["quit 3"], "exit asks no one");
+        // Nor do the windows an ending app closes.
+        BrowserWindow::new(&app, BrowserWindowOptions::default()).unwrap();
+        policies.lock().unwrap()[1].closed();
+        assert_eq!(*asked.lock().unwrap(), ["quit 3"]);
+        assert_eq!(app.run(), 7);
+        assert_eq!(*order.lock().unwrap(), ["quit 7"]);
     }
 }

@@ -83,6 +83,9 @@ pub(crate) struct WindowEvents {
 /// The app's events.
 #[derive(Default)]
 pub(crate) struct AppEvents {
+    /// Set once the app is on its way out (a quit that went ahead, or an exit):
+    /// the windows that close then do not ask again.
+    pub(crate) stopping: AtomicBool,
     pub(crate) window_all_closed: Listeners<()>,
     pub(crate) before_quit: Listeners<Preventable>,
     pub(crate) will_quit: Listeners<Preventable>,

@@ -78,7 +78,6 @@ impl Shared {
             self.outbox.borrow_mut().preload_ready();
             return;
         }
-        *lock(&self.serving.frame) = sender.clone();
         let connection = self.connection.borrow().clone();
         if let Some(connection) = connection {
             connection.dispatch(sender, packet);
@@ -463,15 +462,19 @@ fn web_view(
     started: Started,
 ) -> Result<wry::WebView, Error> {
     let gone = spec.policy.clone();
+    let loading = serving.clone();
     voltaic_desktop::web_view(spec, Policies::Wry { main_load }, |builder| {
         builder
-            .with_on_page_load_handler(move |event, _| {
+            .with_on_page_load_handler(move |event, url| {
                 // Covers the navigations the page starts itself too.
                 if matches!(event, wry::PageLoadEvent::Started) {
                     if let Some(shared) = started.get().and_then(std::rc::Weak::upgrade) {
                         shared.leave_document();
                     }
                 }
+                // The document's URL, as WebKit reports it: `sendSync`'s sender,
+                // whatever the page sends first.
+                *lock(&loading.frame) = SenderFrame::from_url(&url);
             })
             .with_on_web_content_process_terminate_handler(move || {
                 gone.render_process_gone(RenderProcessGoneReason::Crashed);
