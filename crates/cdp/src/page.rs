@@ -23,9 +23,11 @@ use voltaic_app::content::AppContent;
 use voltaic_app::engine::{LoadTarget, OpenedWindow, Waiting, WindowOp, WindowSpec};
 use voltaic_app::preload_routes::new_token;
 use voltaic_app::preload_routes::parcels::{Parcels, SharedParcels};
-use voltaic_app::{Error, PagePolicy, RenderProcessGoneReason};
+use voltaic_app::{Error, PageEvent, PagePolicy, RenderProcessGoneReason};
 use voltaic_core::{Connection, IpcError, Packet, RendererLink, SenderFrame};
-use voltaic_preload::{INVOKE_HANDLER, ISOLATED_WORLD, MESSAGE_HANDLER, READY_MESSAGE};
+use voltaic_preload::{
+    DOM_READY_MESSAGE, INVOKE_HANDLER, ISOLATED_WORLD, MESSAGE_HANDLER, READY_MESSAGE,
+};
 
 use crate::serve::{self, Response};
 use crate::{Cdp, CdpError, Event};
@@ -66,6 +68,9 @@ pub const EVENTS: &[&str] = &[
     "Runtime.executionContextDestroyed",
     "Runtime.executionContextsCleared",
     "Page.frameNavigated",
+    "Page.frameStartedLoading",
+    "Page.frameStoppedLoading",
+    "Page.loadEventFired",
     "Page.windowOpen",
     "Inspector.targetCrashed",
     "Fetch.requestPaused",
@@ -126,6 +131,9 @@ pub struct Page {
     title: String,
     /// `force_crash_renderer` was asked: the crash is reported as killed.
     crash_asked: bool,
+    /// The main frame is loading (between its page events `did-start-loading` and
+    /// `did-stop-loading`).
+    loading: bool,
 }
 
 impl Page {
@@ -240,6 +248,7 @@ impl Page {
             main_load: false,
             title: spec.options.title.clone(),
             crash_asked: false,
+            loading: false,
         };
         let opened = OpenedWindow {
             web_contents,
@@ -394,7 +403,19 @@ impl Page {
                     // they commit (a denied one never does, and its page stays).
                     self.leave_document();
                     self.url = frame["url"].as_str().unwrap_or("about:blank").to_owned();
+                    self.policy.page_event(PageEvent::DidNavigate {
+                        url: serve::app_url(&self.url),
+                    });
                 }
+            }
+            // Chromium can say a frame started loading twice in one load (once
+            // for the navigation, once for its document); Electron says it once.
+            "Page.frameStartedLoading" if text(params, "frameId") == self.main_frame => {
+                self.loading_changed(true);
+            }
+            "Page.loadEventFired" => self.policy.page_event(PageEvent::DidFinishLoad),
+            "Page.frameStoppedLoading" if text(params, "frameId") == self.main_frame => {
+                self.loading_changed(false);
             }
             "Page.windowOpen" => self.policy.window_open(text(params, "url").to_owned()),
             "Inspector.targetCrashed" => {
@@ -409,6 +430,17 @@ impl Page {
             }
             "Fetch.requestPaused" => serve::request_paused(self, cdp, params),
             _ => {}
+        }
+    }
+
+    /// The main frame started or stopped loading: the page event, once per change.
+    fn loading_changed(&mut self, loading: bool) {
+        if std::mem::replace(&mut self.loading, loading) != loading {
+            self.policy.page_event(if loading {
+                PageEvent::DidStartLoading
+            } else {
+                PageEvent::DidStopLoading
+            });
         }
     }
 
@@ -460,6 +492,7 @@ impl Page {
         };
         match kind {
             'p' if rest == READY_MESSAGE => self.outbox.preload_ready(),
+            'p' if rest == DOM_READY_MESSAGE => self.policy.page_event(PageEvent::DomReady),
             'p' | 'q' => {
                 let frame = self.sender_frame();
                 if let Some(connection) = &self.connection {

@@ -35,7 +35,7 @@ pub use hooks::{
     NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
     RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
 };
-pub use lifecycle::Preventable;
+pub use lifecycle::{PageEvent, Preventable};
 pub use options::{BrowserWindowOptions, WebPreferences, DEFAULT_CSP};
 pub use page_policy::PagePolicy;
 pub use sandbox::SandboxState;

@@ -73,11 +73,34 @@ impl Listeners<Preventable> {
     }
 }
 
+/// What a window's page does as it loads, under Electron's `webContents` event
+/// names, in Electron's order for one load: `did-start-loading`, `did-navigate`,
+/// `dom-ready`, `did-finish-load`, `did-stop-loading`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PageEvent {
+    /// `did-start-loading`: the main frame began loading.
+    DidStartLoading,
+    /// `did-navigate`: the main frame committed a navigation to `url` (the app's
+    /// origin named `app://localhost` on every engine).
+    DidNavigate {
+        /// The new document's URL.
+        url: String,
+    },
+    /// `dom-ready`: the main frame's document has been parsed (`DOMContentLoaded`).
+    DomReady,
+    /// `did-finish-load`: the main frame's `load` event has fired.
+    DidFinishLoad,
+    /// `did-stop-loading`: the main frame stopped loading.
+    DidStopLoading,
+}
+
 /// A window's events.
 #[derive(Default)]
 pub(crate) struct WindowEvents {
     pub(crate) close: Listeners<Preventable>,
     pub(crate) closed: Listeners<()>,
+    pub(crate) page: Listeners<PageEvent>,
 }
 
 /// The app's events.

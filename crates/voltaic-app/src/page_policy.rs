@@ -11,7 +11,7 @@ use crate::hooks::{
     Hooks, NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
     RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
 };
-use crate::lifecycle::WindowEvents;
+use crate::lifecycle::{PageEvent, WindowEvents};
 use crate::AppHandle;
 
 /// The page policies of one window.
@@ -37,6 +37,14 @@ impl PagePolicy {
             app: app.clone(),
             events,
         }
+    }
+
+    /// The window's page did something its listeners hear of
+    /// ([`crate::BrowserWindow::on_page_event`]). Engines call this on their thread,
+    /// in the order it happened.
+    pub fn page_event(&self, event: PageEvent) {
+        tracing::trace!(window = self.window, "{event:?}");
+        self.events.page.emit(&event);
     }
 
     /// The user asked to close the window: its `close` listeners run, and it

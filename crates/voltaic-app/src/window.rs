@@ -14,7 +14,7 @@ use crate::content::{self, AppContent};
 use crate::engine::{
     Command, Connector, EngineProxy, LoadTarget, WindowFactory, WindowOp, WindowSpec,
 };
-use crate::lifecycle::{Preventable, WindowEvents};
+use crate::lifecycle::{PageEvent, Preventable, WindowEvents};
 use crate::page_policy::PagePolicy;
 use crate::security::WindowFacts;
 use crate::window_setup::{self, read_preload, runtime_config, window_apis, with_api_grants};
@@ -214,6 +214,13 @@ impl BrowserWindow {
     /// cannot stop it (see the README).
     pub fn on_close(&self, listener: impl Fn(&Preventable) + Send + Sync + 'static) {
         self.events.close.add(listener);
+    }
+
+    /// Calls `listener` with what the window's page does as it loads (Electron's
+    /// `did-start-loading`, `did-navigate`, `dom-ready`, `did-finish-load`,
+    /// `did-stop-loading` on its `webContents`), on the engine's thread.
+    pub fn on_page_event(&self, listener: impl Fn(&PageEvent) + Send + Sync + 'static) {
+        self.events.page.add(listener);
     }
 
     /// Calls `listener` once the window has closed (Electron's `closed` event).

@@ -46,6 +46,7 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
   const promiseThen = PromiseCtor.prototype.then;
   const MAX_CHANNEL_LENGTH = 256;
   const READY = config.readyMessage;
+  const DOM_READY = config.domReadyMessage;
   const grants = config.grants;
   const schemas = config.schemas;
   const dateNow = Date.now;
@@ -1078,6 +1079,14 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
       ready: () => {
         flushBatch();
         inOrder(() => apply(postToMain, transport, [READY]));
+        // Electron's `dom-ready`: the main process hears when this document has
+        // been parsed, after what the preload sent before.
+        const domReady = () => inOrder(() => apply(postToMain, transport, [DOM_READY]));
+        if (document.readyState === 'loading') {
+          apply(listenOn, document, ['DOMContentLoaded', domReady, { once: true }]);
+        } else {
+          domReady();
+        }
       },
     },
     configurable: true,

@@ -77,6 +77,10 @@ pub const RECEIVER: &str = "__voltaicReceive";
 /// renderer can take messages. Compared as a string, so the transport needs no parse.
 pub const READY_MESSAGE: &str = r#"{"t":"ready"}"#;
 
+/// What the preload runtime posts once its document has been parsed
+/// (`DOMContentLoaded`): the window's `dom-ready`.
+pub const DOM_READY_MESSAGE: &str = r#"{"t":"dom-ready"}"#;
+
 /// How the runtime is set up for one window. The limits, grants and schemas are the
 /// main process's own, so that the preload refuses early what the main process would
 /// refuse anyway, with the same message.
@@ -233,6 +237,7 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
         "webFrameUrl": format!("{}{WEB_FRAME_PATH}", config.app_origin),
         "preloadName": config.preload_name,
         "readyMessage": READY_MESSAGE,
+        "domReadyMessage": DOM_READY_MESSAGE,
         "process": config.process,
         "contextBridgeMutability": config.context_bridge_mutability,
         "isolatedWorlds": config.isolated_worlds,

@@ -63,9 +63,9 @@
 pub use serde_json::json;
 pub use voltaic_app::{
     engine, AppHandle, BrowserWindow, BrowserWindowOptions, Check, CheckState, Error,
-    NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
-    RenderProcessGoneReason, SandboxState, SecurityReport, WebPreferences, WindowOpenAction,
-    WindowOpenRequest, WindowReport, DEFAULT_CSP,
+    NavigationRequest, PageEvent, PermissionKind, PermissionRequest, Preventable,
+    RenderProcessGone, RenderProcessGoneReason, SandboxState, SecurityReport, WebPreferences,
+    WindowOpenAction, WindowOpenRequest, WindowReport, DEFAULT_CSP,
 };
 pub use voltaic_core::{
     bytes, handler, protocol, schemars, wire, AllowedOrigins, Api, ApiEvent, Binary, Bytes,

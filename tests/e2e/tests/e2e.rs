@@ -102,6 +102,10 @@ fn main() {
             setup: set_title,
         },
         Scenario {
+            name: "page_events_come_in_electrons_order",
+            setup: page_events,
+        },
+        Scenario {
             name: "page_storage_is_kept_across_launches",
             setup: storage_kept,
         },
@@ -1629,6 +1633,62 @@ contextBridge.exposeInMainWorld('electronAPI', {
         // Applied on the engine's thread, after the op; asked there in turn.
         let title = window.get_title().await.map_err(err)?;
         ensure_eq!(title, "My window");
+        Ok(())
+    }))
+}
+
+/// A load's page events, in Electron's order: `did-start-loading`,
+/// `did-navigate` (with the app's origin named `app://localhost`), `dom-ready`,
+/// `did-finish-load`, `did-stop-loading`, for a load the main process asks for.
+fn page_events(h: &Harness) -> Result<Driver, String> {
+    let probe = h.probe();
+    let window = h.window("events-first", None, "<title>first</title>")?;
+    let record = probe.clone();
+    window.on_page_event(move |event| {
+        let line = match event {
+            voltaic::PageEvent::DidStartLoading => "page:did-start-loading".to_owned(),
+            voltaic::PageEvent::DidNavigate { url } => {
+                // The scratch directory's name differs from run to run.
+                let page = url.rsplit('/').next().unwrap_or_default();
+                format!(
+                    "page:did-navigate:{}:{page}",
+                    url.split('/').take(3).collect::<Vec<_>>().join("/")
+                )
+            }
+            voltaic::PageEvent::DomReady => "page:dom-ready".to_owned(),
+            voltaic::PageEvent::DidFinishLoad => "page:did-finish-load".to_owned(),
+            voltaic::PageEvent::DidStopLoading => "page:did-stop-loading".to_owned(),
+            other => format!("page:{other:?}"),
+        };
+        record.record(line);
+    });
+    let second = h.file("events-second.html", "<title>second</title><p>second</p>")?;
+    Ok(Box::pin(async move {
+        // The first page's load, whose start may have come before the listener.
+        probe.expect("page:did-stop-loading").await?;
+        let before = probe.lines().len();
+        window.load_file(&second).map_err(err)?;
+        poll_until("the second load's events", || {
+            probe.lines()[before..]
+                .iter()
+                .any(|l| l == "page:did-stop-loading")
+        })
+        .await?;
+        let events: Vec<String> = probe.lines()[before..]
+            .iter()
+            .filter(|l| l.starts_with("page:"))
+            .cloned()
+            .collect();
+        ensure_eq!(
+            events,
+            [
+                "page:did-start-loading",
+                "page:did-navigate:app://localhost:events-second.html",
+                "page:dom-ready",
+                "page:did-finish-load",
+                "page:did-stop-loading",
+            ]
+        );
         Ok(())
     }))
 }

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use voltaic_core::protocol::MainMessage;
 use voltaic_core::{Bytes, Connection, IpcError, Packet, RendererLink, SenderFrame};
-use voltaic_preload::{INVOKE_HANDLER, ISOLATED_WORLD, MESSAGE_HANDLER, READY_MESSAGE};
+use voltaic_preload::{
+    DOM_READY_MESSAGE, INVOKE_HANDLER, ISOLATED_WORLD, MESSAGE_HANDLER, READY_MESSAGE,
+};
 use webkit2gtk::glib::prelude::*;
 use webkit2gtk::{
     LoadEvent, UserContentInjectedFrames, UserContentManagerExt, UserScript,
@@ -24,7 +26,7 @@ use crate::ops::Op;
 use crate::reply::{self, PendingReply};
 use voltaic_app::engine::Waiting;
 use voltaic_app::preload_routes::parcels::SharedParcels;
-use voltaic_app::Error;
+use voltaic_app::{Error, PageEvent, PagePolicy};
 
 /// What a window's renderer gets injected.
 pub(crate) struct RendererSetup {
@@ -250,6 +252,7 @@ pub(crate) fn install(
     inbox: Inbox,
     outbox: SharedOutbox,
     replies: Replies,
+    policy: Arc<PagePolicy>,
 ) -> Result<(), Error> {
     let manager = view
         .user_content_manager()
@@ -343,6 +346,10 @@ pub(crate) fn install(
         };
         if packet.buffers.is_empty() && packet.text == READY_MESSAGE {
             outbox.borrow_mut().preload_ready();
+            return;
+        }
+        if packet.buffers.is_empty() && packet.text == DOM_READY_MESSAGE {
+            policy.page_event(PageEvent::DomReady);
             return;
         }
         let inbox = inbox.borrow();

@@ -11,11 +11,12 @@ use tao::event_loop::EventLoopWindowTarget;
 use tao::platform::unix::WindowExtUnix;
 use voltaic_app::content::AppContent;
 use voltaic_app::engine::{LoadTarget, OpenedWindow, WindowSpec};
-use voltaic_app::{Error, PagePolicy, PermissionKind, RenderProcessGoneReason};
+use voltaic_app::{Error, PageEvent, PagePolicy, PermissionKind, RenderProcessGoneReason};
 use voltaic_desktop::Policies;
 use webkit2gtk::glib::prelude::*;
 use webkit2gtk::{
-    PermissionRequestExt, SettingsExt, UserMediaPermissionRequestExt, WebContextExt, WebViewExt,
+    LoadEvent, PermissionRequestExt, SettingsExt, UserMediaPermissionRequestExt, WebContextExt,
+    WebViewExt,
 };
 use wry::WebViewBuilderExtUnix;
 use wry::WebViewExtUnix;
@@ -144,8 +145,10 @@ pub(crate) fn open(
         inbox.clone(),
         outbox.clone(),
         replies.clone(),
+        spec.policy.clone(),
     )?;
     report_gone_renderers(&view, outbox.clone(), inbox.clone(), spec.policy.clone());
+    report_loads(&view, spec.policy.clone());
     let entry = WindowEntry {
         native,
         webview,
@@ -204,6 +207,22 @@ fn serve(
             responder.respond(content.respond(&request));
         }
     })
+}
+
+/// The main frame's loads, as the window's page events: WebKit reports a load's
+/// start, its commit (the new document's URL) and its end, after the `load` event.
+fn report_loads(view: &webkit2gtk::WebView, policy: Arc<PagePolicy>) {
+    view.connect_load_changed(move |view, event| match event {
+        LoadEvent::Started => policy.page_event(PageEvent::DidStartLoading),
+        LoadEvent::Committed => policy.page_event(PageEvent::DidNavigate {
+            url: view.uri().map(|uri| uri.to_string()).unwrap_or_default(),
+        }),
+        LoadEvent::Finished => {
+            policy.page_event(PageEvent::DidFinishLoad);
+            policy.page_event(PageEvent::DidStopLoading);
+        }
+        _ => {}
+    });
 }
 
 /// A renderer that crashes, runs out of memory or is ended: what is sent from now on

@@ -19,10 +19,10 @@ use voltaic_app::content::AppContent;
 use voltaic_app::engine::{LoadTarget, OpenedWindow, Waiting, WindowOp, WindowSpec};
 use voltaic_app::preload_routes::parcels::{self, Parcels, SharedParcels};
 use voltaic_app::preload_routes::{new_token, send_sync};
-use voltaic_app::{Error, PagePolicy, RenderProcessGoneReason};
+use voltaic_app::{Error, PageEvent, PagePolicy, RenderProcessGoneReason};
 use voltaic_core::{Connection, IpcError, Packet, RendererLink, SenderFrame};
 use voltaic_desktop::{LoopProxy, Policies};
-use voltaic_preload::{INVOKE_HANDLER, MESSAGE_HANDLER, READY_MESSAGE};
+use voltaic_preload::{DOM_READY_MESSAGE, INVOKE_HANDLER, MESSAGE_HANDLER, READY_MESSAGE};
 use wry::{WebViewBuilderExtDarwin, WebViewExtMacOS};
 
 use crate::engine::Input;
@@ -47,6 +47,7 @@ pub(crate) struct Shared {
     pub(crate) replies: RefCell<HashMap<u64, ReplyBlock>>,
     /// What the app's scheme serves, on WebKit's threads too.
     serving: Arc<Serving>,
+    policy: Arc<PagePolicy>,
 }
 
 /// What the app's scheme handler needs, from any thread.
@@ -76,6 +77,10 @@ impl Shared {
         };
         if packet.buffers.is_empty() && packet.text == READY_MESSAGE {
             self.outbox.borrow_mut().preload_ready();
+            return;
+        }
+        if packet.buffers.is_empty() && packet.text == DOM_READY_MESSAGE {
+            self.policy.page_event(PageEvent::DomReady);
             return;
         }
         let connection = self.connection.borrow().clone();
@@ -405,6 +410,7 @@ pub(crate) fn open(
         }),
         replies: RefCell::default(),
         serving,
+        policy: spec.policy.clone(),
     });
     let _ = started.set(std::rc::Rc::downgrade(&shared));
     let posts = PostHandler::new(mtm, shared.clone());
@@ -466,10 +472,23 @@ fn web_view(
     voltaic_desktop::web_view(spec, Policies::Wry { main_load }, |builder| {
         builder
             .with_on_page_load_handler(move |event, url| {
-                // Covers the navigations the page starts itself too.
-                if matches!(event, wry::PageLoadEvent::Started) {
-                    if let Some(shared) = started.get().and_then(std::rc::Weak::upgrade) {
-                        shared.leave_document();
+                let shared = started.get().and_then(std::rc::Weak::upgrade);
+                match event {
+                    // Covers the navigations the page starts itself too.
+                    wry::PageLoadEvent::Started => {
+                        if let Some(shared) = &shared {
+                            shared.leave_document();
+                            shared.policy.page_event(PageEvent::DidStartLoading);
+                            shared
+                                .policy
+                                .page_event(PageEvent::DidNavigate { url: url.clone() });
+                        }
+                    }
+                    wry::PageLoadEvent::Finished => {
+                        if let Some(shared) = &shared {
+                            shared.policy.page_event(PageEvent::DidFinishLoad);
+                            shared.policy.page_event(PageEvent::DidStopLoading);
+                        }
                     }
                 }
                 // The document's URL, as WebKit reports it: `sendSync`'s sender,
