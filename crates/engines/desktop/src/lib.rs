@@ -156,23 +156,27 @@ impl<I: 'static> Clone for LoopProxy<I> {
     }
 }
 
-/// An engine's event-loop input that carries the app's commands.
-pub trait EngineInput: Send + 'static {
-    /// The input for one of the app's commands.
-    fn app(command: Command) -> Self;
-    /// The app's command back out of a refused input, if it was one.
-    fn into_app(self) -> Option<Command>;
+/// What an engine's event loop takes, in order: the app's commands, and the
+/// engine's own work `W` (messages and answers handed over from other threads).
+pub enum LoopInput<W> {
+    /// The app's work.
+    App(Command),
+    /// The engine's own.
+    Engine(W),
 }
 
 /// The app's way to an engine's event loop ([`EngineProxy`]), in order, from any
 /// thread.
-pub struct AppProxy<I: 'static>(pub LoopProxy<I>);
+pub struct AppProxy<W: 'static>(pub LoopProxy<LoopInput<W>>);
 
-impl<I: EngineInput> EngineProxy for AppProxy<I> {
+impl<W: Send + 'static> EngineProxy for AppProxy<W> {
     fn send(&self, command: Command) -> Result<(), Command> {
         self.0
-            .send(I::app(command))
-            .map_err(|refused| refused.into_app().unwrap_or(Command::Quit { code: 1 }))
+            .send(LoopInput::App(command))
+            .map_err(|refused| match refused {
+                LoopInput::App(command) => command,
+                LoopInput::Engine(_) => Command::Quit { code: 1 },
+            })
     }
 }
 

@@ -14,33 +14,21 @@ use voltaic_app::engine::{
 use voltaic_app::{Error, SandboxState};
 use voltaic_cdp::page::{Page, PageInput, ToEngine, EVENTS, SETUP_LIMIT};
 use voltaic_cdp::{serve, Cdp, Event};
-use voltaic_desktop::{AppProxy, EngineInput, LoopHandler, LoopProxy, OpenWindow, Policies};
+use voltaic_desktop::{AppProxy, LoopHandler, LoopInput, LoopProxy, OpenWindow, Policies};
 use wry::WebViewExtWindows;
 
 use crate::transport::WebView2Transport;
 
-/// What the event loop takes, in order.
-pub(crate) enum Input {
-    /// The app's work.
-    App(Command),
+/// The engine's own work on its event loop.
+pub(crate) enum Work {
     /// A page's work from any thread: a message to deliver, an answer to give.
     Page(PageInput),
     /// An event of window `window`'s page.
     Cdp { window: u32, event: Event },
 }
 
-impl EngineInput for Input {
-    fn app(command: Command) -> Self {
-        Self::App(command)
-    }
-
-    fn into_app(self) -> Option<Command> {
-        match self {
-            Self::App(command) => Some(command),
-            _ => None,
-        }
-    }
-}
+/// What the event loop takes, in order.
+pub(crate) type Input = LoopInput<Work>;
 
 /// One open window.
 struct Window {
@@ -161,13 +149,13 @@ fn handle(
     proxy: &LoopProxy<Input>,
 ) -> Option<i32> {
     match input {
-        Input::App(Command::Quit { code }) => return Some(code),
-        Input::App(Command::Open(job)) => job.run(&mut Opener {
+        LoopInput::App(Command::Quit { code }) => return Some(code),
+        LoopInput::App(Command::Open(job)) => job.run(&mut Opener {
             target,
             windows,
             proxy,
         }),
-        Input::App(Command::Window { window, op }) => {
+        LoopInput::App(Command::Window { window, op }) => {
             if matches!(op, WindowOp::Close) {
                 windows.forget(window);
                 return None;
@@ -182,20 +170,20 @@ fn handle(
                 op => entry.page.execute(&entry.cdp, op),
             });
         }
-        Input::Page(PageInput::Deliver { window, message }) => {
+        LoopInput::Engine(Work::Page(PageInput::Deliver { window, message })) => {
             windows.with(window, |entry| entry.page.deliver(message));
         }
-        Input::Page(PageInput::Fulfill {
+        LoopInput::Engine(Work::Page(PageInput::Fulfill {
             window,
             session,
             id,
             response,
-        }) => {
+        })) => {
             windows.with(window, |entry| {
                 serve::fulfill(&entry.cdp, session.as_deref(), &id, response);
             });
         }
-        Input::Cdp { window, event } => {
+        LoopInput::Engine(Work::Cdp { window, event }) => {
             windows.with(window, |entry| entry.page.event(&entry.cdp, &event));
         }
     }
@@ -236,7 +224,7 @@ fn open(
     let (cdp, inbound) = Cdp::with_sink(
         transport.clone(),
         Box::new(move |event| {
-            let _ = events.send(Input::Cdp { window: id, event });
+            let _ = events.send(LoopInput::Engine(Work::Cdp { window: id, event }));
         }),
     );
     transport
@@ -251,7 +239,7 @@ fn open(
         .to_owned();
     let pages = proxy.clone();
     let to_engine: ToEngine = Arc::new(move |input| {
-        let _ = pages.send(Input::Page(input));
+        let _ = pages.send(LoopInput::Engine(Work::Page(input)));
     });
     // The webview's own page is its connection's default session.
     let (page, opened) = Page::open(&cdp, None, main_frame, spec, to_engine)?;

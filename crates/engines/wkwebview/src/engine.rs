@@ -11,14 +11,12 @@ use voltaic_app::engine::{
 use voltaic_app::{Error, SandboxState};
 use voltaic_core::Packet;
 
-use voltaic_desktop::{AppProxy, EngineInput, LoopHandler, LoopProxy};
+use voltaic_desktop::{AppProxy, LoopHandler, LoopInput, LoopProxy};
 
 use crate::window::{self, Window};
 
-/// What the event loop takes, in order.
-pub(crate) enum Input {
-    /// The app's work.
-    App(Command),
+/// The engine's own work on its event loop, handed over from any thread.
+pub(crate) enum Work {
     /// A main → renderer message for a window, from any thread.
     Deliver { window: u32, message: Packet },
     /// The answer to one of a window's invokes, from any thread.
@@ -29,18 +27,8 @@ pub(crate) enum Input {
     },
 }
 
-impl EngineInput for Input {
-    fn app(command: Command) -> Self {
-        Self::App(command)
-    }
-
-    fn into_app(self) -> Option<Command> {
-        match self {
-            Self::App(command) => Some(command),
-            _ => None,
-        }
-    }
-}
+/// What the event loop takes, in order.
+pub(crate) type Input = LoopInput<Work>;
 
 type Windows = voltaic_desktop::Windows<Window>;
 
@@ -135,29 +123,29 @@ fn handle(
     proxy: &LoopProxy<Input>,
 ) -> Option<i32> {
     match input {
-        Input::App(Command::Quit { code }) => return Some(code),
-        Input::App(Command::Open(job)) => job.run(&mut Opener {
+        LoopInput::App(Command::Quit { code }) => return Some(code),
+        LoopInput::App(Command::Open(job)) => job.run(&mut Opener {
             target,
             windows,
             proxy,
         }),
-        Input::App(Command::Window { window, op }) => {
+        LoopInput::App(Command::Window { window, op }) => {
             if matches!(op, WindowOp::Close) {
                 windows.forget(window);
                 return None;
             }
             windows.op(window, op, |entry, op| entry.execute(op));
         }
-        Input::Deliver { window, message } => {
+        LoopInput::Engine(Work::Deliver { window, message }) => {
             windows.with(window, |entry| {
                 entry.shared.outbox.borrow_mut().deliver(message)
             });
         }
-        Input::Answer {
+        LoopInput::Engine(Work::Answer {
             window,
             id,
             message,
-        } => {
+        }) => {
             windows.with(window, |entry| entry.shared.answer(id, message));
         }
     }

@@ -21,11 +21,11 @@ use voltaic_app::preload_routes::parcels::{self, Parcels, SharedParcels};
 use voltaic_app::preload_routes::{new_token, send_sync};
 use voltaic_app::{Error, PageEvent, PagePolicy, RenderProcessGoneReason};
 use voltaic_core::{Connection, IpcError, Packet, RendererLink, SenderFrame};
-use voltaic_desktop::{LoopProxy, Policies};
+use voltaic_desktop::{LoopInput, LoopProxy, Policies};
 use voltaic_preload::{DOM_READY_MESSAGE, INVOKE_HANDLER, MESSAGE_HANDLER, READY_MESSAGE};
 use wry::{WebViewBuilderExtDarwin, WebViewExtMacOS};
 
-use crate::engine::Input;
+use crate::engine::{Input, Work};
 use crate::handlers::{PostHandler, ReplyHandler};
 use crate::message::{self, Reply};
 use crate::scripts::{self, World};
@@ -562,18 +562,18 @@ impl Link {
 
 impl RendererLink for Link {
     fn post(&self, message: Packet) -> Result<(), IpcError> {
-        self.send(Input::Deliver {
+        self.send(LoopInput::Engine(Work::Deliver {
             window: self.window,
             message,
-        })
+        }))
     }
 
     fn answer(&self, id: u64, message: Packet) -> Result<(), IpcError> {
-        self.send(Input::Answer {
+        self.send(LoopInput::Engine(Work::Answer {
             window: self.window,
             id,
             message,
-        })
+        }))
     }
 }
 
