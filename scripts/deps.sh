@@ -4,8 +4,10 @@
 # WebKitGTK 4.1 and GTK 3 headers for the webview crates; Xvfb and xauth for running
 # windows without a display; a font so pages render text.
 # bubblewrap and xdg-dbus-proxy: WebKit's web process sandbox, which Voltaic turns on.
+# openbox: a window manager for the e2e scenario about window state (maximize,
+# focus, full screen), which Xvfb alone has no one to carry out.
 # chromium: the Chromium engine (crates/voltaic-chromium), driven over its DevTools pipe.
-VOLTAIC_DEBIAN_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev pkg-config xvfb xauth fonts-dejavu-core bubblewrap xdg-dbus-proxy chromium)
+VOLTAIC_DEBIAN_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev pkg-config xvfb xauth fonts-dejavu-core bubblewrap xdg-dbus-proxy chromium openbox)
 
 voltaic_ensure_deps() {
     if ! command -v cargo >/dev/null 2>&1; then

@@ -13,10 +13,15 @@
 // `posted()` counts the strings sent so far in this document: a sendSync request,
 // which travels through the network stack instead, carries the count, and the
 // main process takes it only once it has that many.
+//
+// With `watchWindow`, the window's resizes, focus changes and visibility changes
+// send 'w', and the document's title 't' and the title (neither counted as
+// posted): the engine then reads the browser window, whose changes the DevTools
+// protocol does not report, and says the page's title changed.
 
 /* exported voltaicBindingTransport */
 
-function voltaicBindingTransport(bindingName, handler, invokeHandler) {
+function voltaicBindingTransport(bindingName, handler, invokeHandler, watchWindow) {
   'use strict';
   const binding = globalThis[bindingName];
   // The binding stays the runtime's: a preload script cannot post raw strings.
@@ -48,6 +53,31 @@ function voltaicBindingTransport(bindingName, handler, invokeHandler) {
       return new PromiseCtor(noop);
     },
   });
+  if (watchWindow) {
+    const changed = () => binding('w');
+    // Not capturing: an element's focus passes through the window's capture phase.
+    for (const name of ['resize', 'focus', 'blur']) {
+      globalThis.addEventListener(name, changed);
+    }
+    document.addEventListener('visibilitychange', changed);
+    let title = '';
+    const titled = () => {
+      if (document.title !== title) {
+        title = document.title;
+        binding('t' + title);
+      }
+    };
+    // The title lives in the head: watching only there keeps the page's own DOM
+    // work free of it.
+    document.addEventListener('DOMContentLoaded', () => {
+      titled();
+      if (document.head) {
+        new MutationObserver(titled).observe(document.head, {
+          subtree: true, childList: true, characterData: true,
+        });
+      }
+    });
+  }
   Object.defineProperty(globalThis, 'webkit', {
     value: Object.freeze({ messageHandlers: Object.freeze(handlers) }),
     configurable: true,

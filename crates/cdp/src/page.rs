@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use serde_json::{json, Value};
-use voltaic_app::content::AppContent;
-use voltaic_app::engine::{LoadTarget, OpenedWindow, Waiting, WindowOp, WindowSpec};
+use voltaic_app::content::{AppContent, Prepared};
+use voltaic_app::engine::{OpenedWindow, Waiting, WindowOp, WindowSpec};
 use voltaic_app::preload_routes::new_token;
 use voltaic_app::preload_routes::parcels::{Parcels, SharedParcels};
 use voltaic_app::{Error, PageEvent, PagePolicy, RenderProcessGoneReason};
@@ -121,8 +121,6 @@ pub struct Page {
     /// The sender frame of `url`, built once per URL.
     frame: Option<SenderFrame>,
     pub(crate) content: Arc<AppContent>,
-    /// The page `load_html` gave, served at the app origin's root.
-    pub(crate) html: Option<String>,
     pub(crate) policy: Arc<PagePolicy>,
     open: Arc<AtomicBool>,
     /// The next top-level navigation is the main process's own.
@@ -134,19 +132,29 @@ pub struct Page {
     /// The main frame is loading (between its page events `did-start-loading` and
     /// `did-stop-loading`).
     loading: bool,
+    /// The page said its window may have changed (see [`Page::open`]).
+    window_signal: bool,
+    /// The page's new title, as it said (see [`Page::open`]).
+    title_signal: Option<String>,
+    /// The URL the current load failed to load: its error page is shown.
+    failed: Option<String>,
 }
 
 impl Page {
     /// Sets up the page of `session` (whose main frame is `main_frame`) for the
     /// window `spec` asks for: its preload world, binding and origin, before it
     /// loads anything. Messages to the renderer and answers given on other
-    /// threads reach the engine's thread through `to_engine`.
+    /// threads reach the engine's thread through `to_engine`. With
+    /// `watch_window`, the page says when its window may have changed
+    /// ([`Page::take_window_signal`]) and when its title did
+    /// ([`Page::take_title_signal`]), for engines that hear of them no other way.
     pub fn open(
         cdp: &Cdp,
         session: Option<String>,
         main_frame: String,
         mut spec: WindowSpec,
         to_engine: ToEngine,
+        watch_window: bool,
     ) -> Result<(Self, OpenedWindow), Error> {
         let failed = |what: &str, error: CdpError| Error::WebView(format!("{what}: {error}"));
         let token = new_token()
@@ -193,10 +201,11 @@ impl Page {
             }
         }
         let runtime = format!(
-            "{BINDING_TRANSPORT_JS}\nvoltaicBindingTransport({}, {}, {});\n{}",
+            "{BINDING_TRANSPORT_JS}\nvoltaicBindingTransport({}, {}, {}, {});\n{}",
             json!(BINDING),
             json!(MESSAGE_HANDLER),
             json!(INVOKE_HANDLER),
+            json!(watch_window),
             voltaic_preload::runtime_script(&spec.runtime),
         );
         // The preload is a script of its own, after the runtime, named by its file
@@ -242,13 +251,15 @@ impl Page {
             url: "about:blank".into(),
             frame: None,
             content: spec.content,
-            html: None,
             policy: spec.policy,
             open: spec.open,
             main_load: false,
             title: spec.options.title.clone(),
             crash_asked: false,
             loading: false,
+            window_signal: false,
+            title_signal: None,
+            failed: None,
         };
         let opened = OpenedWindow {
             web_contents,
@@ -260,6 +271,33 @@ impl Page {
     /// The window's id.
     pub fn id(&self) -> u32 {
         self.id
+    }
+
+    /// The app's policies for this window, and its listeners.
+    pub fn policy(&self) -> &PagePolicy {
+        &self.policy
+    }
+
+    /// The page's new title, if it said it has one since the last call.
+    pub fn take_title_signal(&mut self) -> Option<String> {
+        self.title_signal.take()
+    }
+
+    /// The page's title became `title`; Chromium's `--app` window shows it, so
+    /// it is the window's title too.
+    pub fn title_shown(&mut self, title: &str) {
+        title.clone_into(&mut self.title);
+    }
+
+    /// Whether the page said its window may have changed since the last call.
+    pub fn take_window_signal(&mut self) -> bool {
+        std::mem::take(&mut self.window_signal)
+    }
+
+    /// The main frame's context in the preload's world, where nothing the page
+    /// does to its own globals reaches: its unique id.
+    pub fn world_context(&self) -> Option<&str> {
+        self.outbox.context.as_deref()
     }
 
     /// The page's session.
@@ -286,18 +324,9 @@ impl Page {
             WindowOp::Load(target) => {
                 self.leave_document();
                 self.main_load = true;
-                let url = match target {
-                    LoadTarget::Url(url) => url,
-                    LoadTarget::File { root, path } => {
-                        self.html = None;
-                        self.content.set_root(root);
-                        format!("{}{path}", serve::ORIGIN)
-                    }
-                    LoadTarget::Html(html) => {
-                        self.html = Some(html);
-                        format!("{}/", serve::ORIGIN)
-                    }
-                    _ => return,
+                let url = match self.content.prepare(target) {
+                    Prepared::Url(url) => url,
+                    Prepared::AppPath(path) => format!("{}{path}", serve::ORIGIN),
                 };
                 // Not awaited: Chromium answers once the page's request is served,
                 // which this thread does.
@@ -336,6 +365,11 @@ impl Page {
                 // The window's own title, as on WebKitGTK, not the page's.
                 let _ = done.send(Ok(self.title.clone()));
             }
+            WindowOp::ExecuteJavaScript { code, done } => {
+                crate::web_frame::evaluate(self, cdp, &code, "", move |outcome| {
+                    let _ = done.send(outcome.map_err(Error::Script));
+                });
+            }
             _ => {}
         }
     }
@@ -347,6 +381,15 @@ impl Page {
             "Runtime.bindingCalled" => {
                 let from = params["executionContextId"].as_i64();
                 if text(params, "name") == BINDING && from.is_some() && from == self.world {
+                    let payload = text(params, "payload");
+                    if payload == "w" {
+                        self.window_signal = true;
+                        return;
+                    }
+                    if let Some(title) = payload.strip_prefix('t') {
+                        self.title_signal = Some(title.to_owned());
+                        return;
+                    }
                     self.posted += 1;
                     self.received(text(params, "payload"));
                     self.release_sync();
@@ -403,8 +446,16 @@ impl Page {
                     // they commit (a denied one never does, and its page stays).
                     self.leave_document();
                     self.url = frame["url"].as_str().unwrap_or("about:blank").to_owned();
-                    self.policy.page_event(PageEvent::DidNavigate {
-                        url: serve::app_url(&self.url),
+                    // An error page stands in for what could not be loaded.
+                    self.failed = frame["unreachableUrl"].as_str().map(serve::app_url);
+                    self.policy.page_event(match &self.failed {
+                        Some(url) => PageEvent::DidFailLoad {
+                            description: format!("{url} could not be loaded"),
+                            url: url.clone(),
+                        },
+                        None => PageEvent::DidNavigate {
+                            url: serve::app_url(&self.url),
+                        },
                     });
                 }
             }
@@ -413,7 +464,9 @@ impl Page {
             "Page.frameStartedLoading" if text(params, "frameId") == self.main_frame => {
                 self.loading_changed(true);
             }
-            "Page.loadEventFired" => self.policy.page_event(PageEvent::DidFinishLoad),
+            "Page.loadEventFired" if self.failed.is_none() => {
+                self.policy.page_event(PageEvent::DidFinishLoad);
+            }
             "Page.frameStoppedLoading" if text(params, "frameId") == self.main_frame => {
                 self.loading_changed(false);
             }
@@ -492,7 +545,12 @@ impl Page {
         };
         match kind {
             'p' if rest == READY_MESSAGE => self.outbox.preload_ready(),
-            'p' if rest == DOM_READY_MESSAGE => self.policy.page_event(PageEvent::DomReady),
+            // An error page's document is not the one the load was for.
+            'p' if rest == DOM_READY_MESSAGE => {
+                if self.failed.is_none() {
+                    self.policy.page_event(PageEvent::DomReady);
+                }
+            }
             'p' | 'q' => {
                 let frame = self.sender_frame();
                 if let Some(connection) = &self.connection {

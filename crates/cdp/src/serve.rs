@@ -82,7 +82,7 @@ pub(crate) fn request_paused(window: &mut Page, cdp: &Cdp, params: &Value) {
     if path.starts_with(parcels::PREFIX) {
         return preload_route(window, cdp, id, path, request, url);
     }
-    let response = respond(window, request, path, url);
+    let response = respond(window, request, url);
     fulfill(cdp, window.session.as_deref(), &id, response);
 }
 
@@ -108,15 +108,8 @@ pub fn fulfill(cdp: &Cdp, session: Option<&str>, id: &str, response: Response) {
 }
 
 /// The app's answer to a request for its origin.
-fn respond(window: &Page, request: &Value, path: &str, url: &str) -> Response {
+fn respond(window: &Page, request: &Value, url: &str) -> Response {
     let method = text(request, "method");
-    if let (Some(html), "/", "GET") = (&window.html, path, method) {
-        // load_html's page, with no CSP header, as on WebKitGTK.
-        return http::Response::builder()
-            .header("Content-Type", "text/html; charset=utf-8")
-            .body(Cow::Owned(html.clone().into_bytes()))
-            .unwrap_or_default();
-    }
     match http::Request::builder()
         .method(method)
         .uri(url)

@@ -69,12 +69,31 @@ pub(crate) fn handle(window: &Page, cdp: &Cdp, id: String, request: http::Reques
             return fulfill(cdp, window.session.as_deref(), &id, refused);
         }
     };
-    let Some((_, context)) = window.contexts.get(&name) else {
-        let refused = answer(Err("the page has no document to run script in".into()));
-        return fulfill(cdp, window.session.as_deref(), &id, refused);
-    };
     let (to_engine, session, window_id) =
         (window.to_engine.clone(), window.session.clone(), window.id);
+    evaluate(window, cdp, &code, &name, move |outcome| {
+        to_engine(PageInput::Fulfill {
+            window: window_id,
+            session,
+            id,
+            response: answer(outcome),
+        });
+    });
+}
+
+/// Runs `code` in the main frame's context of world `world` (`""`: the page's),
+/// awaiting a promise it gives; its result as JSON goes to `done`, on another
+/// thread.
+pub(crate) fn evaluate(
+    window: &Page,
+    cdp: &Cdp,
+    code: &str,
+    world: &str,
+    done: impl FnOnce(Result<Value, String>) + Send + 'static,
+) {
+    let Some((_, context)) = window.contexts.get(world) else {
+        return done(Err("the page has no document to run script in".into()));
+    };
     cdp.call_then(
         window.session.as_deref(),
         "Runtime.evaluate",
@@ -85,15 +104,11 @@ pub(crate) fn handle(window: &Page, cdp: &Cdp, id: String, request: http::Reques
             "returnByValue": true,
         }),
         move |evaluated| {
-            let outcome = evaluated
-                .map_err(|e| e.to_string())
-                .and_then(|result| script_result(&result));
-            to_engine(PageInput::Fulfill {
-                window: window_id,
-                session,
-                id,
-                response: answer(outcome),
-            });
+            done(
+                evaluated
+                    .map_err(|e| e.to_string())
+                    .and_then(|result| script_result(&result)),
+            );
         },
     );
 }

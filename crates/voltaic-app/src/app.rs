@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -55,6 +56,20 @@ impl App {
             security: Arc::default(),
             open_windows: Arc::default(),
         };
+        // Each window's `console-message` listeners hear their own renderer.
+        let windows = Arc::downgrade(&handle.open_windows);
+        handle.ipc_main.on_console_message(move |message| {
+            let window = windows.upgrade().and_then(|windows| {
+                windows
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get(&message.window_id)
+                    .cloned()
+            });
+            if let Some(window) = window {
+                window.events().console.emit(message);
+            }
+        });
         Ok(Self {
             engine: RefCell::new(Some(engine)),
             runtime,
@@ -114,6 +129,8 @@ impl App {
             runtime,
             handle,
         } = self;
+        handle.events.ready.store(true, Ordering::Release);
+        handle.events.ready_changed.notify_waiters();
         let code = match engine.into_inner() {
             Some(engine) => engine.run(),
             None => 1,
@@ -167,6 +184,114 @@ impl AppHandle {
             return;
         }
         self.exit(0);
+    }
+
+    /// Resolves once the app is ready: its event loop runs (Electron's
+    /// `app.whenReady()`). Windows can be made before, with
+    /// [`BrowserWindow::new`]; this is for code that waits elsewhere, in a
+    /// handler or a task.
+    pub fn when_ready(&self) -> impl Future<Output = ()> + Send + 'static {
+        let events = self.events.clone();
+        async move {
+            loop {
+                let changed = events.ready_changed.notified();
+                if events.ready.load(Ordering::Acquire) {
+                    return;
+                }
+                changed.await;
+            }
+        }
+    }
+
+    /// Sets the app's menu (Electron's `Menu.setApplicationMenu`): `build` makes
+    /// it with the `muda` crate on the engine's thread, where muda's menus must
+    /// live, and every window shows it, those opened later too. Its clicks come
+    /// through `muda::MenuEvent::set_event_handler`. Engines that cannot show one
+    /// refuse it with [`Error::Unsupported`].
+    pub fn set_application_menu(
+        &self,
+        build: impl FnOnce() -> muda::Menu + Send + 'static,
+    ) -> Result<(), Error> {
+        let what = "setApplicationMenu";
+        let info = &self.engine_info;
+        if let Some((_, why)) = info.unsupported_changes.iter().find(|(n, _)| *n == what) {
+            return Err(Error::Unsupported {
+                engine: info.name,
+                what,
+                why,
+            });
+        }
+        self.engine
+            .send(Command::SetMenu(crate::engine::MenuJob(Box::new(build))))
+            .map_err(|_| Error::AppStopped)
+    }
+
+    /// Makes this the app's one running instance (Electron's
+    /// `app.requestSingleInstanceLock`): `Ok(true)` if it is, and it will hear of
+    /// later ones ([`AppHandle::on_second_instance`]); `Ok(false)` if another
+    /// instance holds the lock, which has been told of this one (its command
+    /// line, working directory and `additional_data`): this one should quit.
+    /// Instances are the same app when they share a data directory
+    /// ([`crate::engine::DataDir`]: the program's, or `VOLTAIC_DATA_DIR`).
+    pub fn request_single_instance_lock(
+        &self,
+        additional_data: serde_json::Value,
+    ) -> Result<bool, Error> {
+        let dir = crate::engine::DataDir::of_this_program()
+            .ok_or_else(|| Error::SingleInstance("the app has no data directory".into()))?;
+        match crate::single_instance::take(&dir.path, &additional_data)
+            .map_err(|e| Error::SingleInstance(e.to_string()))?
+        {
+            crate::single_instance::Taken::Held(listener) => {
+                let events = self.events.clone();
+                crate::single_instance::listen(listener, move |second| {
+                    events.second_instance.emit(&second);
+                });
+                Ok(true)
+            }
+            crate::single_instance::Taken::Elsewhere => Ok(false),
+        }
+    }
+
+    /// Calls `listener` when another instance of the app starts while this one
+    /// holds the single-instance lock (Electron's `second-instance`), on a thread
+    /// of the app's own; focusing the app's window is the usual answer.
+    pub fn on_second_instance(
+        &self,
+        listener: impl Fn(&crate::SecondInstance) + Send + Sync + 'static,
+    ) {
+        self.events.second_instance.add(listener);
+    }
+
+    /// Whether the app is ready (see [`AppHandle::when_ready`]).
+    pub fn is_ready(&self) -> bool {
+        self.events.ready.load(Ordering::Acquire)
+    }
+
+    /// The window holding the keyboard focus, if one of the app's does
+    /// (Electron's `BrowserWindow.getFocusedWindow`), as its `focus` and `blur`
+    /// events said.
+    pub fn get_focused_window(&self) -> Option<BrowserWindow> {
+        let focused = *self
+            .events
+            .focused
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        focused.and_then(|id| self.window_from_id(id))
+    }
+
+    /// Window `id` took (`true`) or lost the focus.
+    pub(crate) fn set_focused(&self, id: u32, focused: bool) {
+        let mut current = self
+            .events
+            .focused
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if focused {
+            *current = Some(id);
+        } else if *current == Some(id) {
+            *current = None;
+        }
     }
 
     /// Whether the app is on its way out: a quit went ahead, or `exit` was called.
@@ -473,6 +598,7 @@ mod tests {
         fn send(&self, command: Command) -> Result<(), Command> {
             let said = match &command {
                 Command::Quit { code } => format!("quit {code}"),
+                Command::SetMenu(_) => "menu".to_owned(),
                 Command::Window {
                     op: WindowOp::Close,
                     window,
@@ -493,6 +619,7 @@ mod tests {
                 sandbox: SandboxState::Enabled,
                 sandbox_detail: "none",
                 dev_tools_can_be_off: true,
+                unsupported_changes: &[],
             }
         }
 

@@ -10,27 +10,83 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use http::{header, Request, Response, StatusCode};
+
+use crate::engine::LoadTarget;
 use percent_encoding::percent_decode_str;
 
 /// What one window serves under `app://localhost/`: the directory of the file it
 /// last loaded with `load_file`.
 pub struct AppContent {
-    root: Mutex<Option<PathBuf>>,
+    serving: Mutex<Serving>,
     csp: String,
+    isolated: bool,
 }
 
+/// What the window's origin serves now.
+enum Serving {
+    Nothing,
+    /// `load_file`'s directory.
+    Root(PathBuf),
+    /// `load_html`'s page, at the origin's root.
+    Html(String),
+}
+
+/// The headers that make a document cross-origin isolated, with the resource
+/// policy that lets the app's own files be embedded by it.
+pub const ISOLATION_HEADERS: [(&str, &str); 3] = [
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Embedder-Policy", "require-corp"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+];
+
 impl AppContent {
-    /// Serves nothing until [`AppContent::set_root`], with `csp` on every response.
-    pub fn new(csp: String) -> Self {
+    /// Serves nothing until [`AppContent::set_root`], with `csp` on every response
+    /// (none when empty), and [`ISOLATION_HEADERS`] when `isolated`.
+    pub fn new(csp: String, isolated: bool) -> Self {
         Self {
-            root: Mutex::new(None),
+            serving: Mutex::new(Serving::Nothing),
             csp,
+            isolated,
         }
+    }
+
+    /// Takes what a load of `target` serves, and gives the path or URL to load:
+    /// the file's URL path under the app's origin (its directory is served from
+    /// now on), `/` for an HTML string (served there, with no CSP header: the
+    /// string brings its own), or the URL itself.
+    pub fn prepare(&self, target: LoadTarget) -> Prepared {
+        let mut serving = self.serving.lock().unwrap_or_else(PoisonError::into_inner);
+        match target {
+            LoadTarget::Url(url) => Prepared::Url(url),
+            LoadTarget::File { root, path } => {
+                *serving = Serving::Root(root);
+                Prepared::AppPath(path)
+            }
+            LoadTarget::Html(html) => {
+                *serving = Serving::Html(html);
+                Prepared::AppPath("/".to_owned())
+            }
+        }
+    }
+
+    /// Whether the window's pages are served cross-origin isolated.
+    pub fn isolated(&self) -> bool {
+        self.isolated
+    }
+
+    /// Adds the headers every page of the window gets, whatever serves it.
+    pub fn with_headers(&self, mut response: http::response::Builder) -> http::response::Builder {
+        if self.isolated {
+            for (name, value) in ISOLATION_HEADERS {
+                response = response.header(name, value);
+            }
+        }
+        response
     }
 
     /// Serves `dir` from now on.
     pub fn set_root(&self, dir: PathBuf) {
-        *self.root.lock().unwrap_or_else(PoisonError::into_inner) = Some(dir);
+        *self.serving.lock().unwrap_or_else(PoisonError::into_inner) = Serving::Root(dir);
     }
 
     /// Answers one request of the page. Never panics: the URL comes from the page.
@@ -47,13 +103,19 @@ impl AppContent {
         {
             return error(StatusCode::NOT_FOUND);
         }
-        let root = self
-            .root
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let Some(root) = root else {
-            return error(StatusCode::NOT_FOUND);
+        let root = match &*self.serving.lock().unwrap_or_else(PoisonError::into_inner) {
+            Serving::Nothing => return error(StatusCode::NOT_FOUND),
+            Serving::Html(html) if uri.path() == "/" && request.method() == "GET" => {
+                let page = Response::builder()
+                    .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+                    .header("X-Content-Type-Options", "nosniff");
+                return self
+                    .with_headers(page)
+                    .body(Cow::Owned(html.clone().into_bytes()))
+                    .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR));
+            }
+            Serving::Html(_) => return error(StatusCode::NOT_FOUND),
+            Serving::Root(root) => root.clone(),
         };
         let path = match resolve(&root, uri.path()) {
             Ok(path) => path,
@@ -75,13 +137,22 @@ impl AppContent {
                 if !self.csp.is_empty() {
                     response = response.header(header::CONTENT_SECURITY_POLICY, &self.csp);
                 }
-                response
+                self.with_headers(response)
                     .body(Cow::Owned(body))
                     .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR))
             }
             Err(_) => error(StatusCode::NOT_FOUND),
         }
     }
+}
+
+/// What an engine loads for a [`LoadTarget`] (see [`AppContent::prepare`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prepared {
+    /// An absolute URL, loaded as it is.
+    Url(String),
+    /// A path under the app's origin, wherever the engine serves it.
+    AppPath(String),
 }
 
 /// Why a path is not served.
@@ -206,7 +277,7 @@ mod tests {
             assert_eq!(resolve(&dir, hostile), Err(Refused::Outside), "{hostile}");
         }
 
-        let content = AppContent::new("default-src 'self'".into());
+        let content = AppContent::new("default-src 'self'".into(), false);
         let request = |uri: &str| Request::builder().uri(uri).body(Vec::new()).unwrap();
         assert_eq!(
             content
@@ -241,6 +312,27 @@ mod tests {
         assert_eq!(
             url_path(Path::new("/x/my page.html")).as_deref(),
             Some("/my%20page.html")
+        );
+        assert!(ok.headers().get("Cross-Origin-Embedder-Policy").is_none());
+        let isolated = AppContent::new(String::new(), true);
+        isolated.set_root(dir.clone());
+        let ok = isolated.respond(&request("app://localhost/index.html"));
+        for (name, value) in ISOLATION_HEADERS {
+            assert_eq!(ok.headers()[name], value);
+        }
+        assert!(ok.headers().get(header::CONTENT_SECURITY_POLICY).is_none());
+        let page = LoadTarget::Html("<p>page</p>".into());
+        assert_eq!(isolated.prepare(page), Prepared::AppPath("/".into()));
+        let ok = isolated.respond(&request("app://localhost/"));
+        assert_eq!(ok.body().as_ref(), b"<p>page</p>");
+        assert_eq!(ok.headers()["Cross-Origin-Embedder-Policy"], "require-corp");
+        assert!(ok.headers().get(header::CONTENT_SECURITY_POLICY).is_none());
+        assert_eq!(
+            isolated
+                .respond(&request("app://localhost/other.js"))
+                .status(),
+            StatusCode::NOT_FOUND,
+            "an HTML string's page has nothing beside it"
         );
         let _ = std::fs::remove_dir_all(&dir);
         let _ = std::fs::remove_file(&secret);

@@ -26,7 +26,7 @@ use voltaic_core::{Api, Connection, IpcMain, Packet, RendererLink, WebContents, 
 
 use crate::content::AppContent;
 use crate::page_policy::PagePolicy;
-use crate::{BrowserWindowOptions, Error, SandboxState};
+use crate::{BrowserWindowOptions, Error, SandboxState, WindowChange, WindowState};
 
 /// Messages for a renderer whose preload has not run yet (the first load, or any
 /// navigation), kept in order so that none is lost to a document that is not
@@ -144,6 +144,9 @@ pub struct EngineInfo {
     /// Whether `dev_tools: false` takes the engine's developer tools away; where it
     /// cannot, the report says so.
     pub dev_tools_can_be_off: bool,
+    /// The window changes it cannot make, by [`WindowChange::name`], with why;
+    /// asking for one is an [`Error::Unsupported`].
+    pub unsupported_changes: &'static [(&'static str, &'static str)],
 }
 
 /// The engine's side of an app, on the thread that created it.
@@ -185,6 +188,9 @@ pub enum Command {
     },
     /// Open a window while the app runs: call the job with the engine's factory.
     Open(OpenJob),
+    /// Build the app's menu with the job, on the engine's thread (where muda's
+    /// menus must stay), and give it to every window, those opened later too.
+    SetMenu(MenuJob),
     /// Stop the event loop; `App::run` returns `code`.
     Quit {
         /// The exit code.
@@ -201,6 +207,7 @@ impl std::fmt::Debug for Command {
                 .field("op", op)
                 .finish(),
             Self::Open(_) => f.write_str("Open"),
+            Self::SetMenu(_) => f.write_str("SetMenu"),
             Self::Quit { code } => f.debug_struct("Quit").field("code", code).finish(),
         }
     }
@@ -216,6 +223,16 @@ impl OpenJob {
     /// Opens the window with `factory`, and answers the caller that asked for it.
     pub fn run(self, factory: &mut dyn WindowFactory) {
         (self.0)(factory);
+    }
+}
+
+/// The app's menu to build on the engine's thread (see [`Command::SetMenu`]).
+pub struct MenuJob(pub(crate) Box<dyn FnOnce() -> muda::Menu + Send>);
+
+impl MenuJob {
+    /// Builds the menu.
+    pub fn build(self) -> muda::Menu {
+        (self.0)()
     }
 }
 
@@ -244,6 +261,21 @@ pub enum WindowOp {
         /// Answered with the title.
         done: oneshot::Sender<Result<String, Error>>,
     },
+    /// Run script in the page's world (Electron's `webContents.executeJavaScript`).
+    ExecuteJavaScript {
+        /// The script: an expression (a promise it gives is awaited) or
+        /// statements (their completion value).
+        code: String,
+        /// Answered with its result as JSON.
+        done: oneshot::Sender<Result<serde_json::Value, Error>>,
+    },
+    /// Change the native window.
+    Change(WindowChange),
+    /// What the native window is now.
+    State {
+        /// Answered with its state.
+        done: oneshot::Sender<Result<WindowState, Error>>,
+    },
     /// Close the window.
     Close,
 }
@@ -257,6 +289,12 @@ impl WindowOp {
                 let _ = done.send(Err(Error::WindowClosed(window)));
             }
             Self::Title { done } => {
+                let _ = done.send(Err(Error::WindowClosed(window)));
+            }
+            Self::State { done } => {
+                let _ = done.send(Err(Error::WindowClosed(window)));
+            }
+            Self::ExecuteJavaScript { done, .. } => {
                 let _ = done.send(Err(Error::WindowClosed(window)));
             }
             _ => {}

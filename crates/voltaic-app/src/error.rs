@@ -78,6 +78,23 @@ pub enum Error {
     /// `capture_page` failed.
     #[error("could not capture the page: {0}")]
     Capture(String),
+    /// The engine cannot do this to its windows (see the README's engine table).
+    #[error("{engine} windows do not support `{what}`: {why}")]
+    Unsupported {
+        /// The engine.
+        engine: &'static str,
+        /// What was asked: the `BrowserWindow` method's name.
+        what: &'static str,
+        /// Why not.
+        why: &'static str,
+    },
+    /// Script the main process ran in a page threw, or gave what JSON cannot
+    /// hold.
+    #[error("the script failed: {0}")]
+    Script(String),
+    /// The single-instance lock could not be taken or asked about.
+    #[error("single-instance lock: {0}")]
+    SingleInstance(String),
     /// An IPC error.
     #[error(transparent)]
     Ipc(#[from] IpcError),

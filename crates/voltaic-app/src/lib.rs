@@ -21,11 +21,13 @@ pub mod engine;
 mod error;
 mod hooks;
 mod lifecycle;
+mod native;
 mod options;
 mod page_policy;
 pub mod preload_routes;
 mod sandbox;
 mod security;
+mod single_instance;
 mod window;
 mod window_setup;
 
@@ -36,9 +38,11 @@ pub use hooks::{
     RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
 };
 pub use lifecycle::{PageEvent, Preventable};
+pub use native::{Icon, Rectangle, StateEvents, WindowChange, WindowEvent, WindowState};
 pub use options::{BrowserWindowOptions, WebPreferences, DEFAULT_CSP};
 pub use page_policy::PagePolicy;
 pub use sandbox::SandboxState;
 pub use security::{Check, CheckState, SecurityReport, WindowReport};
+pub use single_instance::SecondInstance;
 pub use voltaic_core::{AllowedOrigins, ChannelGrants, ChannelSchema};
 pub use window::BrowserWindow;

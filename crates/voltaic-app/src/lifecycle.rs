@@ -93,6 +93,15 @@ pub enum PageEvent {
     DidFinishLoad,
     /// `did-stop-loading`: the main frame stopped loading.
     DidStopLoading,
+    /// `did-fail-load`: the main frame's document could not be loaded; it comes
+    /// between `did-start-loading` and `did-stop-loading`, in place of
+    /// `did-navigate` and `did-finish-load`.
+    DidFailLoad {
+        /// The URL that failed (Electron's `validatedURL`).
+        url: String,
+        /// What the engine says went wrong.
+        description: String,
+    },
 }
 
 /// A window's events.
@@ -101,6 +110,15 @@ pub(crate) struct WindowEvents {
     pub(crate) close: Listeners<Preventable>,
     pub(crate) closed: Listeners<()>,
     pub(crate) page: Listeners<PageEvent>,
+    pub(crate) window: Listeners<crate::WindowEvent>,
+    /// `page-title-updated`: preventable, with the new title.
+    pub(crate) title: Listeners<(Preventable, String)>,
+    /// Set once `ready-to-show` has been said.
+    pub(crate) shown_ready: AtomicBool,
+    /// `console-message` of this window's renderer.
+    pub(crate) console: Listeners<voltaic_core::ConsoleMessage>,
+    /// `render-process-gone`.
+    pub(crate) gone: Listeners<crate::RenderProcessGoneReason>,
 }
 
 /// The app's events.
@@ -113,6 +131,13 @@ pub(crate) struct AppEvents {
     pub(crate) before_quit: Listeners<Preventable>,
     pub(crate) will_quit: Listeners<Preventable>,
     pub(crate) quit: Listeners<i32>,
+    /// Set once [`crate::App::run`] has started the event loop.
+    pub(crate) ready: AtomicBool,
+    pub(crate) ready_changed: tokio::sync::Notify,
+    /// `second-instance`.
+    pub(crate) second_instance: Listeners<crate::SecondInstance>,
+    /// The window holding the keyboard focus, as its events said.
+    pub(crate) focused: std::sync::Mutex<Option<u32>>,
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@ use std::path::PathBuf;
 
 use voltaic_core::{AllowedOrigins, ChannelGrants};
 
+use crate::Icon;
+
 /// The Content-Security-Policy sent with every page and resource Voltaic serves from
 /// `app://` (see [`WebPreferences::content_security_policy`]): scripts, styles and
 /// everything else from the app itself only, no plugins, no framing, and no form
@@ -37,8 +39,39 @@ pub struct BrowserWindowOptions {
     pub height: u32,
     /// Window title. Default `"Voltaic"`.
     pub title: String,
-    /// Whether the window is shown when created. Default `true`.
+    /// Whether the window is shown when created. Default `true`. With `false`, show
+    /// it once its page is ready, without a flash: call
+    /// [`crate::BrowserWindow::show`] on [`crate::WindowEvent::ReadyToShow`].
     pub show: bool,
+    /// Where the window's left edge goes; `None` lets the window manager place it.
+    /// Taken with `y`. Default `None`.
+    pub x: Option<i32>,
+    /// Where the window's top edge goes; `None` lets the window manager place it.
+    /// Default `None`.
+    pub y: Option<i32>,
+    /// Put the window in the middle of the screen. Default `false`.
+    pub center: bool,
+    /// The smallest content size the user may give it. Default `None`.
+    pub min_size: Option<(u32, u32)>,
+    /// The largest content size the user may give it. Default `None`.
+    pub max_size: Option<(u32, u32)>,
+    /// Whether the user may resize it. Default `true`.
+    pub resizable: bool,
+    /// With `false`, a window without the system's frame and title bar
+    /// (Electron's frameless window). Default `true`.
+    pub frame: bool,
+    /// Keep it above other windows. Default `false`.
+    pub always_on_top: bool,
+    /// Start in full screen. Default `false`.
+    pub full_screen: bool,
+    /// Its icon, where the platform shows one. Default `None`: the system's.
+    pub icon: Option<Icon>,
+    /// The window it belongs to, by id ([`crate::BrowserWindow::id`]): it stays
+    /// above that window (Electron's `parent`). Default `None`.
+    pub parent: Option<u32>,
+    /// With a parent, block input to the parent while it is open (Electron's
+    /// `modal`). Default `false`.
+    pub modal: bool,
     /// Settings of the renderer.
     pub web_preferences: WebPreferences,
 }
@@ -50,6 +83,18 @@ impl Default for BrowserWindowOptions {
             height: 600,
             title: "Voltaic".to_owned(),
             show: true,
+            x: None,
+            y: None,
+            center: false,
+            min_size: None,
+            max_size: None,
+            resizable: true,
+            frame: true,
+            always_on_top: false,
+            full_screen: false,
+            icon: None,
+            parent: None,
+            modal: false,
             web_preferences: WebPreferences::default(),
         }
     }
@@ -112,6 +157,15 @@ pub struct WebPreferences {
     /// the window's own preload runs, and the window is granted exactly its channels,
     /// on top of [`WebPreferences::grants`]. Default: none.
     pub apis: Vec<String>,
+    /// Serve the app's pages cross-origin isolated: every response from `app://`
+    /// carries `Cross-Origin-Opener-Policy: same-origin` and
+    /// `Cross-Origin-Embedder-Policy: require-corp`, as an Electron app's protocol
+    /// handler would. The page is then `crossOriginIsolated`: it has
+    /// `SharedArrayBuffer` (WebAssembly threads) and a fine `performance.now()`.
+    /// The cost: the page can embed nothing from another origin that does not opt
+    /// in with CORS or `Cross-Origin-Resource-Policy`, and popups it opens lose
+    /// their `opener`. Default `false`.
+    pub cross_origin_isolation: bool,
 }
 
 impl Default for WebPreferences {
@@ -129,6 +183,7 @@ impl Default for WebPreferences {
             isolated_worlds: Vec::new(),
             additional_arguments: Vec::new(),
             apis: Vec::new(),
+            cross_origin_isolation: false,
         }
     }
 }

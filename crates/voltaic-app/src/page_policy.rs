@@ -3,6 +3,7 @@
 //! and its end. Engines ask these instead of deciding themselves, so the rules are
 //! the same on every engine.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use voltaic_core::{AllowedOrigins, SenderFrame};
@@ -11,8 +12,9 @@ use crate::hooks::{
     Hooks, NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
     RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
 };
-use crate::lifecycle::{PageEvent, WindowEvents};
+use crate::lifecycle::{PageEvent, Preventable, WindowEvents};
 use crate::AppHandle;
+use crate::WindowEvent;
 
 /// The page policies of one window.
 pub struct PagePolicy {
@@ -44,7 +46,32 @@ impl PagePolicy {
     /// in the order it happened.
     pub fn page_event(&self, event: PageEvent) {
         tracing::trace!(window = self.window, "{event:?}");
+        if event == PageEvent::DidFinishLoad
+            && !self.events.shown_ready.swap(true, Ordering::AcqRel)
+        {
+            self.window_event(WindowEvent::ReadyToShow);
+        }
         self.events.page.emit(&event);
+    }
+
+    /// The native window changed ([`crate::BrowserWindow::on_window_event`]).
+    /// Engines call this on their thread, in the order it happened.
+    pub fn window_event(&self, event: WindowEvent) {
+        tracing::trace!(window = self.window, "window {}", event.name());
+        match event {
+            WindowEvent::Focus => self.app.set_focused(self.window, true),
+            WindowEvent::Blur => self.app.set_focused(self.window, false),
+            _ => {}
+        }
+        self.events.window.emit(&event);
+    }
+
+    /// The page's title became `title` (Electron's `page-title-updated`): whether
+    /// the native window's title may follow it, which a listener may prevent.
+    pub fn title_updated(&self, title: &str) -> bool {
+        let event = (Preventable::default(), title.to_owned());
+        self.events.title.emit(&event);
+        !event.0.is_default_prevented()
     }
 
     /// The user asked to close the window: its `close` listeners run, and it
@@ -139,12 +166,14 @@ impl PagePolicy {
             window: self.window,
             reason,
         });
+        self.events.gone.emit(&reason);
     }
 
     /// The window is gone: the app forgets it, its `closed` listeners run, and if
     /// it was the last, the app's `window-all-closed` ones, or else the app quits
     /// (Electron's default). Engines call this once per window, on their thread.
     pub fn closed(&self) {
+        self.app.set_focused(self.window, false);
         self.app.forget_window(self.window);
         tracing::debug!(window = self.window, "window closed");
         self.events.closed.emit(&());

@@ -117,6 +117,8 @@ pub(crate) struct WindowFacts {
     pub(crate) grants: ChannelGrants,
     pub(crate) origins: AllowedOrigins,
     pub(crate) csp: String,
+    /// Whether its app pages are served cross-origin isolated.
+    pub(crate) cross_origin_isolation: bool,
     /// The APIs declared in Rust the window takes, each with its channels.
     pub(crate) apis: Vec<(String, Vec<String>)>,
 }
@@ -259,6 +261,15 @@ fn checks(id: u32, w: &WindowFacts, app: &AppFacts<'_>) -> Vec<Check> {
     } else {
         ok("content security policy", w.csp.clone())
     });
+    checks.push(ok(
+        "cross-origin isolation",
+        if w.cross_origin_isolation {
+            "on: app:// pages are sent COOP same-origin and COEP require-corp \
+             (SharedArrayBuffer, fine clock; other origins embed only with CORP or CORS)"
+        } else {
+            "off (no SharedArrayBuffer; WebPreferences::cross_origin_isolation)"
+        },
+    ));
     let [navigation, window_open, permissions] = app.hooks;
     checks.push(ok(
         "navigation",
@@ -414,6 +425,7 @@ mod tests {
             sandbox: SandboxState::Enabled,
             sandbox_detail: "inside the engine's sandbox",
             dev_tools_can_be_off,
+            unsupported_changes: &[],
         }
     }
 
@@ -427,6 +439,7 @@ mod tests {
             grants: ChannelGrants::new(),
             origins: AllowedOrigins::default(),
             csp: crate::DEFAULT_CSP.into(),
+            cross_origin_isolation: false,
             apis: Vec::new(),
         }
     }

@@ -15,6 +15,7 @@ use crate::engine::{
     Command, Connector, EngineProxy, LoadTarget, WindowFactory, WindowOp, WindowSpec,
 };
 use crate::lifecycle::{PageEvent, Preventable, WindowEvents};
+use crate::native::{Icon, Rectangle, WindowChange, WindowEvent, WindowState};
 use crate::page_policy::PagePolicy;
 use crate::security::WindowFacts;
 use crate::window_setup::{self, read_preload, runtime_config, window_apis, with_api_grants};
@@ -33,6 +34,9 @@ pub struct BrowserWindow {
     engine: Arc<dyn EngineProxy>,
     open: Arc<AtomicBool>,
     events: Arc<WindowEvents>,
+    /// The engine's name, and the changes it cannot make.
+    engine_name: &'static str,
+    unsupported: &'static [(&'static str, &'static str)],
 }
 
 impl BrowserWindow {
@@ -52,6 +56,10 @@ impl BrowserWindow {
         let prefs = &options.web_preferences;
         let id = NEXT_WINDOW_ID.fetch_add(1, Ordering::Relaxed);
         window_setup::check(prefs, id)?;
+        if let Some(parent) = options.parent.filter(|&p| app.window_from_id(p).is_none()) {
+            return Err(Error::Window(format!("parent window {parent} is not open")));
+        }
+        window_setup::check_options(&options, app.engine_info())?;
         let preload = prefs.preload.as_deref().map(read_preload).transpose()?;
         let apis = window_apis(prefs, app.ipc_main())?;
         let grants = with_api_grants(&prefs.grants, &apis);
@@ -76,6 +84,7 @@ impl BrowserWindow {
             grants: grants.clone(),
             origins: prefs.allowed_origins.clone(),
             csp: prefs.content_security_policy.clone(),
+            cross_origin_isolation: prefs.cross_origin_isolation,
             apis: apis
                 .iter()
                 .map(|api| {
@@ -88,7 +97,10 @@ impl BrowserWindow {
         let events = Arc::new(WindowEvents::default());
         let spec = WindowSpec {
             id,
-            content: Arc::new(AppContent::new(prefs.content_security_policy.clone())),
+            content: Arc::new(AppContent::new(
+                prefs.content_security_policy.clone(),
+                prefs.cross_origin_isolation,
+            )),
             policy: Arc::new(PagePolicy::new(
                 id,
                 prefs.allowed_origins.clone(),
@@ -122,6 +134,8 @@ impl BrowserWindow {
             engine: app.engine.clone(),
             open,
             events,
+            engine_name: app.engine_info().name,
+            unsupported: app.engine_info().unsupported_changes,
         };
         app.open_windows
             .lock()
@@ -260,6 +274,19 @@ impl BrowserWindow {
         self.ask(|done| WindowOp::Title { done })
     }
 
+    /// Runs `code` in the page's own world and gives its result as JSON
+    /// (Electron's `webContents.executeJavaScript`): an expression's value, with a
+    /// promise awaited, or statements' completion value; `undefined` is `null`.
+    /// The page's CSP does not apply: this is the main process's script. An
+    /// exception is an [`Error::Script`] with its message.
+    pub fn execute_javascript(
+        &self,
+        code: &str,
+    ) -> impl Future<Output = Result<serde_json::Value, Error>> + Send + 'static {
+        let code = code.to_owned();
+        self.ask(move |done| WindowOp::ExecuteJavaScript { code, done })
+    }
+
     /// Saves what the window shows as a PNG (Electron's `capturePage`, to a file).
     pub fn capture_page(
         &self,
@@ -267,6 +294,160 @@ impl BrowserWindow {
     ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         let path = path.into();
         self.ask(move |done| WindowOp::Capture { path, done })
+    }
+
+    /// Calls `listener` with what happens to the native window, under Electron's
+    /// event names ([`WindowEvent`]: `ready-to-show`, `focus`, `blur`, `resize`,
+    /// `move`, `maximize`, …), on the engine's thread.
+    pub fn on_window_event(&self, listener: impl Fn(&WindowEvent) + Send + Sync + 'static) {
+        self.events.window.add(listener);
+    }
+
+    /// Calls `listener` with the page's new title when it changes (Electron's
+    /// `page-title-updated`). The native window's title follows it, unless a
+    /// listener prevents that with [`Preventable::prevent_default`].
+    pub fn on_page_title_updated(
+        &self,
+        listener: impl Fn(&Preventable, &str) + Send + Sync + 'static,
+    ) {
+        self.events
+            .title
+            .add(move |(event, title): &(Preventable, String)| listener(event, title));
+    }
+
+    /// Calls `listener` with each console message of the window's renderer
+    /// (Electron's `console-message` on its `webContents`), on the handler
+    /// runtime. [`voltaic_core::IpcMain::on_console_message`] hears every window's.
+    pub fn on_console_message(
+        &self,
+        listener: impl Fn(&voltaic_core::ConsoleMessage) + Send + Sync + 'static,
+    ) {
+        self.events.console.add(listener);
+    }
+
+    /// Calls `listener` when the window's renderer process is gone (Electron's
+    /// `render-process-gone` on its `webContents`), on the engine's thread; the
+    /// app-wide handler ([`crate::AppHandle::set_render_process_gone_handler`])
+    /// hears it too. [`BrowserWindow::reload`] brings a new renderer.
+    pub fn on_render_process_gone(
+        &self,
+        listener: impl Fn(crate::RenderProcessGoneReason) + Send + Sync + 'static,
+    ) {
+        self.events.gone.add(move |reason| listener(*reason));
+    }
+
+    /// The window's listeners.
+    pub(crate) fn events(&self) -> &WindowEvents {
+        &self.events
+    }
+
+    /// Shows the window and focuses it (Electron's `show`).
+    pub fn show(&self) -> Result<(), Error> {
+        self.change(WindowChange::Show)
+    }
+
+    /// Hides the window (Electron's `hide`).
+    pub fn hide(&self) -> Result<(), Error> {
+        self.change(WindowChange::Hide)
+    }
+
+    /// Gives the window the keyboard focus (Electron's `focus`).
+    pub fn focus(&self) -> Result<(), Error> {
+        self.change(WindowChange::Focus)
+    }
+
+    /// Minimizes the window (Electron's `minimize`).
+    pub fn minimize(&self) -> Result<(), Error> {
+        self.change(WindowChange::Minimize)
+    }
+
+    /// Maximizes the window (Electron's `maximize`).
+    pub fn maximize(&self) -> Result<(), Error> {
+        self.change(WindowChange::Maximize)
+    }
+
+    /// Undoes a maximize (Electron's `unmaximize`).
+    pub fn unmaximize(&self) -> Result<(), Error> {
+        self.change(WindowChange::Unmaximize)
+    }
+
+    /// Brings the window back from being minimized (Electron's `restore`).
+    pub fn restore(&self) -> Result<(), Error> {
+        self.change(WindowChange::Restore)
+    }
+
+    /// Enters or leaves full screen (Electron's `setFullScreen`).
+    pub fn set_full_screen(&self, full_screen: bool) -> Result<(), Error> {
+        self.change(WindowChange::FullScreen(full_screen))
+    }
+
+    /// Moves the window to the middle of its screen (Electron's `center`).
+    pub fn center(&self) -> Result<(), Error> {
+        self.change(WindowChange::Center)
+    }
+
+    /// Keeps the window above others, or not (Electron's `setAlwaysOnTop`).
+    pub fn set_always_on_top(&self, on_top: bool) -> Result<(), Error> {
+        self.change(WindowChange::AlwaysOnTop(on_top))
+    }
+
+    /// Moves and sizes the window, frame included (Electron's `setBounds`).
+    pub fn set_bounds(&self, bounds: Rectangle) -> Result<(), Error> {
+        self.change(WindowChange::Bounds(bounds))
+    }
+
+    /// Sizes the page's area (Electron's `setContentSize`).
+    pub fn set_content_size(&self, width: u32, height: u32) -> Result<(), Error> {
+        self.change(WindowChange::ContentSize(width, height))
+    }
+
+    /// Moves the window (Electron's `setPosition`).
+    pub fn set_position(&self, x: i32, y: i32) -> Result<(), Error> {
+        self.change(WindowChange::Position(x, y))
+    }
+
+    /// The smallest size the user may give the page's area; `None` for no limit
+    /// (Electron's `setMinimumSize`).
+    pub fn set_minimum_size(&self, size: Option<(u32, u32)>) -> Result<(), Error> {
+        self.change(WindowChange::MinimumSize(size))
+    }
+
+    /// The largest size the user may give the page's area; `None` for no limit
+    /// (Electron's `setMaximumSize`).
+    pub fn set_maximum_size(&self, size: Option<(u32, u32)>) -> Result<(), Error> {
+        self.change(WindowChange::MaximumSize(size))
+    }
+
+    /// Whether the user may resize the window (Electron's `setResizable`).
+    pub fn set_resizable(&self, resizable: bool) -> Result<(), Error> {
+        self.change(WindowChange::Resizable(resizable))
+    }
+
+    /// The window's icon, where the platform shows one (Electron's `setIcon`).
+    pub fn set_icon(&self, icon: Icon) -> Result<(), Error> {
+        self.change(WindowChange::Icon(icon))
+    }
+
+    /// What the native window is now: bounds, content size, visible, focused,
+    /// minimized, maximized, full screen, resizable (Electron's `getBounds`,
+    /// `isFocused`, … together). Read on the engine's thread after what was asked
+    /// before it; a change the window manager makes later shows in a later read,
+    /// and in [`BrowserWindow::on_window_event`].
+    pub fn state(&self) -> impl Future<Output = Result<WindowState, Error>> + Send + 'static {
+        self.ask(|done| WindowOp::State { done })
+    }
+
+    /// Asks the engine for `change`, unless it says it cannot make it.
+    pub fn change(&self, change: WindowChange) -> Result<(), Error> {
+        let what = change.name();
+        if let Some((_, why)) = self.unsupported.iter().find(|(name, _)| *name == what) {
+            return Err(Error::Unsupported {
+                engine: self.engine_name,
+                what,
+                why,
+            });
+        }
+        self.command(WindowOp::Change(change))
     }
 
     /// Sends a command that answers through `done`, and waits for the answer.

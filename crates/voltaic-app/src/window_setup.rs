@@ -7,7 +7,7 @@ use std::path::Path;
 use voltaic_core::{Api, ChannelGrants, ChannelPattern, Direction, IpcMain};
 
 use crate::engine::EngineInfo;
-use crate::{Error, SandboxState, WebPreferences};
+use crate::{BrowserWindowOptions, Error, SandboxState, WebPreferences};
 
 /// Refuses what no engine can give.
 pub(crate) fn check(prefs: &WebPreferences, window: u32) -> Result<(), Error> {
@@ -28,6 +28,47 @@ pub(crate) fn check(prefs: &WebPreferences, window: u32) -> Result<(), Error> {
             window,
             "sandbox: false changes nothing: the process sandbox is app-wide and renderers never get Node.js"
         );
+    }
+    Ok(())
+}
+
+/// Refuses the window options `engine` cannot give, by the name of the method
+/// that would ask for the same ([`crate::WindowChange::name`]; `frame`,
+/// `parent` and `crossOriginIsolation` for those options).
+pub(crate) fn check_options(
+    options: &BrowserWindowOptions,
+    engine: &EngineInfo,
+) -> Result<(), Error> {
+    let defaults = BrowserWindowOptions::default();
+    let asked = [
+        ("hide", !options.show),
+        ("setMinimumSize", options.min_size.is_some()),
+        ("setMaximumSize", options.max_size.is_some()),
+        ("setResizable", options.resizable != defaults.resizable),
+        ("frame", options.frame != defaults.frame),
+        ("setAlwaysOnTop", options.always_on_top),
+        ("setFullScreen", options.full_screen),
+        ("setIcon", options.icon.is_some()),
+        ("center", options.center),
+        ("setPosition", options.x.is_some() || options.y.is_some()),
+        ("parent", options.parent.is_some()),
+        (
+            "crossOriginIsolation",
+            options.web_preferences.cross_origin_isolation,
+        ),
+    ];
+    for (what, _) in asked.iter().filter(|(_, asked)| *asked) {
+        if let Some((_, why)) = engine
+            .unsupported_changes
+            .iter()
+            .find(|(name, _)| name == what)
+        {
+            return Err(Error::Unsupported {
+                engine: engine.name,
+                what,
+                why,
+            });
+        }
     }
     Ok(())
 }

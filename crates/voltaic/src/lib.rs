@@ -62,10 +62,11 @@
 
 pub use serde_json::json;
 pub use voltaic_app::{
-    engine, AppHandle, BrowserWindow, BrowserWindowOptions, Check, CheckState, Error,
-    NavigationRequest, PageEvent, PermissionKind, PermissionRequest, Preventable,
-    RenderProcessGone, RenderProcessGoneReason, SandboxState, SecurityReport, WebPreferences,
-    WindowOpenAction, WindowOpenRequest, WindowReport, DEFAULT_CSP,
+    engine, AppHandle, BrowserWindow, BrowserWindowOptions, Check, CheckState, Error, Icon,
+    NavigationRequest, PageEvent, PermissionKind, PermissionRequest, Preventable, Rectangle,
+    RenderProcessGone, RenderProcessGoneReason, SandboxState, SecondInstance, SecurityReport,
+    WebPreferences, WindowChange, WindowEvent, WindowOpenAction, WindowOpenRequest, WindowReport,
+    WindowState, DEFAULT_CSP,
 };
 pub use voltaic_core::{
     bytes, handler, protocol, schemars, wire, AllowedOrigins, Api, ApiEvent, Binary, Bytes,

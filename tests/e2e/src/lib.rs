@@ -180,14 +180,92 @@ const PHASE_LIMIT: Duration = Duration::from_secs(50);
 /// next.
 pub async fn run_phase(name: &'static str, env: Vec<(&'static str, String)>) -> Result<(), String> {
     let display = std::env::var("DISPLAY").unwrap_or_default();
+    on_a_thread(name, move || {
+        run_scenario_process(name, &display, &env, PHASE_LIMIT)
+    })
+    .await
+}
+
+/// Runs phase `name` with `run` on a thread of its own, and waits for it there.
+async fn on_a_thread(
+    name: &'static str,
+    run: impl FnOnce() -> Result<(), String> + Send + 'static,
+) -> Result<(), String> {
     let (done, result) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
-        let _ = done.send(run_scenario_process(name, &display, &env, PHASE_LIMIT));
+        let _ = done.send(run());
     });
     result
         .await
         .map_err(|_| format!("phase {name}: its runner went away"))?
         .map_err(|error| format!("phase {name} failed: {error}"))
+}
+
+/// Runs the phase `name` on an X display of its own with a window manager
+/// (openbox), started for it and ended after it: for what only a window manager
+/// carries out (maximizing, full screen, focus), without changing the display
+/// every other scenario shares. Elsewhere than Linux it is [`run_phase`].
+pub async fn run_phase_managed(name: &'static str) -> Result<(), String> {
+    if cfg!(not(target_os = "linux")) {
+        return run_phase(name, Vec::new()).await;
+    }
+    on_a_thread(name, move || {
+        let display = VirtualDisplay::start()?;
+        let _manager = WindowManager::start(&display.name)?;
+        run_scenario_process(name, &display.name, &[], PHASE_LIMIT)
+    })
+    .await
+}
+
+/// An openbox managing one display, ended when dropped.
+struct WindowManager(Child);
+
+impl WindowManager {
+    /// Starts openbox on `display`, and waits (within a bound) until it manages
+    /// it: its startup command runs once it does.
+    fn start(display: &str) -> Result<Self, String> {
+        let mut manager = Command::new("openbox")
+            .args(["--sm-disable", "--startup", "echo managing"])
+            .env("DISPLAY", display)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("openbox could not start ({e}); install openbox"))?;
+        let stdout = manager.stdout.take().ok_or("openbox has no stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // Its own messages come first on the same stream (a missing menu file).
+            let mut said = String::new();
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if line.trim() == "managing" {
+                    let _ = tx.send(Ok(()));
+                    return;
+                }
+                said.push_str(&line);
+                said.push('\n');
+            }
+            let _ = tx.send(Err(said));
+        });
+        match rx.recv_timeout(Duration::from_secs(15)) {
+            Ok(Ok(())) => Ok(Self(manager)),
+            outcome => {
+                let _ = manager.kill();
+                let status = manager.wait();
+                Err(format!(
+                    "openbox did not start managing display {display} within 15 s: {outcome:?}, {status:?}"
+                ))
+            }
+        }
+    }
+}
+
+impl Drop for WindowManager {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 fn run_scenario_process(
@@ -288,6 +366,11 @@ impl VirtualDisplay {
                 server: None,
             });
         }
+        Self::start()
+    }
+
+    /// Starts an Xvfb of its own.
+    fn start() -> Result<Self, String> {
         // -displayfd makes Xvfb pick a free display and print its number when ready.
         let mut server = Command::new("Xvfb")
             .args([
@@ -614,6 +697,30 @@ impl Probe {
         matches: impl Fn(&str) -> bool,
     ) -> Result<String, String> {
         self.wait_for_within(what, DEFAULT_WAIT, matches).await
+    }
+
+    /// Waits for `line` recorded at index `from` or later; returns its index, so
+    /// that a sequence can be waited for one step after another.
+    pub async fn expect_after(&self, from: usize, line: &str) -> Result<usize, String> {
+        let deadline = tokio::time::Instant::now() + DEFAULT_WAIT;
+        loop {
+            let notified = self.inner.changed.notified();
+            if let Some(at) = self
+                .lines()
+                .iter()
+                .skip(from)
+                .position(|l| l == line)
+                .map(|at| at + from)
+            {
+                return Ok(at);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return Err(format!(
+                    "timed out after {DEFAULT_WAIT:?} waiting for {line:?} (after line {from}); recorded so far:\n{}",
+                    self.recent(30)
+                ));
+            }
+        }
     }
 
     /// Like [`Probe::wait_for`] with an explicit limit.

@@ -106,8 +106,48 @@ fn main() {
             setup: page_events,
         },
         Scenario {
+            name: "cross_origin_isolated_pages_share_memory_with_workers",
+            setup: cross_origin_isolation,
+        },
+        Scenario {
             name: "page_storage_is_kept_across_launches",
             setup: storage_kept,
+        },
+        Scenario {
+            name: "window_state_and_events_under_a_window_manager",
+            setup: window_state,
+        },
+        Scenario {
+            name: "per_window_console_failed_loads_and_gone_renderers",
+            setup: per_window_events,
+        },
+        Scenario {
+            name: "ipc_tutorial_example_runs_its_three_patterns",
+            setup: ipc_tutorial_example,
+        },
+        Scenario {
+            name: "single_instance_lock_hands_a_second_instance_over",
+            setup: single_instance,
+        },
+        Scenario {
+            name: "_single_first",
+            setup: single_first,
+        },
+        Scenario {
+            name: "_single_second",
+            setup: single_second,
+        },
+        Scenario {
+            name: "window_options_under_a_window_manager",
+            setup: window_options,
+        },
+        Scenario {
+            name: "_window_options",
+            setup: window_options_phase,
+        },
+        Scenario {
+            name: "_window_state",
+            setup: window_state_phase,
         },
         Scenario {
             name: "_storage_store",
@@ -1622,17 +1662,39 @@ fn set_title(h: &Harness) -> Result<Driver, String> {
     let preload = r#"const { contextBridge, ipcRenderer } = require('electron');
 contextBridge.exposeInMainWorld('electronAPI', {
   setTitle: (title) => ipcRenderer.send('set-title', title),
+  onClick: (callback) => ipcRenderer.on('click', () => callback()),
+  onRetitle: (callback) => ipcRenderer.on('retitle', () => callback()),
 });"#;
+    // The page's own title comes first (the window follows it), then the user's
+    // click sets another, as in the tutorial.
     let window = h.window(
         "title",
         Some(preload),
-        "<title>before</title><script>electronAPI.setTitle('My window')</script>",
+        "<title>before</title><script>electronAPI.onClick(() => electronAPI.setTitle('My window'));
+electronAPI.onRetitle(() => { document.title = 'kept out'; })</script>",
     )?;
+    let record = probe.clone();
+    window.on_page_title_updated(move |event, title| {
+        record.record(format!("page-title:{title}"));
+        if title == "kept out" {
+            event.prevent_default();
+        }
+    });
+    let chromium = h.app().handle().engine_info().name == "Chromium";
     Ok(Box::pin(async move {
+        probe.expect("page-title:before").await?;
+        ensure_eq!(window.get_title().await.map_err(err)?, "before");
+        window.web_contents().send("click", ()).map_err(err)?;
         probe.expect("set-title:My window").await?;
         // Applied on the engine's thread, after the op; asked there in turn.
         let title = window.get_title().await.map_err(err)?;
         ensure_eq!(title, "My window");
+        // A prevented page-title-updated keeps the native title, except in
+        // Chromium's --app window, which shows its page's title regardless.
+        window.web_contents().send("retitle", ()).map_err(err)?;
+        probe.expect("page-title:kept out").await?;
+        let title = window.get_title().await.map_err(err)?;
+        ensure_eq!(title, if chromium { "kept out" } else { "My window" });
         Ok(())
     }))
 }
@@ -1688,6 +1750,572 @@ fn page_events(h: &Harness) -> Result<Driver, String> {
                 "page:did-finish-load",
                 "page:did-stop-loading",
             ]
+        );
+        Ok(())
+    }))
+}
+
+/// `WebPreferences::cross_origin_isolation`: the window's `app://` pages are
+/// `crossOriginIsolated`, share a `SharedArrayBuffer` with a worker (which writes
+/// into it), and read a clock finer than the 1 ms an unisolated WebKit page gets.
+/// A window that does not opt in stays as it was, and the security report says
+/// which is which.
+fn cross_origin_isolation(h: &Harness) -> Result<Driver, String> {
+    let probe = h.probe();
+    h.file(
+        "coi-worker.js",
+        "onmessage = (e) => { Atomics.store(new Int32Array(e.data), 0, 42); postMessage('stored'); };",
+    )?;
+    // The smallest step the clock takes, over a bounded number of reads: a step is
+    // the clock's resolution however slow the machine is.
+    let script = |tag: &str| {
+        format!(
+            r#"let step = Infinity, last = performance.now();
+for (let i = 0; i < 2000000 && step === Infinity || i < 20000; i++) {{
+  const now = performance.now();
+  if (now > last) {{ step = Math.min(step, now - last); last = now; }}
+}}
+const out = {{ isolated: self.crossOriginIsolated, sab: typeof SharedArrayBuffer, fine: step < 0.5 }};
+if (typeof SharedArrayBuffer === 'function') {{
+  const memory = new SharedArrayBuffer(4);
+  const worker = new Worker('coi-worker.js');
+  worker.onmessage = () => {{ out.shared = Atomics.load(new Int32Array(memory), 0); report('{tag}', out); }};
+  worker.onerror = (e) => report('{tag}', {{ ...out, workerError: String(e.message) }});
+  worker.postMessage(memory);
+}} else {{
+  report('{tag}', out);
+}}"#
+        )
+    };
+    let isolated = WebPreferences {
+        cross_origin_isolation: true,
+        ..api_prefs()
+    };
+    let engine = h.app().handle().engine_info().name;
+    let opened = h.window_with("isolated", isolated, &page(&script("isolated")));
+    h.window_with("plain", api_prefs(), &page(&script("plain")))?;
+    let report = h.app().security_report().to_string();
+    Ok(Box::pin(async move {
+        if engine == "WebKitGTK" {
+            // Refused, saying why, rather than a window that is not what was asked.
+            let error = opened.err().unwrap_or_default();
+            ensure!(
+                error.contains("WebKitGTK windows do not support `crossOriginIsolation`"),
+                "an isolated window on WebKitGTK was not refused clearly: {error:?}"
+            );
+            let plain = probe.result("plain").await?;
+            ensure_eq!(plain["isolated"], json!(false));
+            return Ok(());
+        }
+        opened?;
+        let isolated = probe.result("isolated").await?;
+        ensure_eq!(
+            isolated,
+            json!({ "isolated": true, "sab": "function", "fine": true, "shared": 42 })
+        );
+        let plain = probe.result("plain").await?;
+        ensure_eq!(plain["isolated"], json!(false));
+        ensure!(
+            report.contains("cross-origin isolation   on:")
+                && report.contains("cross-origin isolation   off"),
+            "the security report does not show each window's isolation:\n{report}"
+        );
+        Ok(())
+    }))
+}
+
+/// Runs `_window_state` on a display of its own with a window manager, which
+/// maximizing, full screen and focus need.
+fn window_state(_: &Harness) -> Result<Driver, String> {
+    Ok(Box::pin(voltaic_e2e::run_phase_managed("_window_state")))
+}
+
+/// The `BrowserWindow` methods and events under Electron's names, each change
+/// answered by its event and read back with `state()`: ready-to-show (and show,
+/// for a window made hidden), focus and blur between two windows, maximize and
+/// unmaximize, full screen, content size, position, minimize and restore; and
+/// page-title-updated, whose prevention keeps the native title where the engine
+/// lets it.
+fn window_state_phase(h: &Harness) -> Result<Driver, String> {
+    let probe = h.probe();
+    let chromium = h.app().handle().engine_info().name == "Chromium";
+    let record = |tag: &'static str, window: &BrowserWindow| {
+        let probe = probe.clone();
+        window.on_window_event(move |event| probe.record(format!("{tag}:{}", event.name())));
+    };
+    let prefs = api_prefs();
+    let options = |title: &str, show: bool| BrowserWindowOptions {
+        title: title.into(),
+        // Above the smallest window Chromium makes under a window manager.
+        width: 560,
+        height: 400,
+        show,
+        web_preferences: prefs.clone(),
+        ..Default::default()
+    };
+    // A hidden window, shown once ready, as Electron advises; Chromium's --app
+    // windows cannot be hidden, and say so.
+    let first = BrowserWindow::new(h.app(), options("first", chromium)).map_err(err)?;
+    record("first", &first);
+    let shower = first.clone();
+    first.on_window_event(move |event| {
+        if *event == voltaic::WindowEvent::ReadyToShow {
+            let _ = shower.show();
+        }
+    });
+    let titles = probe.clone();
+    first.on_page_title_updated(move |event, title| {
+        titles.record(format!("first:page-title-updated:{title}"));
+        if title == "kept out" {
+            event.prevent_default();
+        }
+    });
+    first
+        .load_file(h.file("state-first.html", "<title>first page</title><p>first</p>")?)
+        .map_err(err)?;
+    let second = BrowserWindow::new(h.app(), options("second", true)).map_err(err)?;
+    record("second", &second);
+    second
+        .load_file(h.file("state-second.html", "<p>second</p>")?)
+        .map_err(err)?;
+    let hidden = if chromium {
+        Some(BrowserWindow::new(h.app(), options("hidden", false)).map(|_| ()))
+    } else {
+        None
+    };
+    let app = h.app().handle();
+    Ok(Box::pin(async move {
+        if let Some(refused) = hidden {
+            let error = refused.err().map(|e| e.to_string()).unwrap_or_default();
+            ensure!(
+                error.contains("Chromium windows do not support `hide`"),
+                "a hidden window on Chromium was not refused clearly: {error:?}"
+            );
+        }
+        let shown = probe.expect_after(0, "first:ready-to-show").await?;
+        if !chromium {
+            probe.expect_after(shown, "first:show").await?;
+        }
+        probe.expect_after(0, "second:ready-to-show").await?;
+        let state = |window: &BrowserWindow| window.state();
+        // Focus moves from one window to the other, and back: one window's blur
+        // and the other's focus, in whichever order the two windows hear of it.
+        // It starts on the first, wherever the window manager put it.
+        first.focus().map_err(err)?;
+        poll_state(&first, "the focus", |s| s.focused).await?;
+        let mut at = probe.lines().len();
+        second.focus().map_err(err)?;
+        let focused = probe.expect_after(at, "second:focus").await?;
+        at = focused.max(probe.expect_after(at, "first:blur").await?);
+        first.focus().map_err(err)?;
+        let focused = probe.expect_after(at, "first:focus").await?;
+        at = focused.max(probe.expect_after(at, "second:blur").await?);
+        ensure!(
+            state(&first).await.map_err(err)?.focused,
+            "focus() did not focus"
+        );
+        ensure_eq!(app.get_focused_window().map(|w| w.id()), Some(first.id()));
+        first.maximize().map_err(err)?;
+        at = probe.expect_after(at, "first:maximize").await?;
+        ensure!(state(&first).await.map_err(err)?.maximized, "not maximized");
+        first.unmaximize().map_err(err)?;
+        at = probe.expect_after(at, "first:unmaximize").await?;
+        first.set_full_screen(true).map_err(err)?;
+        at = probe.expect_after(at, "first:enter-full-screen").await?;
+        ensure!(
+            state(&first).await.map_err(err)?.full_screen,
+            "not in full screen"
+        );
+        first.set_full_screen(false).map_err(err)?;
+        at = probe.expect_after(at, "first:leave-full-screen").await?;
+        first.set_content_size(620, 450).map_err(err)?;
+        at = probe.expect_after(at, "first:resize").await?;
+        poll_state(&first, "the content size 620x450", |s| {
+            s.content_size == (620, 450)
+        })
+        .await?;
+        first.set_position(40, 60).map_err(err)?;
+        probe.expect_after(at, "first:move").await?;
+        poll_state(&first, "the position 40,60", |s| {
+            (s.bounds.x, s.bounds.y) == (40, 60)
+        })
+        .await?;
+        first.minimize().map_err(err)?;
+        at = probe.expect_after(at, "first:minimize").await?;
+        first.restore().map_err(err)?;
+        probe.expect_after(at, "first:restore").await?;
+        // The page's title: the native title follows it, unless prevented (which
+        // Chromium's --app window cannot honour: it shows its page's title).
+        probe
+            .expect_after(0, "first:page-title-updated:first page")
+            .await?;
+        ensure_eq!(first.get_title().await.map_err(err)?, "first page");
+        Ok(())
+    }))
+}
+
+/// Waits until `window`'s state satisfies `done`: the window manager applies a
+/// change after the event that announces it, in its own time.
+async fn poll_state(
+    window: &BrowserWindow,
+    what: &str,
+    done: impl Fn(&voltaic::WindowState) -> bool,
+) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let state = window.state().await.map_err(err)?;
+        if done(&state) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the window never had {what}: {state:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// What one window's `webContents` says, heard on that window only:
+/// `console-message`, `did-fail-load` (between `did-start-loading` and
+/// `did-stop-loading`, with no `did-navigate` or `did-finish-load`), and
+/// `render-process-gone`; and `when_ready`, which resolves once the app runs.
+fn per_window_events(h: &Harness) -> Result<Driver, String> {
+    let probe = h.probe();
+    let app = h.app().handle();
+    let ready = probe.clone();
+    let waiting = app.when_ready();
+    h.app().spawn(async move {
+        waiting.await;
+        ready.record("app:ready");
+    });
+    let first = h.window("first", None, "<script>console.log('from first')</script>")?;
+    let second = h.window(
+        "second",
+        None,
+        "<script>console.log('from second')</script>",
+    )?;
+    for (tag, window) in [("first", &first), ("second", &second)] {
+        let record = probe.clone();
+        window.on_console_message(move |message| {
+            record.record(format!("{tag}-console:{}", message.text));
+        });
+        let record = probe.clone();
+        window
+            .on_render_process_gone(move |reason| record.record(format!("{tag}-gone:{reason:?}")));
+    }
+    let record = probe.clone();
+    first.on_page_event(move |event| {
+        let line = match event {
+            voltaic::PageEvent::DidFailLoad { url, description } => {
+                format!("first-page:did-fail-load:{url}:{}", !description.is_empty())
+            }
+            other => format!("first-page:{other:?}"),
+        };
+        record.record(line);
+    });
+    Ok(Box::pin(async move {
+        probe.expect("app:ready").await?;
+        ensure!(
+            app.is_ready(),
+            "when_ready resolved before the app was ready"
+        );
+        probe.expect("first-console:from first").await?;
+        probe.expect("second-console:from second").await?;
+        probe.ensure_none("a window hearing another's console", |l| {
+            l == "first-console:from second" || l == "second-console:from first"
+        })?;
+        // A loopback port just let go of: nothing listens there, and the
+        // connection is refused (the low ports browsers block would not be tried).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map_err(err)?
+            .port();
+        let nothing = format!("http://127.0.0.1:{port}/nothing");
+        probe.expect("first-page:DidStopLoading").await?;
+        let from = probe.lines().len();
+        first.load_url(&nothing).map_err(err)?;
+        let stopped = probe
+            .expect_after(from, "first-page:DidStopLoading")
+            .await?;
+        let events: Vec<String> = probe.lines()[from..=stopped]
+            .iter()
+            .filter(|l| l.starts_with("first-page:"))
+            .cloned()
+            .collect();
+        ensure_eq!(
+            events,
+            [
+                "first-page:DidStartLoading",
+                &format!("first-page:did-fail-load:{nothing}:true"),
+                "first-page:DidStopLoading",
+            ]
+        );
+        second.force_crash_renderer().map_err(err)?;
+        probe.expect("second-gone:Killed").await?;
+        probe.ensure_none("a window hearing another's renderer go", |l| {
+            l.starts_with("first-gone:")
+        })?;
+        Ok(())
+    }))
+}
+
+/// The IPC tutorial example (`examples/ipc-tutorial`) as it ships, with its file
+/// dialog replaced through its seam, driven through its page's own buttons:
+/// set-title (renderer to main), the dialog's path back to the page (renderer to
+/// main and back), and the menu's clicks counted by the page, which answers (main
+/// to renderer and back). The menu's clicks go to the same function muda's
+/// handler calls.
+fn ipc_tutorial_example(h: &Harness) -> Result<Driver, String> {
+    struct Picked(voltaic_e2e::Probe);
+    impl ipc_tutorial::FileDialog for Picked {
+        fn pick_file(&self) -> ipc_tutorial::Picked {
+            self.0.record("dialog:shown");
+            Box::pin(async { Some(std::path::PathBuf::from("/tmp/picked.txt")) })
+        }
+    }
+    let probe = h.probe();
+    let record = probe.clone();
+    h.app()
+        .ipc_main()
+        .on("counter-value", move |_: IpcEvent, value: i64| {
+            record.record(format!("counter-value:{value}"));
+        });
+    let tutorial = ipc_tutorial::open(h.app(), Arc::new(Picked(probe.clone()))).map_err(err)?;
+    let window = tutorial.window;
+    Ok(Box::pin(async move {
+        let run = |code: &'static str| window.execute_javascript(code);
+        poll_script(
+            &window,
+            "document.getElementById('counter') !== null",
+            json!(true),
+        )
+        .await?;
+        // 1. The page's button sends the title; the handler sets it.
+        run(
+            "document.getElementById('title').value = 'Tutorial title'; \
+             document.getElementById('set-title').click()",
+        )
+        .await
+        .map_err(err)?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while window.get_title().await.map_err(err)? != "Tutorial title" {
+            ensure!(
+                Instant::now() < deadline,
+                "set-title never reached the window's title"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // 2. The dialog (replaced) answers the page's invoke.
+        run("document.getElementById('open-file').click()")
+            .await
+            .map_err(err)?;
+        probe.expect("dialog:shown").await?;
+        poll_script(
+            &window,
+            "document.getElementById('file-path').innerText",
+            json!("/tmp/picked.txt"),
+        )
+        .await?;
+        // 3. The menu: up, up, down; the page answers each with its count.
+        let contents = window.web_contents().clone();
+        let at = probe.lines().len();
+        for id in [
+            ipc_tutorial::INCREMENT,
+            ipc_tutorial::INCREMENT,
+            ipc_tutorial::DECREMENT,
+        ] {
+            let click = muda::MenuEvent {
+                id: muda::MenuId::new(id),
+            };
+            ipc_tutorial::menu_clicked(&contents, &click);
+        }
+        let at = probe.expect_after(at, "counter-value:1").await?;
+        let at = probe.expect_after(at, "counter-value:2").await?;
+        probe.expect_after(at, "counter-value:1").await?;
+        ensure_eq!(
+            run("document.getElementById('counter').innerText")
+                .await
+                .map_err(err)?,
+            json!("1")
+        );
+        // A script that throws is an error with its message.
+        let thrown = run("throw new Error('on purpose')").await;
+        ensure!(
+            matches!(&thrown, Err(Error::Script(message)) if message.contains("on purpose")),
+            "a throwing script gave {thrown:?}"
+        );
+        Ok(())
+    }))
+}
+
+/// Waits until `code` run in `window`'s page gives `expected`.
+async fn poll_script(window: &BrowserWindow, code: &str, expected: Value) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = window.execute_javascript(code).await;
+        if got.as_ref().ok() == Some(&expected) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("`{code}` never gave {expected}: last {got:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+const SINGLE_TOKEN: &str = "VOLTAIC_E2E_SINGLE_TOKEN";
+
+/// Two launches of one app (one data directory): the first takes the
+/// single-instance lock and hears the second, with its command line, working
+/// directory and data; the second is told to quit.
+fn single_instance(h: &Harness) -> Result<Driver, String> {
+    let env = vec![
+        (
+            voltaic::engine::DATA_DIR_ENV,
+            h.dir().join("single").display().to_string(),
+        ),
+        (SINGLE_TOKEN, format!("{:016x}", fastrand::u64(..))),
+    ];
+    Ok(Box::pin(voltaic_e2e::run_phase("_single_first", env)))
+}
+
+fn single_first(h: &Harness) -> Result<Driver, String> {
+    let token = std::env::var(SINGLE_TOKEN).map_err(|_| format!("{SINGLE_TOKEN} is not set"))?;
+    let probe = h.probe();
+    let app = h.app().handle();
+    let record = probe.clone();
+    app.on_second_instance(move |second| {
+        record.record(format!(
+            "second-instance:{}:{}:{}",
+            second.additional_data,
+            second.argv.len(),
+            second.working_directory.is_absolute()
+        ));
+    });
+    let held = app
+        .request_single_instance_lock(json!("first"))
+        .map_err(err)?;
+    ensure!(held, "the first instance did not get the lock");
+    let env = vec![
+        (
+            voltaic::engine::DATA_DIR_ENV,
+            std::env::var(voltaic::engine::DATA_DIR_ENV).map_err(err)?,
+        ),
+        (SINGLE_TOKEN, token.clone()),
+    ];
+    h.window("single", None, "<title>single</title>")?;
+    Ok(Box::pin(async move {
+        voltaic_e2e::run_phase("_single_second", env).await?;
+        probe
+            .expect(&format!("second-instance:\"{token}\":1:true"))
+            .await
+    }))
+}
+
+fn single_second(h: &Harness) -> Result<Driver, String> {
+    let token = std::env::var(SINGLE_TOKEN).map_err(|_| format!("{SINGLE_TOKEN} is not set"))?;
+    let held = h
+        .app()
+        .handle()
+        .request_single_instance_lock(json!(token))
+        .map_err(err)?;
+    ensure!(!held, "a second instance got the lock the first holds");
+    h.window("second", None, "<title>second</title>")?;
+    Ok(Box::pin(async { Ok(()) }))
+}
+
+fn window_options(_: &Harness) -> Result<Driver, String> {
+    Ok(Box::pin(voltaic_e2e::run_phase_managed("_window_options")))
+}
+
+/// The window options, read back from the window manager's windows: a position,
+/// a frameless window (its bounds are its content) beside a framed one, a
+/// minimum size that a smaller size asked for does not go below, a window the
+/// user cannot resize, and a parent that must be open. What an engine cannot
+/// give is refused, naming the option.
+fn window_options_phase(h: &Harness) -> Result<Driver, String> {
+    let chromium = h.app().handle().engine_info().name == "Chromium";
+    let options = |title: &str| BrowserWindowOptions {
+        title: title.into(),
+        width: 560,
+        height: 400,
+        web_preferences: api_prefs(),
+        ..Default::default()
+    };
+    let open = |options: BrowserWindowOptions| -> Result<BrowserWindow, Error> {
+        let window = BrowserWindow::new(h.app(), options)?;
+        window.load_html("<p>options</p>")?;
+        Ok(window)
+    };
+    let placed = open(BrowserWindowOptions {
+        x: Some(30),
+        y: Some(50),
+        ..options("placed")
+    })
+    .map_err(err)?;
+    let refused_parent = open(BrowserWindowOptions {
+        parent: Some(9999),
+        ..options("orphan")
+    })
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    ensure!(
+        refused_parent.contains("parent window 9999 is not open"),
+        "a parent that is not open was not refused: {refused_parent:?}"
+    );
+    let frameless = open(BrowserWindowOptions {
+        frame: false,
+        ..options("frameless")
+    });
+    let small = open(BrowserWindowOptions {
+        min_size: Some((500, 350)),
+        ..options("small")
+    });
+    let fixed = open(BrowserWindowOptions {
+        resizable: false,
+        ..options("fixed")
+    });
+    let child = open(BrowserWindowOptions {
+        parent: Some(placed.id()),
+        ..options("child")
+    });
+    Ok(Box::pin(async move {
+        poll_state(&placed, "the position 30,50", |s| {
+            (s.bounds.x, s.bounds.y) == (30, 50)
+        })
+        .await?;
+        if chromium {
+            for (refused, what) in [
+                (frameless.err(), "frame"),
+                (small.err(), "setMinimumSize"),
+                (fixed.err(), "setResizable"),
+                (child.err(), "parent"),
+            ] {
+                let message = refused.map(|e| e.to_string()).unwrap_or_default();
+                ensure!(
+                    message.contains(&format!("Chromium windows do not support `{what}`")),
+                    "{what} was not refused clearly on Chromium: {message:?}"
+                );
+            }
+            return Ok(());
+        }
+        let (frameless, small, fixed, _child) = (
+            frameless.map_err(err)?,
+            small.map_err(err)?,
+            fixed.map_err(err)?,
+            child.map_err(err)?,
+        );
+        // The window manager frames the one and not the other.
+        poll_state(&placed, "a frame", |s| s.bounds.height > s.content_size.1).await?;
+        poll_state(&frameless, "no frame", |s| {
+            s.visible && (s.bounds.width, s.bounds.height) == s.content_size
+        })
+        .await?;
+        small.set_content_size(200, 150).map_err(err)?;
+        poll_state(&small, "its minimum size", |s| s.content_size == (500, 350)).await?;
+        ensure!(
+            !fixed.state().await.map_err(err)?.resizable,
+            "resizable: false was not kept"
         );
         Ok(())
     }))

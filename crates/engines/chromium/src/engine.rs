@@ -13,7 +13,7 @@ use voltaic_app::engine::{
 use voltaic_app::{Error, SandboxState};
 
 use crate::launch::{Chromium, LaunchOptions};
-use crate::window::Window;
+use crate::window::{Window, WindowWork};
 use voltaic_cdp::page::{PageInput, ToEngine, SETUP_LIMIT};
 use voltaic_cdp::{serve, Cdp, Event};
 
@@ -26,6 +26,13 @@ pub(crate) enum Input {
     Page(PageInput),
     /// An event from Chromium.
     Cdp(Event),
+    /// What came back for a window from another thread.
+    Window {
+        /// The window.
+        window: u32,
+        /// What came back.
+        work: WindowWork,
+    },
 }
 
 /// The Chromium engine, on the thread that made the app.
@@ -126,6 +133,8 @@ impl ChromiumEngine {
         match input {
             Input::App(Command::Quit { code }) => return Some(code),
             Input::App(Command::Open(job)) => job.run(self),
+            // Refused before it is sent: see window::UNSUPPORTED.
+            Input::App(Command::SetMenu(_)) => {}
             Input::App(Command::Window { window, op }) => {
                 let closing = matches!(op, voltaic_app::engine::WindowOp::Close);
                 match self.windows.get_mut(&window) {
@@ -142,6 +151,11 @@ impl ChromiumEngine {
                 }
             }
             Input::Cdp(event) => return self.event(event),
+            Input::Window { window, work } => {
+                if let Some(entry) = self.windows.get_mut(&window) {
+                    entry.work(self.browser.cdp(), work);
+                }
+            }
             Input::Page(PageInput::Fulfill {
                 session,
                 id,
@@ -225,7 +239,7 @@ impl WindowFactory for ChromiumEngine {
         let to_engine: ToEngine = Arc::new(move |input| {
             let _ = inputs.send(Input::Page(input));
         });
-        let (window, opened) = Window::open(cdp, target, spec, to_engine)?;
+        let (window, opened) = Window::open(cdp, target, spec, to_engine, self.sender.clone())?;
         if let Some(frame) = window.window_frame {
             self.frame = frame;
         }
@@ -267,6 +281,7 @@ impl Engine for ChromiumEngine {
             sandbox_detail: "the renderer runs inside Chromium's sandbox",
             // No command-line switch takes DevTools away; only a machine-wide policy.
             dev_tools_can_be_off: false,
+            unsupported_changes: crate::window::UNSUPPORTED,
         }
     }
 

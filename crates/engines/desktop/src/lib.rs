@@ -10,26 +10,20 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::{Mutex, PoisonError};
 
-use tao::dpi::LogicalSize;
 use tao::event::{Event, WindowEvent};
 use tao::event_loop::{ControlFlow, EventLoop, EventLoopProxy, EventLoopWindowTarget};
 use tao::platform::run_return::EventLoopExtRunReturn;
-use tao::window::{WindowBuilder, WindowId};
+use tao::window::WindowId;
 use voltaic_app::engine::{Command, DataDir, EngineProxy, WindowOp, WindowSpec};
-use voltaic_app::{BrowserWindowOptions, Error};
+use voltaic_app::Error;
 
-/// A tao window as `options` ask: title, content size, shown or not.
-pub fn native_window<T: 'static>(
-    target: &EventLoopWindowTarget<T>,
-    options: &BrowserWindowOptions,
-) -> Result<tao::window::Window, Error> {
-    WindowBuilder::new()
-        .with_title(&options.title)
-        .with_inner_size(LogicalSize::new(options.width, options.height))
-        .with_visible(options.show)
-        .build(target)
-        .map_err(|e| Error::Window(e.to_string()))
-}
+mod native;
+
+#[cfg(target_os = "linux")]
+pub use native::watch;
+pub use native::{
+    apply, native_op, native_window, read_state, AppMenu, Watcher, UNSUPPORTED_ELSEWHERE,
+};
 
 /// Who applies a window's page policies to what its page does by itself.
 pub enum Policies {
@@ -92,6 +86,9 @@ pub trait LoopHandler<I: 'static> {
     /// The user asked to close the native window `window`.
     fn close_requested(&mut self, window: WindowId);
 
+    /// Native window `window` moved, was resized, or took or lost the focus.
+    fn window_changed(&mut self, _window: WindowId) {}
+
     /// Everything waiting has been taken off the queue: the time to send what
     /// piled up, in one go per window.
     fn events_cleared(&mut self) {}
@@ -111,6 +108,14 @@ pub fn run<I: 'static>(event_loop: &mut EventLoop<I>, mut handler: impl LoopHand
                 ..
             } => {
                 handler.close_requested(window_id);
+                None
+            }
+            Event::WindowEvent {
+                window_id,
+                event: WindowEvent::Moved(_) | WindowEvent::Resized(_) | WindowEvent::Focused(_),
+                ..
+            } => {
+                handler.window_changed(window_id);
                 None
             }
             Event::MainEventsCleared => {
@@ -189,28 +194,39 @@ pub trait OpenWindow {
     fn close_requested(&self) -> bool;
     /// It is gone: its sends fail from now on, and the app hears of it.
     fn closed(self);
+    /// Its native window moved, was resized, or took or lost the focus.
+    fn window_changed(&mut self) {}
 }
 
 /// The open windows of an engine, by the app's window id, on the event loop's
 /// thread.
-pub struct Windows<W>(Rc<RefCell<HashMap<u32, W>>>);
+pub struct Windows<W>(Rc<RefCell<HashMap<u32, W>>>, Rc<RefCell<AppMenu>>);
 
 impl<W> Default for Windows<W> {
     fn default() -> Self {
-        Self(Rc::default())
+        Self(Rc::default(), Rc::default())
     }
 }
 
 impl<W> Clone for Windows<W> {
     fn clone(&self) -> Self {
-        Self(self.0.clone())
+        Self(self.0.clone(), self.1.clone())
     }
 }
 
 impl<W: OpenWindow> Windows<W> {
-    /// Keeps window `id`.
+    /// Keeps window `id`, and gives it the app's menu.
     pub fn insert(&self, id: u32, window: W) {
+        self.1.borrow().attach(window.native());
         self.0.borrow_mut().insert(id, window);
+    }
+
+    /// Builds the app's menu and gives it to every window.
+    pub fn set_menu(&self, job: voltaic_app::engine::MenuJob) {
+        let windows = self.0.borrow();
+        self.1
+            .borrow_mut()
+            .set(job, windows.values().map(OpenWindow::native));
     }
 
     /// Runs `f` on window `id`, if it is open.
@@ -231,6 +247,15 @@ impl<W: OpenWindow> Windows<W> {
     pub fn each(&self, mut f: impl FnMut(&mut W)) {
         for window in self.0.borrow_mut().values_mut() {
             f(window);
+        }
+    }
+
+    /// Native window `native` changed: its window hears of it.
+    pub fn window_changed(&self, native: WindowId) {
+        for window in self.0.borrow_mut().values_mut() {
+            if window.native().id() == native {
+                window.window_changed();
+            }
         }
     }
 

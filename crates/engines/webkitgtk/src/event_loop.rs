@@ -8,11 +8,9 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use gtk::prelude::GtkWindowExt;
 use tao::event::{Event, StartCause, WindowEvent};
 use tao::event_loop::{ControlFlow, EventLoop, EventLoopBuilder, EventLoopWindowTarget};
 use tao::platform::run_return::EventLoopExtRunReturn;
-use tao::platform::unix::WindowExtUnix;
 use tokio::sync::oneshot;
 use voltaic_app::engine::{
     Command, Engine, EngineInfo, EngineProxy, OpenedWindow, WindowFactory, WindowOp, WindowSpec,
@@ -26,6 +24,11 @@ use crate::window::{self, WindowEntry};
 use crate::{sandbox, transport};
 
 pub(crate) type Windows = Rc<RefCell<HashMap<u32, WindowEntry>>>;
+
+thread_local! {
+    /// The app's menu, kept on the GTK thread, where muda's menus live.
+    static MENU: RefCell<voltaic_desktop::AppMenu> = RefCell::default();
+}
 
 /// The WebKitGTK engine, on the thread that started GTK.
 pub(crate) struct WebKitEngine {
@@ -76,6 +79,12 @@ impl Engine for WebKitEngine {
             sandbox: self.sandbox.clone(),
             sandbox_detail: "the web process runs inside bubblewrap",
             dev_tools_can_be_off: true,
+            unsupported_changes: &[(
+                "crossOriginIsolation",
+                "WebKitGTK 2.50 isolates only pages from its network process (not a \
+                 scheme handler's), and turns SharedArrayBuffer on only through a \
+                 JavaScriptCore switch for every page of the app (see the README)",
+            )],
         }
     }
 
@@ -162,7 +171,15 @@ struct Opener<'a> {
 impl WindowFactory for Opener<'_> {
     fn open_window(&mut self, spec: WindowSpec) -> Result<OpenedWindow, Error> {
         let id = spec.id;
-        let (entry, opened) = window::open(self.target, self.ops.clone(), spec)?;
+        let windows = self.windows.borrow();
+        let parent = spec
+            .options
+            .parent
+            .and_then(|parent| windows.get(&parent))
+            .map(|entry| &entry.native);
+        let (entry, opened) = window::open(self.target, self.ops.clone(), spec, parent)?;
+        drop(windows);
+        MENU.with(|menu| menu.borrow().attach(&entry.native));
         self.windows.borrow_mut().insert(id, entry);
         Ok(opened)
     }
@@ -188,6 +205,14 @@ impl EngineProxy for Proxy {
                     })
             }
             Command::Open(job) => self.to_loop(LoopEvent::Open(job)),
+            Command::SetMenu(job) => {
+                self.ops
+                    .try_send(Op::Menu(job))
+                    .map_err(|refused| match refused.into_inner() {
+                        Op::Menu(job) => Command::SetMenu(job),
+                        _ => Command::Quit { code: 1 },
+                    })
+            }
             Command::Quit { code } => self.to_loop(LoopEvent::Quit(code)),
         }
     }
@@ -240,6 +265,14 @@ fn execute(windows: &Windows, op: Op) {
             }
             return;
         }
+        Op::Menu(job) => {
+            let windows = windows.borrow();
+            MENU.with(|menu| {
+                menu.borrow_mut()
+                    .set(job, windows.values().map(|entry| &entry.native));
+            });
+            return;
+        }
         Op::Window { window, op } => (window, op),
     };
     if let WindowOp::Close = op {
@@ -259,14 +292,16 @@ fn execute(windows: &Windows, op: Op) {
         }
         WindowOp::CrashRenderer => entry.view.terminate_web_process(),
         WindowOp::Capture { path, done } => capture(&entry.view, path, done),
-        // Straight to GTK: tao queues its own set_title for a later turn of the
-        // loop, and a get_title asked meanwhile would read the old title.
-        WindowOp::SetTitle(title) => entry.native.gtk_window().set_title(&title),
-        WindowOp::Title { done } => {
-            let _ = done.send(Ok(entry.native.title()));
+        WindowOp::ExecuteJavaScript { code, done } => {
+            crate::web_frame::execute(&entry.view, &code, None, move |outcome| {
+                let _ = done.send(outcome.map_err(Error::Script));
+            });
         }
-        // Handled above; the enum may grow.
-        _ => {}
+        op => {
+            if let Some(op) = voltaic_desktop::native_op(&entry.native, op) {
+                tracing::debug!(window, "not an operation of this engine: {op:?}");
+            }
+        }
     }
 }
 

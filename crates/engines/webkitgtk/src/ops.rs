@@ -2,7 +2,7 @@
 //! transport's packets share one queue, so a window's messages and loads are
 //! carried out in the order they were sent.
 
-use voltaic_app::engine::{OpenJob, WindowOp};
+use voltaic_app::engine::{MenuJob, OpenJob, WindowOp};
 use voltaic_core::Packet;
 
 /// Work taken in bursts off the queue on the GTK thread (see `event_loop`).
@@ -17,6 +17,8 @@ pub(crate) enum Op {
         id: u64,
         message: Packet,
     },
+    /// The app's menu, for every window.
+    Menu(MenuJob),
 }
 
 /// Work that needs tao's event loop itself: opening a window needs its window

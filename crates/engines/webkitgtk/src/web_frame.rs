@@ -112,9 +112,20 @@ impl WebFrame {
         let parsed: Result<FrameRequest, _> = serde_json::from_slice(request.body());
         match parsed {
             Err(error) => responder.respond(answer(Err(format!("malformed request: {error}")))),
-            Ok(FrameRequest::Execute { code, world: 0 }) => execute(&view, &code, None, responder),
+            Ok(FrameRequest::Execute { code, world: 0 }) => {
+                execute(&view, &code, None, move |outcome| {
+                    responder.respond(answer(outcome));
+                });
+            }
             Ok(FrameRequest::Execute { code, world }) if self.worlds.contains(&world) => {
-                execute(&view, &code, Some(isolated_world_name(world)), responder)
+                execute(
+                    &view,
+                    &code,
+                    Some(isolated_world_name(world)),
+                    move |outcome| {
+                        responder.respond(answer(outcome));
+                    },
+                );
             }
             Ok(FrameRequest::Execute { world, .. }) => responder.respond(answer(Err(format!(
                 "world {world} is not one of this window's isolated worlds; \
@@ -185,7 +196,12 @@ type Value = serde_json::Value;
 /// compiled as the body of an arrow function that is returned, not called. Trying
 /// it as an expression and falling back on a SyntaxError would run it twice when
 /// it throws a SyntaxError of its own (`JSON.parse('{')`).
-fn execute(view: &webkit2gtk::WebView, code: &str, world: Option<String>, responder: Responder) {
+pub(crate) fn execute(
+    view: &webkit2gtk::WebView,
+    code: &str,
+    world: Option<String>,
+    done: impl FnOnce(Result<Value, String>) + 'static,
+) {
     let probe = format!("return typeof (async () => (\n{code}\n));");
     let code = code.to_owned();
     let runner = view.clone();
@@ -197,7 +213,7 @@ fn execute(view: &webkit2gtk::WebView, code: &str, world: Option<String>, respon
         None,
         None::<&webkit2gtk::gio::Cancellable>,
         move |compiled| {
-            let done = move |result| responder.respond(answer(script_result(result)));
+            let done = move |result| done(script_result(result));
             if compiled.is_ok() {
                 runner.call_async_javascript_function(
                     &format!("return (\n{code}\n);"),

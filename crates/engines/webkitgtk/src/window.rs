@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use tao::event_loop::EventLoopWindowTarget;
 use tao::platform::unix::WindowExtUnix;
-use voltaic_app::content::AppContent;
+use voltaic_app::content::{AppContent, Prepared};
 use voltaic_app::engine::{LoadTarget, OpenedWindow, WindowSpec};
 use voltaic_app::{Error, PageEvent, PagePolicy, PermissionKind, RenderProcessGoneReason};
 use voltaic_desktop::Policies;
@@ -58,20 +58,11 @@ impl WindowEntry {
     pub(crate) fn load(&self, target: LoadTarget) {
         self.leave_document();
         self.main_load.set(true);
-        let result = match target {
-            LoadTarget::Url(url) => self.webview.load_url(&url),
-            LoadTarget::File { root, path } => {
-                self.content.set_root(root);
-                self.webview
-                    .load_url(&format!("{}{}", BASE_URL.trim_end_matches('/'), path))
-            }
-            LoadTarget::Html(html) => {
-                // The app's own origin, so that its IPC is allowed by default.
-                self.view.load_html(&html, Some(BASE_URL));
-                Ok(())
-            }
-            _ => Ok(()),
+        let url = match self.content.prepare(target) {
+            Prepared::Url(url) => url,
+            Prepared::AppPath(path) => format!("{}{path}", BASE_URL.trim_end_matches('/')),
         };
+        let result = self.webview.load_url(&url);
         if let Err(error) = result {
             tracing::error!("load failed: {error}");
         }
@@ -83,6 +74,7 @@ pub(crate) fn open(
     target: &EventLoopWindowTarget<LoopEvent>,
     ops: async_channel::Sender<Op>,
     mut spec: WindowSpec,
+    parent: Option<&tao::window::Window>,
 ) -> Result<(WindowEntry, OpenedWindow), Error> {
     let id = spec.id;
     let prefs = &spec.options.web_preferences;
@@ -90,7 +82,9 @@ pub(crate) fn open(
         SyncChannel::new()
             .map_err(|e| Error::WebView(format!("no randomness for the sendSync token: {e}")))?,
     );
-    let native = voltaic_desktop::native_window(target, &spec.options)?;
+    let native = voltaic_desktop::native_window(target, &spec.options, parent)?;
+    let policy = spec.policy.clone();
+    voltaic_desktop::watch(&native, move |event| policy.window_event(event));
     let main_load = Rc::new(Cell::new(false));
     let webview = web_view(&native, &spec, main_load.clone())?;
     let view = webview.webview();
@@ -149,6 +143,7 @@ pub(crate) fn open(
     )?;
     report_gone_renderers(&view, outbox.clone(), inbox.clone(), spec.policy.clone());
     report_loads(&view, spec.policy.clone());
+    follow_title(&view, native.gtk_window(), spec.policy.clone());
     let entry = WindowEntry {
         native,
         webview,
@@ -210,18 +205,57 @@ fn serve(
 }
 
 /// The main frame's loads, as the window's page events: WebKit reports a load's
-/// start, its commit (the new document's URL) and its end, after the `load` event.
+/// start, its commit (the new document's URL), a failure, and its end (after the
+/// `load` event, or after the failure).
 fn report_loads(view: &webkit2gtk::WebView, policy: Arc<PagePolicy>) {
+    let failed = Rc::new(Cell::new(false));
+    let on_failure = (policy.clone(), failed.clone());
+    view.connect_load_failed(move |_, _, uri, error| {
+        on_failure.1.set(true);
+        on_failure.0.page_event(PageEvent::DidFailLoad {
+            url: uri.to_string(),
+            description: error.to_string(),
+        });
+        // WebKit goes on to its own error page (or none), as Electron does.
+        false
+    });
     view.connect_load_changed(move |view, event| match event {
-        LoadEvent::Started => policy.page_event(PageEvent::DidStartLoading),
-        LoadEvent::Committed => policy.page_event(PageEvent::DidNavigate {
+        LoadEvent::Started => {
+            failed.set(false);
+            policy.page_event(PageEvent::DidStartLoading);
+        }
+        LoadEvent::Committed if !failed.get() => policy.page_event(PageEvent::DidNavigate {
             url: view.uri().map(|uri| uri.to_string()).unwrap_or_default(),
         }),
         LoadEvent::Finished => {
-            policy.page_event(PageEvent::DidFinishLoad);
+            if !failed.get() {
+                policy.page_event(PageEvent::DidFinishLoad);
+            }
             policy.page_event(PageEvent::DidStopLoading);
         }
         _ => {}
+    });
+}
+
+/// The page's title, as `page-title-updated`: the native window's title follows
+/// it unless a listener prevents that, as in Electron.
+fn follow_title(
+    view: &webkit2gtk::WebView,
+    window: &gtk::ApplicationWindow,
+    policy: Arc<PagePolicy>,
+) {
+    let window = window.downgrade();
+    view.connect_title_notify(move |view| {
+        // A document without a title (or one starting to load) leaves the
+        // window's title as it was.
+        let Some(title) = view.title().filter(|t| !t.is_empty()) else {
+            return;
+        };
+        if policy.title_updated(&title) {
+            if let Some(window) = window.upgrade() {
+                gtk::prelude::GtkWindowExt::set_title(&window, &title);
+            }
+        }
     });
 }
 

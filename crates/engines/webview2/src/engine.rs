@@ -37,6 +37,7 @@ struct Window {
     _webview: wry::WebView,
     cdp: Cdp,
     page: Page,
+    watcher: voltaic_desktop::Watcher,
 }
 
 impl OpenWindow for Window {
@@ -50,6 +51,12 @@ impl OpenWindow for Window {
 
     fn closed(self) {
         self.page.closed();
+    }
+
+    fn window_changed(&mut self) {
+        for event in self.watcher.changed(&self.native) {
+            self.page.policy().window_event(event);
+        }
     }
 }
 
@@ -102,6 +109,7 @@ impl Engine for WebView2Engine {
             sandbox_detail: "the renderer runs inside WebView2's (Chromium's) sandbox",
             // wry sets AreDevToolsEnabled from `dev_tools`.
             dev_tools_can_be_off: true,
+            unsupported_changes: voltaic_desktop::UNSUPPORTED_ELSEWHERE,
         }
     }
 
@@ -135,6 +143,10 @@ impl LoopHandler<Input> for Loop {
         self.windows.close_requested(window);
     }
 
+    fn window_changed(&mut self, window: WindowId) {
+        self.windows.window_changed(window);
+    }
+
     /// Each page's messages go in one evaluation.
     fn events_cleared(&mut self) {
         self.windows.each(|window| window.page.flush(&window.cdp));
@@ -150,6 +162,7 @@ fn handle(
 ) -> Option<i32> {
     match input {
         LoopInput::App(Command::Quit { code }) => return Some(code),
+        LoopInput::App(Command::SetMenu(job)) => windows.set_menu(job),
         LoopInput::App(Command::Open(job)) => job.run(&mut Opener {
             target,
             windows,
@@ -160,14 +173,16 @@ fn handle(
                 windows.forget(window);
                 return None;
             }
-            windows.op(window, op, |entry, op| match op {
-                // The window's own title, as on WebKitGTK: WebView2 is a child of
-                // a native window of the app's.
-                WindowOp::SetTitle(title) => entry.native.set_title(&title),
-                WindowOp::Title { done } => {
-                    let _ = done.send(Ok(entry.native.title()));
+            windows.op(window, op, |entry, op| {
+                // The title is the native window's own, as on WebKitGTK: WebView2
+                // is a child of a native window of the app's.
+                let changes = matches!(op, WindowOp::Change(_));
+                if let Some(op) = voltaic_desktop::native_op(&entry.native, op) {
+                    entry.page.execute(&entry.cdp, op);
                 }
-                op => entry.page.execute(&entry.cdp, op),
+                if changes {
+                    entry.window_changed();
+                }
             });
         }
         LoopInput::Engine(Work::Page(PageInput::Deliver { window, message })) => {
@@ -213,7 +228,8 @@ fn open(
     proxy: &LoopProxy<Input>,
     spec: WindowSpec,
 ) -> Result<(Window, OpenedWindow), Error> {
-    let native = voltaic_desktop::native_window(target, &spec.options)?;
+    // Refused before: a parent is not on this engine's list.
+    let native = voltaic_desktop::native_window(target, &spec.options, None)?;
     // The page logic applies the policies: navigations through Fetch, and
     // window.open through Page.windowOpen.
     let webview =
@@ -242,12 +258,15 @@ fn open(
         let _ = pages.send(LoopInput::Engine(Work::Page(input)));
     });
     // The webview's own page is its connection's default session.
-    let (page, opened) = Page::open(&cdp, None, main_frame, spec, to_engine)?;
+    let (page, opened) = Page::open(&cdp, None, main_frame, spec, to_engine, false)?;
+    let mut watcher = voltaic_desktop::Watcher::default();
+    watcher.changed(&native);
     let window = Window {
         native,
         _webview: webview,
         cdp,
         page,
+        watcher,
     };
     Ok((window, opened))
 }

@@ -76,6 +76,7 @@ impl Engine for WkWebViewEngine {
             sandbox_detail: "the web content process runs inside macOS's WebKit sandbox",
             // `setInspectable:` follows `dev_tools`.
             dev_tools_can_be_off: true,
+            unsupported_changes: voltaic_desktop::UNSUPPORTED_ELSEWHERE,
         }
     }
 
@@ -108,6 +109,10 @@ impl LoopHandler<Input> for Loop {
         self.windows.close_requested(window);
     }
 
+    fn window_changed(&mut self, window: WindowId) {
+        self.windows.window_changed(window);
+    }
+
     /// Each window's messages go in one evaluation.
     fn events_cleared(&mut self) {
         self.windows
@@ -124,6 +129,7 @@ fn handle(
 ) -> Option<i32> {
     match input {
         LoopInput::App(Command::Quit { code }) => return Some(code),
+        LoopInput::App(Command::SetMenu(job)) => windows.set_menu(job),
         LoopInput::App(Command::Open(job)) => job.run(&mut Opener {
             target,
             windows,

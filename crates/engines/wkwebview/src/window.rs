@@ -2,7 +2,6 @@
 //! world, its message handlers and the app's scheme installed before anything
 //! loads (wry loads nothing when given no URL).
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,8 +14,8 @@ use objc2::{MainThreadMarker, MainThreadOnly};
 use objc2_foundation::{NSObjectProtocol, NSString};
 use objc2_web_kit::{WKContentWorld, WKUserScript, WKUserScriptInjectionTime, WKWebView};
 use tao::event_loop::EventLoopWindowTarget;
-use voltaic_app::content::AppContent;
-use voltaic_app::engine::{LoadTarget, OpenedWindow, Waiting, WindowOp, WindowSpec};
+use voltaic_app::content::{AppContent, Prepared};
+use voltaic_app::engine::{OpenedWindow, Waiting, WindowOp, WindowSpec};
 use voltaic_app::preload_routes::parcels::{self, Parcels, SharedParcels};
 use voltaic_app::preload_routes::{new_token, send_sync};
 use voltaic_app::{Error, PageEvent, PagePolicy, RenderProcessGoneReason};
@@ -55,8 +54,6 @@ struct Serving {
     content: Arc<AppContent>,
     token: String,
     parcels: SharedParcels,
-    /// The page `load_html` gave, served at the app origin's root.
-    html: Mutex<Option<String>>,
     connection: Mutex<Option<Arc<Connection>>>,
     /// The main frame's current document, for `sendSync`'s sender.
     frame: Mutex<SenderFrame>,
@@ -258,6 +255,8 @@ pub(crate) struct Window {
     /// The message handlers, kept so that they can be removed with the window
     /// (the content controller holds them, and they hold the window's state).
     _handlers: (Retained<PostHandler>, Retained<ReplyHandler>),
+    /// Reads the native window for Electron's window events.
+    watcher: voltaic_desktop::Watcher,
 }
 
 impl voltaic_desktop::OpenWindow for Window {
@@ -281,27 +280,31 @@ impl voltaic_desktop::OpenWindow for Window {
         }
         self.policy.closed();
     }
+
+    fn window_changed(&mut self) {
+        for event in self.watcher.changed(&self.native) {
+            self.policy.window_event(event);
+        }
+    }
 }
 
 impl Window {
     /// Carries out one of the app's operations; closing is the engine's.
-    pub(crate) fn execute(&self, op: WindowOp) {
+    pub(crate) fn execute(&mut self, op: WindowOp) {
+        let changes = matches!(op, WindowOp::Change(_));
+        let Some(op) = voltaic_desktop::native_op(&self.native, op) else {
+            if changes {
+                voltaic_desktop::OpenWindow::window_changed(self);
+            }
+            return;
+        };
         match op {
             WindowOp::Load(target) => {
                 self.shared.leave_document();
                 self.main_load.set(true);
-                let url = match target {
-                    LoadTarget::Url(url) => url,
-                    LoadTarget::File { root, path } => {
-                        *lock(&self.shared.serving.html) = None;
-                        self.shared.serving.content.set_root(root);
-                        format!("{}{}", BASE_URL.trim_end_matches('/'), path)
-                    }
-                    LoadTarget::Html(html) => {
-                        *lock(&self.shared.serving.html) = Some(html);
-                        BASE_URL.to_owned()
-                    }
-                    _ => return,
+                let url = match self.shared.serving.content.prepare(target) {
+                    Prepared::Url(url) => url,
+                    Prepared::AppPath(path) => format!("{}{path}", BASE_URL.trim_end_matches('/')),
                 };
                 if let Err(error) = self.webview.load_url(&url) {
                     tracing::warn!(window = self.shared.window, "could not load {url}: {error}");
@@ -314,9 +317,10 @@ impl Window {
                     tracing::warn!(window = self.shared.window, "could not reload: {error}");
                 }
             }
-            WindowOp::SetTitle(title) => self.native.set_title(&title),
-            WindowOp::Title { done } => {
-                let _ = done.send(Ok(self.native.title()));
+            WindowOp::ExecuteJavaScript { done, .. } => {
+                let _ = done.send(Err(Error::Script(
+                    "execute_javascript is not on the WKWebView engine yet".into(),
+                )));
             }
             WindowOp::Capture { done, .. } => {
                 let _ = done.send(Err(Error::Capture(
@@ -337,7 +341,8 @@ pub(crate) fn open(
     let mtm = MainThreadMarker::new()
         .ok_or_else(|| Error::Window("windows are made on the main thread only".into()))?;
     let options = spec.options.clone();
-    let native = voltaic_desktop::native_window(target, &options)?;
+    // Refused before: a parent is not on this engine's list.
+    let native = voltaic_desktop::native_window(target, &options, None)?;
     let token = new_token()
         .map_err(|e| Error::WebView(format!("no randomness for the window's token: {e}")))?;
     spec.runtime.sync_token = token.clone();
@@ -345,7 +350,6 @@ pub(crate) fn open(
         content: spec.content.clone(),
         token,
         parcels: Parcels::new(spec.runtime.max_message_bytes),
-        html: Mutex::new(None),
         connection: Mutex::new(None),
         frame: Mutex::new(SenderFrame::from_url("about:blank")),
     });
@@ -429,8 +433,11 @@ pub(crate) fn open(
             &NSString::from_str(INVOKE_HANDLER),
         );
     }
+    let mut watcher = voltaic_desktop::Watcher::default();
+    watcher.changed(&native);
     let window = Window {
         native,
+        watcher,
         webview,
         shared,
         policy: spec.policy.clone(),
@@ -529,14 +536,6 @@ fn serve(
         responder.respond(send_sync::status(http::StatusCode::NOT_IMPLEMENTED));
     } else if path.starts_with(parcels::PREFIX) {
         responder.respond(parcels::handle(&serving.parcels, &serving.token, request));
-    } else if let (Some(html), "/") = (lock(&serving.html).clone(), path.as_str()) {
-        // load_html's page, with no CSP header, as on the other engines.
-        responder.respond(
-            http::Response::builder()
-                .header("Content-Type", "text/html; charset=utf-8")
-                .body(Cow::Owned(html.into_bytes()))
-                .unwrap_or_default(),
-        );
     } else {
         responder.respond(serving.content.respond(&request));
     }
