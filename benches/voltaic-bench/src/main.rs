@@ -21,6 +21,7 @@ use voltaic::{
 const BENCH_JS: &str = include_str!("../js/bench.js");
 const PRELOAD_JS: &str = include_str!("../js/voltaic_preload.js");
 const BRIDGE_PAGE_JS: &str = include_str!("../js/bridge_page.js");
+const SINGLE_CALLS_JS: &str = include_str!("../js/single_calls.js");
 
 /// One row of the table: the measure, the baseline's measure it is compared with,
 /// whether higher is better, and the target ratio.
@@ -81,6 +82,18 @@ const ROWS: &[Row] = &[
     row("invoke_mean_us", "invoke mean (µs)", false, Some(1.10)),
     row("invoke_p50_us", "invoke p50 (µs)", false, Some(1.10)),
     row("invoke_p99_us", "invoke p99 (µs)", false, None),
+    row(
+        "invoke_single_p50_us",
+        "invoke p50, single calls (µs) [isolated]",
+        false,
+        None,
+    ),
+    row(
+        "invoke_single_p99_us",
+        "invoke p99, single calls (µs) [isolated]",
+        false,
+        None,
+    ),
     row(
         "concurrent_invokes_per_s",
         "concurrent invokes/s",
@@ -266,14 +279,41 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         (Some(baseline::start(baseline_done)), None)
     };
 
+    // After the rounds, single invokes timed one by one on an isolated page, whose
+    // clock allows it; the baseline's pages are not isolated, so it has no such row.
+    let isolated = BrowserWindow::new(
+        &app,
+        BrowserWindowOptions {
+            title: "voltaic isolated".into(),
+            web_preferences: WebPreferences {
+                preload: Some(dir.join("preload.js")),
+                grants: ChannelGrants::new().invoke("echo"),
+                apis: vec!["declared".into()],
+                cross_origin_isolation: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )?;
     let handle = app.handle();
     let voltaic_results = results.clone();
     app.ipc_main().on_console_message(move |message| {
-        if let Some(json) = message.text.strip_prefix("RESULT voltaic ") {
+        if let Some(json) = message.text.strip_prefix("RESULT single ") {
+            if let Ok(mut results) = voltaic_results.lock() {
+                results.insert("single".into(), parse(json));
+            }
+            eprintln!("single calls done");
+            handle.quit();
+        } else if let Some(json) = message.text.strip_prefix("RESULT voltaic ") {
             let round = push_round(&voltaic_results, "voltaic", parse(json));
             eprintln!("voltaic round {round} of {total} done");
             if round >= total {
-                handle.quit();
+                let page =
+                    format!("<!DOCTYPE html><p>single calls</p><script>{SINGLE_CALLS_JS}</script>");
+                if let Err(error) = isolated.load_html(&page) {
+                    eprintln!("could not load the isolated page: {error}");
+                    handle.quit();
+                }
             } else if let Some(baseline) = &chromium_baseline {
                 baseline.run_again();
             } else {
@@ -430,7 +470,8 @@ fn report(
              Fetch-fulfilled request",
             "Page clock: performance.now() is coarsened in pages that are not \
              cross-origin isolated (100 µs in Chromium), so latencies are means over \
-             batches of 200 calls; p50/p99 are over the batches.",
+             batches of 200 calls; p50/p99 are over the batches. The [isolated] rows \
+             time single calls on a cross-origin-isolated page (5 µs clock).",
         )
     } else {
         (
@@ -439,7 +480,9 @@ fn report(
              URI scheme",
             "Page clock: performance.now() is clamped to 1 ms (WebKitGTK 2.50 does not \
              make custom-scheme pages cross-origin isolated), so latencies are means \
-             over batches of 200 calls; p50/p99 are over the batches.",
+             over batches of 200 calls; p50/p99 are over the batches. The [isolated] \
+             rows time single calls on a cross-origin-isolated page (served from a \
+             loopback origin, 20 µs clock).",
         )
     };
     let bare = startup["bare_side"].as_str().unwrap_or("app");
@@ -449,8 +492,16 @@ fn report(
             .and_then(Value::as_array)
             .map_or(Value::Null, |rounds| summarize(rounds))
     };
-    let voltaic = side("voltaic");
+    let mut voltaic = side("voltaic");
     let baseline = side("baseline");
+    match results.get("single") {
+        Some(Value::Object(single)) if single.get("isolated") == Some(&json!(true)) => {
+            if let Value::Object(ours) = &mut voltaic {
+                ours.extend(single.clone());
+            }
+        }
+        other => eprintln!("no single-call figures: {other:?}"),
+    }
     for (name, side) in [("voltaic", &voltaic), ("baseline", &baseline)] {
         if let Some(error) = side.get("error") {
             return Err(format!("the {name} run failed: {error}").into());

@@ -619,6 +619,7 @@ mod tests {
                 sandbox: SandboxState::Enabled,
                 sandbox_detail: "none",
                 dev_tools_can_be_off: true,
+                isolation_detail: "test",
                 unsupported_changes: &[],
             }
         }

@@ -146,6 +146,38 @@ impl AppContent {
     }
 }
 
+/// Where engines serve app pages other than at `app://localhost` (WebKitGTK's
+/// cross-origin-isolated windows: a loopback HTTP origin and a secret path), so
+/// that the app's rules read those pages as its own ([`app_url`]).
+static OTHER_BASES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// The app's own origin, as every engine names it to the app.
+pub const APP_BASE: &str = "app://localhost";
+
+/// Says that `base` (a URL prefix with no trailing `/`) serves the app's origin:
+/// [`app_url`] reads what is under it as under `app://localhost`.
+pub fn serve_app_origin_at(base: String) {
+    OTHER_BASES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(base);
+}
+
+/// `url` as the app names it: a page served under a base given to
+/// [`serve_app_origin_at`] is named under `app://localhost`; any other URL is
+/// itself.
+pub fn app_url(url: &str) -> std::borrow::Cow<'_, str> {
+    let bases = OTHER_BASES.lock().unwrap_or_else(PoisonError::into_inner);
+    for base in bases.iter() {
+        if let Some(rest) = url.strip_prefix(base.as_str()) {
+            if rest.is_empty() || rest.starts_with(['/', '?', '#']) {
+                return format!("{APP_BASE}{}", if rest.is_empty() { "/" } else { rest }).into();
+            }
+        }
+    }
+    url.into()
+}
+
 /// What an engine loads for a [`LoadTarget`] (see [`AppContent::prepare`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prepared {
@@ -309,6 +341,17 @@ mod tests {
                 .status(),
             StatusCode::NOT_FOUND
         );
+        serve_app_origin_at("http://127.0.0.1:1/abc".into());
+        assert_eq!(
+            app_url("http://127.0.0.1:1/abc/x.html?q"),
+            "app://localhost/x.html?q"
+        );
+        assert_eq!(app_url("http://127.0.0.1:1/abc"), "app://localhost/");
+        assert_eq!(
+            app_url("http://127.0.0.1:1/abcd/x.html"),
+            "http://127.0.0.1:1/abcd/x.html"
+        );
+        assert_eq!(app_url("https://example.com/"), "https://example.com/");
         assert_eq!(
             url_path(Path::new("/x/my page.html")).as_deref(),
             Some("/my%20page.html")

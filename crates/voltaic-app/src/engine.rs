@@ -144,6 +144,9 @@ pub struct EngineInfo {
     /// Whether `dev_tools: false` takes the engine's developer tools away; where it
     /// cannot, the report says so.
     pub dev_tools_can_be_off: bool,
+    /// How it isolates a window that asks for cross-origin isolation, for the
+    /// security report: `app:// pages are sent COOP and COEP`.
+    pub isolation_detail: &'static str,
     /// The window changes it cannot make, by [`WindowChange::name`], with why;
     /// asking for one is an [`Error::Unsupported`].
     pub unsupported_changes: &'static [(&'static str, &'static str)],

@@ -94,6 +94,7 @@ impl PagePolicy {
         if url.starts_with("about:") {
             return true;
         }
+        let url = &*crate::content::app_url(url);
         let origin = SenderFrame::from_url(url);
         if origin.origin() != "null" && self.origins.allows(origin.origin()) {
             return true;

@@ -264,10 +264,12 @@ fn checks(id: u32, w: &WindowFacts, app: &AppFacts<'_>) -> Vec<Check> {
     checks.push(ok(
         "cross-origin isolation",
         if w.cross_origin_isolation {
-            "on: app:// pages are sent COOP same-origin and COEP require-corp \
-             (SharedArrayBuffer, fine clock; other origins embed only with CORP or CORS)"
+            format!(
+                "on: {} (SharedArrayBuffer, fine clock; other origins embed only with CORP or CORS)",
+                app.engine.isolation_detail
+            )
         } else {
-            "off (no SharedArrayBuffer; WebPreferences::cross_origin_isolation)"
+            "off (no SharedArrayBuffer; WebPreferences::cross_origin_isolation)".to_owned()
         },
     ));
     let [navigation, window_open, permissions] = app.hooks;
@@ -425,6 +427,7 @@ mod tests {
             sandbox: SandboxState::Enabled,
             sandbox_detail: "inside the engine's sandbox",
             dev_tools_can_be_off,
+            isolation_detail: "test",
             unsupported_changes: &[],
         }
     }

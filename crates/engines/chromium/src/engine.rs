@@ -281,6 +281,7 @@ impl Engine for ChromiumEngine {
             sandbox_detail: "the renderer runs inside Chromium's sandbox",
             // No command-line switch takes DevTools away; only a machine-wide policy.
             dev_tools_can_be_off: false,
+            isolation_detail: "its app pages are sent COOP same-origin and COEP require-corp",
             unsupported_changes: crate::window::UNSUPPORTED,
         }
     }

@@ -45,6 +45,11 @@ impl WebKitEngine {
     pub(crate) fn start() -> Result<Self, Error> {
         voltaic_app::engine::require_display()?;
         let sandbox = sandbox::enable();
+        // Set now, while no other thread runs, so that an isolated window can
+        // later turn it on by changing its value in place (see `loopback`).
+        if std::env::var_os(crate::loopback::SHARED_ARRAY_BUFFER).is_none() {
+            std::env::set_var(crate::loopback::SHARED_ARRAY_BUFFER, "0");
+        }
         // tao panics when GTK cannot start; asking first turns that into an error.
         gtk::init().map_err(|e| Error::Gtk(e.to_string()))?;
         let event_loop = EventLoopBuilder::<LoopEvent>::with_user_event().build();
@@ -79,12 +84,8 @@ impl Engine for WebKitEngine {
             sandbox: self.sandbox.clone(),
             sandbox_detail: "the web process runs inside bubblewrap",
             dev_tools_can_be_off: true,
-            unsupported_changes: &[(
-                "crossOriginIsolation",
-                "WebKitGTK 2.50 isolates only pages from its network process (not a \
-                 scheme handler's), and turns SharedArrayBuffer on only through a \
-                 JavaScriptCore switch for every page of the app (see the README)",
-            )],
+            isolation_detail: "its pages come from a loopback HTTP origin with a secret path (WebKitGTK isolates only what its network process loads), with COOP and COEP; JavaScriptCore's SharedArrayBuffer switch is on for every web process started after the first isolated window",
+            unsupported_changes: &[],
         }
     }
 
@@ -262,6 +263,23 @@ fn execute(windows: &Windows, op: Op) {
         } => {
             if let Some(entry) = windows.borrow().get(&window) {
                 transport::answer(&entry.replies, &entry.outbox, id, message);
+            }
+            return;
+        }
+        Op::Serve {
+            window,
+            request,
+            responder,
+        } => {
+            let route = windows
+                .borrow()
+                .get(&window)
+                .map(|entry| entry.route.clone());
+            match route {
+                Some(route) => route(*request, responder),
+                None => responder.respond(voltaic_app::preload_routes::send_sync::status(
+                    wry::http::StatusCode::NOT_FOUND,
+                )),
             }
             return;
         }

@@ -25,6 +25,7 @@
 
 mod event_loop;
 mod jsc_packet;
+mod loopback;
 mod ops;
 mod reply;
 mod sandbox;

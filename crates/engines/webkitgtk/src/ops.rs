@@ -19,6 +19,12 @@ pub(crate) enum Op {
     },
     /// The app's menu, for every window.
     Menu(MenuJob),
+    /// A request to a window's loopback origin, answered as `app://` would be.
+    Serve {
+        window: u32,
+        request: Box<wry::http::Request<Vec<u8>>>,
+        responder: crate::scheme_handler::Responder,
+    },
 }
 
 /// Work that needs tao's event loop itself: opening a window needs its window

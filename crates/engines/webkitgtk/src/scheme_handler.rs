@@ -26,13 +26,24 @@ pub(crate) use voltaic_app::preload_routes::{SIZES_HEADER, TOKEN_HEADER};
 const MAX_PRESIZED: usize = 1 << 30;
 
 /// Answers one request, once, from any thread.
-pub(crate) struct Responder(ThreadGuard<URISchemeRequest>);
+pub(crate) enum Responder {
+    /// A request of the `app://` scheme.
+    Scheme(ThreadGuard<URISchemeRequest>),
+    /// A request to the window's loopback server (see `loopback`).
+    Http(std::sync::mpsc::Sender<Response<Cow<'static, [u8]>>>),
+}
 
 impl Responder {
-    /// Sends `response` (the work is done on the GTK thread).
+    /// Sends `response` (a scheme request's on the GTK thread).
     pub(crate) fn respond(self, response: Response<Cow<'static, [u8]>>) {
-        let guard = self.0;
-        MainContext::default().invoke(move || finish(guard.get_ref(), response));
+        match self {
+            Self::Scheme(guard) => {
+                MainContext::default().invoke(move || finish(guard.get_ref(), response));
+            }
+            Self::Http(answer) => {
+                let _ = answer.send(response);
+            }
+        }
     }
 }
 
@@ -78,7 +89,10 @@ pub(crate) fn register(
             Vec::new()
         };
         match builder.body(body) {
-            Ok(http_request) => route(http_request, Responder(ThreadGuard::new(request.clone()))),
+            Ok(http_request) => route(
+                http_request,
+                Responder::Scheme(ThreadGuard::new(request.clone())),
+            ),
             Err(_) => finish(
                 request,
                 Response::builder()

@@ -458,10 +458,13 @@ fn register_invoke_handler(
 struct Frames(Rc<RefCell<Option<SenderFrame>>>);
 
 /// The URL of the view's current document, the one trusted source of a sender's
-/// identity; `about:blank` while there is none.
-pub(crate) fn document_url(view: &webkit2gtk::WebView) -> webkit2gtk::glib::GString {
-    view.uri()
-        .unwrap_or_else(|| webkit2gtk::glib::GString::from("about:blank"))
+/// identity, as the app names it (a cross-origin-isolated window's loopback
+/// origin is `app://localhost`); `about:blank` while there is none.
+pub(crate) fn document_url(view: &webkit2gtk::WebView) -> String {
+    match view.uri() {
+        Some(uri) => voltaic_app::content::app_url(uri.as_str()).into_owned(),
+        None => "about:blank".to_owned(),
+    }
 }
 
 impl Frames {

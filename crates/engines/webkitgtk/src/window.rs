@@ -18,11 +18,13 @@ use webkit2gtk::{
     LoadEvent, PermissionRequestExt, SettingsExt, UserMediaPermissionRequestExt, WebContextExt,
     WebViewExt,
 };
+use wry::http::Request;
 use wry::WebViewBuilderExtUnix;
 use wry::WebViewExtUnix;
 
+use crate::loopback::{self, Loopback};
 use crate::ops::{LoopEvent, Op};
-use crate::scheme_handler;
+use crate::scheme_handler::{self, Responder};
 use crate::sync_channel::{self, SyncChannel};
 use crate::transport::{self, Inbox, Outbox, RendererSetup, Replies, SharedOutbox, WebKitLink};
 use crate::web_frame::{self, WebFrame};
@@ -46,6 +48,11 @@ pub(crate) struct WindowEntry {
     pub(crate) policy: Arc<PagePolicy>,
     /// Tells the navigation policy that the next navigation is the main process's.
     pub(crate) main_load: Rc<Cell<bool>>,
+    /// Answers the requests of the window's app origin.
+    pub(crate) route: Route,
+    /// Where the window's app origin is served: `app://localhost`, or a
+    /// cross-origin-isolated window's loopback origin.
+    base: String,
 }
 
 impl WindowEntry {
@@ -60,7 +67,7 @@ impl WindowEntry {
         self.main_load.set(true);
         let url = match self.content.prepare(target) {
             Prepared::Url(url) => url,
-            Prepared::AppPath(path) => format!("{}{path}", BASE_URL.trim_end_matches('/')),
+            Prepared::AppPath(path) => format!("{}{path}", self.base),
         };
         let result = self.webview.load_url(&url);
         if let Err(error) = result {
@@ -82,6 +89,15 @@ pub(crate) fn open(
         SyncChannel::new()
             .map_err(|e| Error::WebView(format!("no randomness for the sendSync token: {e}")))?,
     );
+    let base = if prefs.cross_origin_isolation {
+        let loopback = Loopback::start(id, ops.clone(), spec.runtime.max_message_bytes)?;
+        // JavaScriptCore's switch holds for every web process started from now.
+        std::env::set_var(loopback::SHARED_ARRAY_BUFFER, "1");
+        voltaic_app::content::serve_app_origin_at(loopback.base.clone());
+        loopback.base
+    } else {
+        BASE_URL.trim_end_matches('/').to_owned()
+    };
     let native = voltaic_desktop::native_window(target, &spec.options, parent)?;
     let policy = spec.policy.clone();
     voltaic_desktop::watch(&native, move |event| policy.window_event(event));
@@ -89,7 +105,7 @@ pub(crate) fn open(
     let webview = web_view(&native, &spec, main_load.clone())?;
     let view = webview.webview();
     let parcels = Parcels::new(spec.runtime.max_message_bytes);
-    serve(
+    let route = serve(
         &view,
         &spec.content,
         &sync,
@@ -122,6 +138,7 @@ pub(crate) fn open(
     let inbox: Inbox = Rc::new(RefCell::new(Some(connection)));
     let context_isolation = spec.runtime.context_isolation;
     spec.runtime.sync_token = sync.token().to_owned();
+    spec.runtime.app_origin = base.clone();
     let setup = RendererSetup {
         runtime: spec.runtime,
         preload: spec.preload,
@@ -155,6 +172,8 @@ pub(crate) fn open(
         content: spec.content,
         policy: spec.policy,
         main_load,
+        route,
+        base,
     };
     let opened = OpenedWindow {
         web_contents,
@@ -181,16 +200,18 @@ fn web_view(
 /// Serves `app://`: the window's files, and the transport's own paths (sendSync,
 /// webFrame, bytes), which need the window's token. Registered here, not through
 /// wry: see scheme_handler for why.
+/// Returns the route, which a cross-origin-isolated window's loopback server
+/// takes its requests to as well.
 fn serve(
     view: &webkit2gtk::WebView,
     content: &Arc<AppContent>,
     sync: &Arc<SyncChannel>,
     parcels: &parcels::SharedParcels,
     frame: WebFrame,
-) -> Result<(), Error> {
+) -> Result<Route, Error> {
     let (content, sync, bytes) = (content.clone(), sync.clone(), parcels.clone());
     let token = sync.token().to_owned();
-    scheme_handler::register(view, SCHEME, token, move |request, responder| {
+    let route: Route = Rc::new(move |request: Request<Vec<u8>>, responder: Responder| {
         let path = request.uri().path();
         if path == sync_channel::PATH {
             sync.handle(request, &bytes, responder);
@@ -201,8 +222,16 @@ fn serve(
         } else {
             responder.respond(content.respond(&request));
         }
-    })
+    });
+    let scheme = route.clone();
+    scheme_handler::register(view, SCHEME, token, move |request, responder| {
+        scheme(request, responder);
+    })?;
+    Ok(route)
 }
+
+/// Answers a request of the window's app origin.
+pub(crate) type Route = Rc<dyn Fn(Request<Vec<u8>>, Responder)>;
 
 /// The main frame's loads, as the window's page events: WebKit reports a load's
 /// start, its commit (the new document's URL), a failure, and its end (after the
@@ -225,7 +254,7 @@ fn report_loads(view: &webkit2gtk::WebView, policy: Arc<PagePolicy>) {
             policy.page_event(PageEvent::DidStartLoading);
         }
         LoadEvent::Committed if !failed.get() => policy.page_event(PageEvent::DidNavigate {
-            url: view.uri().map(|uri| uri.to_string()).unwrap_or_default(),
+            url: transport::document_url(view),
         }),
         LoadEvent::Finished => {
             if !failed.get() {

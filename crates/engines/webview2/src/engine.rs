@@ -109,6 +109,7 @@ impl Engine for WebView2Engine {
             sandbox_detail: "the renderer runs inside WebView2's (Chromium's) sandbox",
             // wry sets AreDevToolsEnabled from `dev_tools`.
             dev_tools_can_be_off: true,
+            isolation_detail: "its app pages are sent COOP same-origin and COEP require-corp",
             unsupported_changes: voltaic_desktop::UNSUPPORTED_ELSEWHERE,
         }
     }

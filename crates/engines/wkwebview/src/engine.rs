@@ -76,6 +76,7 @@ impl Engine for WkWebViewEngine {
             sandbox_detail: "the web content process runs inside macOS's WebKit sandbox",
             // `setInspectable:` follows `dev_tools`.
             dev_tools_can_be_off: true,
+            isolation_detail: "its app pages are sent COOP same-origin and COEP require-corp (not run on macOS yet)",
             unsupported_changes: voltaic_desktop::UNSUPPORTED_ELSEWHERE,
         }
     }
