@@ -54,7 +54,10 @@ function voltaicBindingTransport(bindingName, handler, invokeHandler, watchWindo
     },
   });
   if (watchWindow) {
-    const changed = () => binding('w');
+    // Only what the browser dispatched: a page's own `dispatchEvent` is not news.
+    const changed = (event) => {
+      if (event.isTrusted) binding('w');
+    };
     // Not capturing: an element's focus passes through the window's capture phase.
     for (const name of ['resize', 'focus', 'blur']) {
       globalThis.addEventListener(name, changed);

@@ -387,7 +387,12 @@ impl Page {
                         return;
                     }
                     if let Some(title) = payload.strip_prefix('t') {
-                        self.title_signal = Some(title.to_owned());
+                        // Chromium's own pages (a new tab's, an error page) are not
+                        // the app's: their titles are not the window's news.
+                        let browsers = ["chrome:", "chrome-error:", "about:"];
+                        if !browsers.iter().any(|scheme| self.url.starts_with(scheme)) {
+                            self.title_signal = Some(title.chars().take(4096).collect());
+                        }
                         return;
                     }
                     self.posted += 1;

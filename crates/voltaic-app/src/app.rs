@@ -620,6 +620,7 @@ mod tests {
                 sandbox_detail: "none",
                 dev_tools_can_be_off: true,
                 isolation_detail: "test",
+                isolation_app_wide: false,
                 unsupported_changes: &[],
             }
         }

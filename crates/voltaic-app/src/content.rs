@@ -43,6 +43,9 @@ impl AppContent {
     /// Serves nothing until [`AppContent::set_root`], with `csp` on every response
     /// (none when empty), and [`ISOLATION_HEADERS`] when `isolated`.
     pub fn new(csp: String, isolated: bool) -> Self {
+        if isolated {
+            ISOLATED.store(true, std::sync::atomic::Ordering::Release);
+        }
         Self {
             serving: Mutex::new(Serving::Nothing),
             csp,
@@ -151,6 +154,14 @@ impl AppContent {
 /// that the app's rules read those pages as its own ([`app_url`]).
 static OTHER_BASES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
+/// Whether a window has asked for cross-origin isolation since the app started
+/// (see [`crate::engine::EngineInfo::isolation_app_wide`]).
+pub(crate) fn isolated_since_start() -> bool {
+    ISOLATED.load(std::sync::atomic::Ordering::Acquire)
+}
+
+static ISOLATED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The app's own origin, as every engine names it to the app.
 pub const APP_BASE: &str = "app://localhost";
 
@@ -161,6 +172,14 @@ pub fn serve_app_origin_at(base: String) {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(base);
+}
+
+/// Forgets a base given to [`serve_app_origin_at`]: its window is gone.
+pub fn forget_app_origin(base: &str) {
+    OTHER_BASES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .retain(|known| known != base);
 }
 
 /// `url` as the app names it: a page served under a base given to

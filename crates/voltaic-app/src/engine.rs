@@ -147,6 +147,10 @@ pub struct EngineInfo {
     /// How it isolates a window that asks for cross-origin isolation, for the
     /// security report: `app:// pages are sent COOP and COEP`.
     pub isolation_detail: &'static str,
+    /// Whether isolating one window turns `SharedArrayBuffer` on for others too
+    /// (WebKitGTK's JavaScriptCore switch is for every web process started after
+    /// it); the report flags the other windows then.
+    pub isolation_app_wide: bool,
     /// The window changes it cannot make, by [`WindowChange::name`], with why;
     /// asking for one is an [`Error::Unsupported`].
     pub unsupported_changes: &'static [(&'static str, &'static str)],

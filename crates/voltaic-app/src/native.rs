@@ -148,8 +148,8 @@ impl WindowChange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum WindowEvent {
-    /// `ready-to-show`: its first page has loaded; a window made with
-    /// `show: false` can be shown without a flash. Once per window.
+    /// `ready-to-show`: its first load has ended (loaded, or failed); a window
+    /// made with `show: false` can be shown without a flash. Once per window.
     ReadyToShow,
     /// `show`.
     Show,

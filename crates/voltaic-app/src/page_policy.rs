@@ -46,12 +46,14 @@ impl PagePolicy {
     /// in the order it happened.
     pub fn page_event(&self, event: PageEvent) {
         tracing::trace!(window = self.window, "{event:?}");
-        if event == PageEvent::DidFinishLoad
+        self.events.page.emit(&event);
+        // Once the first load has ended, loaded or failed: a window made hidden is
+        // then shown without a flash, and is not left hidden by a failed load.
+        if event == PageEvent::DidStopLoading
             && !self.events.shown_ready.swap(true, Ordering::AcqRel)
         {
             self.window_event(WindowEvent::ReadyToShow);
         }
-        self.events.page.emit(&event);
     }
 
     /// The native window changed ([`crate::BrowserWindow::on_window_event`]).
@@ -119,6 +121,7 @@ impl PagePolicy {
     /// `target="_blank"` link). The engine opens nothing itself: if the app's
     /// handler allows, the app opens a window of its own and loads the URL there.
     pub fn window_open(&self, url: String) {
+        let url = crate::content::app_url(&url).into_owned();
         let window = self.window;
         let request = WindowOpenRequest { window, url };
         match self.hooks.window_open(&request) {

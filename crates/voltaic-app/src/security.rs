@@ -261,17 +261,29 @@ fn checks(id: u32, w: &WindowFacts, app: &AppFacts<'_>) -> Vec<Check> {
     } else {
         ok("content security policy", w.csp.clone())
     });
-    checks.push(ok(
-        "cross-origin isolation",
-        if w.cross_origin_isolation {
+    checks.push(if w.cross_origin_isolation {
+        ok(
+            "cross-origin isolation",
             format!(
                 "on: {} (SharedArrayBuffer, fine clock; other origins embed only with CORP or CORS)",
                 app.engine.isolation_detail
-            )
-        } else {
-            "off (no SharedArrayBuffer; WebPreferences::cross_origin_isolation)".to_owned()
-        },
-    ));
+            ),
+        )
+    } else if app.engine.isolation_app_wide && crate::content::isolated_since_start() {
+        weakened(
+            "cross-origin isolation",
+            format!(
+                "off, but another window's isolation gave {}'s web processes started since \
+                 then SharedArrayBuffer (its switch is for the whole app)",
+                app.engine.name
+            ),
+        )
+    } else {
+        ok(
+            "cross-origin isolation",
+            "off (no SharedArrayBuffer; WebPreferences::cross_origin_isolation)",
+        )
+    });
     let [navigation, window_open, permissions] = app.hooks;
     checks.push(ok(
         "navigation",
@@ -428,6 +440,7 @@ mod tests {
             sandbox_detail: "inside the engine's sandbox",
             dev_tools_can_be_off,
             isolation_detail: "test",
+            isolation_app_wide: false,
             unsupported_changes: &[],
         }
     }

@@ -4,9 +4,10 @@
 //! working directory and data, and learns it should quit. The first hears of it
 //! as `second-instance`.
 //!
-//! On Unix the socket is a file in the app's data directory, which only its user
-//! can reach: an abstract socket would let any local user send the app a command
-//! line. On Windows it is a named pipe named for that directory.
+//! On Unix the socket is a file in the app's data directory (made `0700` when
+//! Voltaic makes it), itself `0600`: an abstract socket would let any local user
+//! send the app a command line. On Windows it is a named pipe named for that
+//! directory (compiled only).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -44,15 +45,21 @@ pub(crate) fn take(dir: &Path, data: &Value) -> std::io::Result<Taken> {
     let socket = socket_path(dir)?;
     for _ in 0..2 {
         match ListenerOptions::new().name(name(&socket)?).create_sync() {
-            Ok(listener) => return Ok(Taken::Held(listener)),
+            Ok(listener) => {
+                only_for_its_user(&socket)?;
+                return Ok(Taken::Held(listener));
+            }
             Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => {
                 match Stream::connect(name(&socket)?) {
                     Ok(stream) => {
                         announce(stream, data)?;
                         return Ok(Taken::Elsewhere);
                     }
-                    // Left by an instance that ended without removing it.
-                    Err(_) if cfg!(unix) => {
+                    // Left by an instance that ended without removing it: nobody
+                    // listens there. (Any other error may be a live instance.)
+                    Err(error)
+                        if cfg!(unix) && error.kind() == std::io::ErrorKind::ConnectionRefused =>
+                    {
                         std::fs::remove_file(&socket)?;
                     }
                     Err(error) => return Err(error),
@@ -70,15 +77,26 @@ pub(crate) fn take(dir: &Path, data: &Value) -> std::io::Result<Taken> {
 /// on a thread of its own; gives each to `heard`.
 pub(crate) fn listen(
     listener: interprocess::local_socket::Listener,
-    heard: impl Fn(SecondInstance) + Send + 'static,
+    heard: impl Fn(SecondInstance) + Send + Sync + 'static,
 ) {
     let spawned = std::thread::Builder::new()
         .name("voltaic-single-instance".into())
         .spawn(move || {
+            let heard = std::sync::Arc::new(heard);
             for stream in listener.incoming() {
-                match stream.map_err(|e| e.to_string()).and_then(read) {
-                    Ok(second) => heard(second),
-                    Err(error) => tracing::warn!("a second instance was not understood: {error}"),
+                let heard = heard.clone();
+                // Each on its own thread: one that never finishes its line keeps
+                // no other waiting.
+                let reading = std::thread::Builder::new().spawn(move || {
+                    match stream.map_err(|e| e.to_string()).and_then(read) {
+                        Ok(second) => heard(second),
+                        Err(error) => {
+                            tracing::warn!("a second instance was not understood: {error}");
+                        }
+                    }
+                });
+                if let Err(error) = reading {
+                    tracing::warn!("a second instance was not heard: {error}");
                 }
             }
         });
@@ -88,8 +106,25 @@ pub(crate) fn listen(
 }
 
 fn socket_path(dir: &Path) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
+    let mut made = std::fs::DirBuilder::new();
+    made.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut made, 0o700);
+    made.create(dir)?;
     Ok(dir.join("single-instance.sock"))
+}
+
+/// Lets only this user connect to the socket (a directory made by someone else
+/// may let others in).
+#[cfg(unix)]
+fn only_for_its_user(socket: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn only_for_its_user(_socket: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -239,9 +239,10 @@ impl WindowManager {
             let mut said = String::new();
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
+                // Read on to the end, so that openbox never writes to a closed pipe.
                 if line.trim() == "managing" {
                     let _ = tx.send(Ok(()));
-                    return;
+                    continue;
                 }
                 said.push_str(&line);
                 said.push('\n');

@@ -282,6 +282,7 @@ impl Engine for ChromiumEngine {
             // No command-line switch takes DevTools away; only a machine-wide policy.
             dev_tools_can_be_off: false,
             isolation_detail: "its app pages are sent COOP same-origin and COEP require-corp",
+            isolation_app_wide: false,
             unsupported_changes: crate::window::UNSUPPORTED,
         }
     }

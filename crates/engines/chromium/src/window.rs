@@ -35,6 +35,10 @@ pub(crate) const UNSUPPORTED: &[(&str, &str)] = &[
         "parent",
         "the DevTools protocol cannot make a window another's child",
     ),
+    (
+        "setApplicationMenu",
+        "an --app window has no menu bar, and Chromium's windows are not the app's to add one",
+    ),
 ];
 
 /// What the engine's thread keeps of an open window.

@@ -280,6 +280,7 @@ impl<W: OpenWindow> Windows<W> {
     pub fn forget(&self, id: u32) {
         let removed = self.0.borrow_mut().remove(&id);
         if let Some(window) = removed {
+            self.1.borrow().detach(window.native());
             window.closed();
         }
     }

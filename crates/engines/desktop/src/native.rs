@@ -54,6 +54,7 @@ pub fn native_window<T: 'static>(
         platform::set_parent(&window, parent, options.modal);
     }
     if options.center {
+        platform::center_at_start(&window);
         apply(&window, WindowChange::Center);
     }
     Ok(window)
@@ -184,6 +185,18 @@ mod platform {
     use gtk::prelude::*;
     use tao::platform::unix::WindowExtUnix;
     use voltaic_app::{Rectangle, StateEvents, WindowChange, WindowEvent, WindowState};
+
+    /// GTK places a window not yet shown (so not yet measured) in the middle
+    /// when it maps it.
+    pub(super) fn center_at_start(window: &tao::window::Window) {
+        window
+            .gtk_window()
+            .set_position(gtk::WindowPosition::Center);
+    }
+
+    pub(super) fn hide_menu(menu: &muda::Menu, window: &tao::window::Window) -> muda::Result<()> {
+        menu.remove_for_gtk_window(window.gtk_window())
+    }
 
     /// A menu bar at the top of the window's box, above the webview.
     pub(super) fn show_menu(menu: &muda::Menu, window: &tao::window::Window) -> muda::Result<()> {
@@ -376,6 +389,21 @@ mod platform {
         window.set_title(title);
     }
 
+    pub(super) fn center_at_start(_window: &tao::window::Window) {}
+
+    #[cfg(windows)]
+    pub(super) fn hide_menu(menu: &muda::Menu, window: &tao::window::Window) -> muda::Result<()> {
+        use tao::platform::windows::WindowExtWindows;
+        // SAFETY: the window's own handle, alive for the call, on its thread.
+        unsafe { menu.remove_for_hwnd(window.hwnd()) }
+    }
+
+    /// The app's menu bar stays the app's.
+    #[cfg(target_os = "macos")]
+    pub(super) fn hide_menu(_menu: &muda::Menu, _window: &tao::window::Window) -> muda::Result<()> {
+        Ok(())
+    }
+
     #[cfg(windows)]
     pub(super) fn show_menu(menu: &muda::Menu, window: &tao::window::Window) -> muda::Result<()> {
         use tao::platform::windows::WindowExtWindows;
@@ -440,6 +468,15 @@ impl AppMenu {
             show_menu(&menu, window);
         }
         self.0 = Some(menu);
+    }
+
+    /// Takes the menu from a window that closes.
+    pub fn detach(&self, window: &tao::window::Window) {
+        if let Some(menu) = &self.0 {
+            if let Err(error) = platform::hide_menu(menu, window) {
+                tracing::debug!("the app's menu was not taken from a closing window: {error}");
+            }
+        }
     }
 
     /// Gives the menu, if there is one, to a window just opened.

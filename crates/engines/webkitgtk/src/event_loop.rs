@@ -85,6 +85,7 @@ impl Engine for WebKitEngine {
             sandbox_detail: "the web process runs inside bubblewrap",
             dev_tools_can_be_off: true,
             isolation_detail: "its pages come from a loopback HTTP origin with a secret path (WebKitGTK isolates only what its network process loads), with COOP and COEP; JavaScriptCore's SharedArrayBuffer switch is on for every web process started after the first isolated window",
+            isolation_app_wide: true,
             unsupported_changes: &[],
         }
     }
@@ -327,6 +328,7 @@ fn execute(windows: &Windows, op: Op) {
 fn close(windows: &Windows, id: u32) {
     let entry = windows.borrow_mut().remove(&id);
     if let Some(entry) = entry {
+        MENU.with(|menu| menu.borrow().detach(&entry.native));
         entry.open.store(false, Ordering::Release);
         entry.inbox.borrow_mut().take();
         entry.policy.closed();

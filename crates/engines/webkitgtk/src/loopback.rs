@@ -28,10 +28,19 @@ const ANSWER_LIMIT: Duration = Duration::from_secs(120);
 /// the web processes started after it is set.
 pub(crate) const SHARED_ARRAY_BUFFER: &str = "JSC_useSharedArrayBuffer";
 
-/// One window's loopback origin.
+/// One window's loopback origin; its server stops when this is dropped, with
+/// the window.
 pub(crate) struct Loopback {
     /// `http://127.0.0.1:<port>/<secret>`, with no trailing `/`.
     pub(crate) base: String,
+    server: std::sync::Arc<tiny_http::Server>,
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        self.server.unblock();
+        voltaic_app::content::forget_app_origin(&self.base);
+    }
 }
 
 impl Loopback {
@@ -52,18 +61,30 @@ impl Loopback {
         let secret = voltaic_app::preload_routes::new_token()
             .map_err(|e| Error::WebView(format!("no randomness for the window's origin: {e}")))?;
         let prefix = format!("/{secret}");
+        let server = std::sync::Arc::new(server);
+        let accepting = server.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("voltaic-loopback-{window}"))
             .spawn(move || {
-                for request in server.incoming_requests() {
+                // Ends when the window drops its `Loopback` (`unblock`).
+                for request in accepting.incoming_requests() {
+                    if !under(&prefix, request.url()) {
+                        let _ = request.respond(tiny_http::Response::empty(404));
+                        continue;
+                    }
                     let (ops, prefix) = (ops.clone(), prefix.clone());
                     // Each on its own thread: a sendSync waits for its answer.
-                    std::thread::spawn(move || serve(window, &ops, &prefix, body_limit, request));
+                    let answering = std::thread::Builder::new()
+                        .spawn(move || serve(window, &ops, &prefix, body_limit, request));
+                    if let Err(error) = answering {
+                        tracing::warn!(window, "a loopback request was dropped: {error}");
+                    }
                 }
             });
         spawned.map_err(|e| Error::WebView(format!("the loopback server did not start: {e}")))?;
         Ok(Self {
             base: format!("http://127.0.0.1:{port}/{secret}"),
+            server,
         })
     }
 }
@@ -78,9 +99,7 @@ fn serve(
     mut request: tiny_http::Request,
 ) {
     let url = request.url().to_owned();
-    let rest = url
-        .strip_prefix(prefix)
-        .filter(|rest| rest.is_empty() || rest.starts_with(['/', '?']));
+    let rest = url.strip_prefix(prefix).filter(|_| under(prefix, &url));
     let response = match rest {
         Some(rest) => match app_request(&mut request, rest, body_limit) {
             Some(app_request) => answer(window, ops, app_request),
@@ -97,6 +116,12 @@ fn serve(
         }
     }
     let _ = request.respond(reply);
+}
+
+/// Whether `url` (a request target) is under the secret path `prefix`.
+fn under(prefix: &str, url: &str) -> bool {
+    url.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
 }
 
 /// The request as the `app://` scheme gets it: `app://localhost<rest>`.

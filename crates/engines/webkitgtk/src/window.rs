@@ -53,6 +53,8 @@ pub(crate) struct WindowEntry {
     /// Where the window's app origin is served: `app://localhost`, or a
     /// cross-origin-isolated window's loopback origin.
     base: String,
+    /// A cross-origin-isolated window's server, stopped with the window.
+    _loopback: Option<Loopback>,
 }
 
 impl WindowEntry {
@@ -89,15 +91,25 @@ pub(crate) fn open(
         SyncChannel::new()
             .map_err(|e| Error::WebView(format!("no randomness for the sendSync token: {e}")))?,
     );
-    let base = if prefs.cross_origin_isolation {
-        let loopback = Loopback::start(id, ops.clone(), spec.runtime.max_message_bytes)?;
+    let loopback = if prefs.cross_origin_isolation {
+        // Room for a message's bytes at the size limit, and the envelope around.
+        let bodies = spec
+            .runtime
+            .max_message_bytes
+            .saturating_mul(2)
+            .max(1 << 20);
+        let loopback = Loopback::start(id, ops.clone(), bodies)?;
         // JavaScriptCore's switch holds for every web process started from now.
         std::env::set_var(loopback::SHARED_ARRAY_BUFFER, "1");
         voltaic_app::content::serve_app_origin_at(loopback.base.clone());
-        loopback.base
+        Some(loopback)
     } else {
-        BASE_URL.trim_end_matches('/').to_owned()
+        None
     };
+    let base = loopback.as_ref().map_or_else(
+        || BASE_URL.trim_end_matches('/').to_owned(),
+        |loopback| loopback.base.clone(),
+    );
     let native = voltaic_desktop::native_window(target, &spec.options, parent)?;
     let policy = spec.policy.clone();
     voltaic_desktop::watch(&native, move |event| policy.window_event(event));
@@ -174,6 +186,7 @@ pub(crate) fn open(
         main_load,
         route,
         base,
+        _loopback: loopback,
     };
     let opened = OpenedWindow {
         web_contents,
@@ -242,7 +255,7 @@ fn report_loads(view: &webkit2gtk::WebView, policy: Arc<PagePolicy>) {
     view.connect_load_failed(move |_, _, uri, error| {
         on_failure.1.set(true);
         on_failure.0.page_event(PageEvent::DidFailLoad {
-            url: uri.to_string(),
+            url: voltaic_app::content::app_url(uri).into_owned(),
             description: error.to_string(),
         });
         // WebKit goes on to its own error page (or none), as Electron does.

@@ -110,6 +110,7 @@ impl Engine for WebView2Engine {
             // wry sets AreDevToolsEnabled from `dev_tools`.
             dev_tools_can_be_off: true,
             isolation_detail: "its app pages are sent COOP same-origin and COEP require-corp",
+            isolation_app_wide: false,
             unsupported_changes: voltaic_desktop::UNSUPPORTED_ELSEWHERE,
         }
     }

@@ -77,6 +77,7 @@ impl Engine for WkWebViewEngine {
             // `setInspectable:` follows `dev_tools`.
             dev_tools_can_be_off: true,
             isolation_detail: "its app pages are sent COOP same-origin and COEP require-corp (not run on macOS yet)",
+            isolation_app_wide: false,
             unsupported_changes: voltaic_desktop::UNSUPPORTED_ELSEWHERE,
         }
     }
