@@ -80,14 +80,26 @@ pub fn web_view(
 
 /// What an engine does with tao's event loop.
 pub trait LoopHandler<I: 'static> {
+    /// The engine's open window.
+    type Window: OpenWindow;
+
+    /// The engine's open windows.
+    fn windows(&self) -> &Windows<Self::Window>;
+
     /// One of the engine's inputs; returns an exit code when the loop must stop.
     fn input(&mut self, input: I, target: &EventLoopWindowTarget<I>) -> Option<i32>;
 
-    /// The user asked to close the native window `window`.
-    fn close_requested(&mut self, window: WindowId);
+    /// The user asked to close the native window `window`: it closes unless its
+    /// `close` listeners keep it.
+    fn close_requested(&mut self, window: WindowId) {
+        self.windows().close_requested(window);
+    }
 
-    /// Native window `window` moved, was resized, or took or lost the focus.
-    fn window_changed(&mut self, _window: WindowId) {}
+    /// Native window `window` moved, was resized, or took or lost the focus: its
+    /// window hears of it.
+    fn window_changed(&mut self, window: WindowId) {
+        self.windows().window_changed(window);
+    }
 
     /// Everything waiting has been taken off the queue: the time to send what
     /// piled up, in one go per window.

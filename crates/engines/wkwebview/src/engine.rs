@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use tao::event_loop::{EventLoop, EventLoopBuilder, EventLoopWindowTarget};
-use tao::window::WindowId;
 use voltaic_app::engine::{
     Command, Engine, EngineInfo, EngineProxy, OpenedWindow, WindowFactory, WindowOp, WindowSpec,
 };
@@ -103,16 +102,14 @@ struct Loop {
 }
 
 impl LoopHandler<Input> for Loop {
+    type Window = Window;
+
+    fn windows(&self) -> &Windows {
+        &self.windows
+    }
+
     fn input(&mut self, input: Input, target: &EventLoopWindowTarget<Input>) -> Option<i32> {
         handle(input, target, &self.windows, &self.proxy)
-    }
-
-    fn close_requested(&mut self, window: WindowId) {
-        self.windows.close_requested(window);
-    }
-
-    fn window_changed(&mut self, window: WindowId) {
-        self.windows.window_changed(window);
     }
 
     /// Each window's messages go in one evaluation.
