@@ -97,13 +97,6 @@ impl Window {
             to_engine,
             true,
         )?;
-        let window_frame = match size_window(cdp, &target, &session, &options) {
-            Ok(frame) => Some(frame),
-            Err(error) => {
-                tracing::warn!(window = id, "could not size the window: {error}");
-                None
-            }
-        };
         let window_id = cdp
             .call(
                 None,
@@ -111,8 +104,23 @@ impl Window {
                 json!({ "targetId": target }),
                 SETUP_LIMIT,
             )
-            .ok()
-            .and_then(|found| found["windowId"].as_i64());
+            .map_err(|e| e.to_string())
+            .and_then(|found| {
+                found["windowId"]
+                    .as_i64()
+                    .ok_or_else(|| "Browser.getWindowForTarget gave no window id".to_owned())
+            });
+        let sized = window_id
+            .clone()
+            .and_then(|window_id| size_window(cdp, window_id, &session, &options));
+        let window_frame = match sized {
+            Ok(frame) => Some(frame),
+            Err(error) => {
+                tracing::warn!(window = id, "could not size the window: {error}");
+                None
+            }
+        };
+        let window_id = window_id.ok();
         let mut window = Self {
             page,
             target,
@@ -438,25 +446,17 @@ fn state_of(bounds: &Value, page: &Value) -> WindowState {
 /// the frame's share.
 fn size_window(
     cdp: &Cdp,
-    target: &str,
+    window_id: i64,
     session: &str,
     options: &voltaic_app::BrowserWindowOptions,
 ) -> Result<(i64, i64), String> {
-    let window = cdp
-        .call(
-            None,
-            "Browser.getWindowForTarget",
-            json!({ "targetId": target }),
-            SETUP_LIMIT,
-        )
-        .map_err(|e| e.to_string())?;
     // Chromium sizes the window around the contents (`Browser.setContentsSize`),
     // which leaves the frame's share to it.
     let set = |width: i64, height: i64| {
         cdp.call(
             None,
             "Browser.setContentsSize",
-            json!({ "windowId": window["windowId"], "width": width, "height": height }),
+            json!({ "windowId": window_id, "width": width, "height": height }),
             SETUP_LIMIT,
         )
         .map_err(|e| e.to_string())
