@@ -246,13 +246,42 @@ impl<W: OpenWindow> Windows<W> {
         self.0.borrow_mut().get_mut(&id).map(f)
     }
 
-    /// Runs `op` on window `id` with `run`; a window that is gone refuses it
-    /// ([`WindowOp::refuse_closed`]).
-    pub fn op(&self, id: u32, op: WindowOp, run: impl FnOnce(&mut W, WindowOp)) {
-        match self.0.borrow_mut().get_mut(&id) {
-            Some(window) => run(window, op),
-            None => op.refuse_closed(id),
+    /// Carries out one of the app's commands: quitting (gives the exit code),
+    /// the menu, opening a window (`open` runs the job with the engine's
+    /// factory), and a window's operations. Closing is done here; the native
+    /// window's own operations go to [`native_op`], the rest to `run`; after a
+    /// change, the window is read for its events. A window that is gone refuses
+    /// what waits for an answer ([`WindowOp::refuse_closed`]).
+    pub fn command(
+        &self,
+        command: Command,
+        open: impl FnOnce(voltaic_app::engine::OpenJob),
+        run: impl FnOnce(&mut W, WindowOp),
+    ) -> Option<i32> {
+        match command {
+            Command::Quit { code } => return Some(code),
+            Command::SetMenu(job) => self.set_menu(job),
+            Command::Open(job) => open(job),
+            Command::Window {
+                window: id,
+                op: WindowOp::Close,
+            } => self.forget(id),
+            Command::Window { window: id, op } => {
+                let mut windows = self.0.borrow_mut();
+                let Some(window) = windows.get_mut(&id) else {
+                    op.refuse_closed(id);
+                    return None;
+                };
+                let changes = matches!(op, WindowOp::Change(_));
+                if let Some(op) = native_op(window.native(), op) {
+                    run(window, op);
+                }
+                if changes {
+                    window.window_changed();
+                }
+            }
         }
+        None
     }
 
     /// Runs `f` on every open window.

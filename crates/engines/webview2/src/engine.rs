@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::json;
 use tao::event_loop::{EventLoop, EventLoopBuilder, EventLoopWindowTarget};
 use voltaic_app::engine::{
-    Command, Engine, EngineInfo, EngineProxy, OpenedWindow, WindowFactory, WindowOp, WindowSpec,
+    Engine, EngineInfo, EngineProxy, OpenedWindow, WindowFactory, WindowSpec,
 };
 use voltaic_app::{Error, SandboxState};
 use voltaic_cdp::page::{Page, PageInput, ToEngine, EVENTS, SETUP_LIMIT};
@@ -160,29 +160,20 @@ fn handle(
     proxy: &LoopProxy<Input>,
 ) -> Option<i32> {
     match input {
-        LoopInput::App(Command::Quit { code }) => return Some(code),
-        LoopInput::App(Command::SetMenu(job)) => windows.set_menu(job),
-        LoopInput::App(Command::Open(job)) => job.run(&mut Opener {
-            target,
-            windows,
-            proxy,
-        }),
-        LoopInput::App(Command::Window { window, op }) => {
-            if matches!(op, WindowOp::Close) {
-                windows.forget(window);
-                return None;
-            }
-            windows.op(window, op, |entry, op| {
-                // The title is the native window's own, as on WebKitGTK: WebView2
-                // is a child of a native window of the app's.
-                let changes = matches!(op, WindowOp::Change(_));
-                if let Some(op) = voltaic_desktop::native_op(&entry.native, op) {
-                    entry.page.execute(&entry.cdp, op);
-                }
-                if changes {
-                    entry.window_changed();
-                }
-            });
+        // The title is the native window's own, as on WebKitGTK: WebView2 is a
+        // child of a native window of the app's.
+        LoopInput::App(command) => {
+            return windows.command(
+                command,
+                |job| {
+                    job.run(&mut Opener {
+                        target,
+                        windows,
+                        proxy,
+                    });
+                },
+                |entry, op| entry.page.execute(&entry.cdp, op),
+            );
         }
         LoopInput::Engine(Work::Page(PageInput::Deliver { window, message })) => {
             windows.with(window, |entry| entry.page.deliver(message));

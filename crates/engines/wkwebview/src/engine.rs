@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tao::event_loop::{EventLoop, EventLoopBuilder, EventLoopWindowTarget};
 use voltaic_app::engine::{
-    Command, Engine, EngineInfo, EngineProxy, OpenedWindow, WindowFactory, WindowOp, WindowSpec,
+    Engine, EngineInfo, EngineProxy, OpenedWindow, WindowFactory, WindowSpec,
 };
 use voltaic_app::{Error, SandboxState};
 use voltaic_core::Packet;
@@ -127,19 +127,18 @@ fn handle(
     proxy: &LoopProxy<Input>,
 ) -> Option<i32> {
     match input {
-        LoopInput::App(Command::Quit { code }) => return Some(code),
-        LoopInput::App(Command::SetMenu(job)) => windows.set_menu(job),
-        LoopInput::App(Command::Open(job)) => job.run(&mut Opener {
-            target,
-            windows,
-            proxy,
-        }),
-        LoopInput::App(Command::Window { window, op }) => {
-            if matches!(op, WindowOp::Close) {
-                windows.forget(window);
-                return None;
-            }
-            windows.op(window, op, |entry, op| entry.execute(op));
+        LoopInput::App(command) => {
+            return windows.command(
+                command,
+                |job| {
+                    job.run(&mut Opener {
+                        target,
+                        windows,
+                        proxy,
+                    });
+                },
+                |entry, op| entry.execute(op),
+            );
         }
         LoopInput::Engine(Work::Deliver { window, message }) => {
             windows.with(window, |entry| {

@@ -289,15 +289,9 @@ impl voltaic_desktop::OpenWindow for Window {
 }
 
 impl Window {
-    /// Carries out one of the app's operations; closing is the engine's.
+    /// Carries out one of the app's operations on the page; closing and the
+    /// native window's own are `voltaic_desktop::Windows::command`'s.
     pub(crate) fn execute(&mut self, op: WindowOp) {
-        let changes = matches!(op, WindowOp::Change(_));
-        let Some(op) = voltaic_desktop::native_op(&self.native, op) else {
-            if changes {
-                voltaic_desktop::OpenWindow::window_changed(self);
-            }
-            return;
-        };
         match op {
             WindowOp::Load(target) => {
                 self.shared.leave_document();
