@@ -217,6 +217,34 @@ pub async fn run_phase_managed(name: &'static str) -> Result<(), String> {
     .await
 }
 
+/// Waits, within 15 s, for the first line of a child's `stdout` that `ready`
+/// takes (trimmed), and gives it; or what the child said instead, if it ended.
+/// The stream is read on to its end, so the child never writes to a closed pipe.
+fn ready_line(
+    stdout: std::process::ChildStdout,
+    ready: impl Fn(&str) -> bool + Send + 'static,
+) -> Result<String, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut said = String::new();
+        let mut waiting = true;
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let line = line.trim();
+            if waiting && ready(line) {
+                waiting = false;
+                let _ = tx.send(Ok(line.to_owned()));
+            } else if waiting {
+                said.push_str(line);
+                said.push('\n');
+            }
+        }
+        let _ = tx.send(Err(format!("it ended, having said: {said:?}")));
+    });
+    rx.recv_timeout(Duration::from_secs(15))
+        .map_err(|_| "nothing within 15 s".to_owned())?
+}
+
 /// An openbox managing one display, ended when dropped.
 struct WindowManager(Child);
 
@@ -233,24 +261,9 @@ impl WindowManager {
             .spawn()
             .map_err(|e| format!("openbox could not start ({e}); install openbox"))?;
         let stdout = manager.stdout.take().ok_or("openbox has no stdout")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            // Its own messages come first on the same stream (a missing menu file).
-            let mut said = String::new();
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                // Read on to the end, so that openbox never writes to a closed pipe.
-                if line.trim() == "managing" {
-                    let _ = tx.send(Ok(()));
-                    continue;
-                }
-                said.push_str(&line);
-                said.push('\n');
-            }
-            let _ = tx.send(Err(said));
-        });
-        match rx.recv_timeout(Duration::from_secs(15)) {
-            Ok(Ok(())) => Ok(Self(manager)),
+        // Its own messages come first on the same stream (a missing menu file).
+        match ready_line(stdout, |line| line == "managing") {
+            Ok(_) => Ok(Self(manager)),
             outcome => {
                 let _ = manager.kill();
                 let status = manager.wait();
@@ -392,15 +405,9 @@ impl VirtualDisplay {
             .spawn()
             .map_err(|e| format!("no DISPLAY and Xvfb could not start ({e}); install xvfb"))?;
         let stdout = server.stdout.take().ok_or("Xvfb has no stdout")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        match rx.recv_timeout(Duration::from_secs(15)) {
-            Ok(line) if !line.trim().is_empty() => Ok(Self {
-                name: format!(":{}", line.trim()),
+        match ready_line(stdout, |line| !line.is_empty()) {
+            Ok(display) => Ok(Self {
+                name: format!(":{display}"),
                 server: Some(server),
             }),
             _ => {
