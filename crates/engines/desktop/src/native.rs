@@ -457,7 +457,8 @@ impl Watcher {
 pub struct AppMenu(Option<muda::Menu>);
 
 impl AppMenu {
-    /// Builds the menu `job` asks for, and gives it to `windows`.
+    /// Builds the menu `job` asks for, and gives it to `windows` in place of the
+    /// one they had.
     pub fn set<'a>(
         &mut self,
         job: voltaic_app::engine::MenuJob,
@@ -465,12 +466,13 @@ impl AppMenu {
     ) {
         let menu = job.build();
         for window in windows {
+            self.detach(window);
             show_menu(&menu, window);
         }
         self.0 = Some(menu);
     }
 
-    /// Takes the menu from a window that closes.
+    /// Takes the menu from a window (one that closes, or before another menu).
     pub fn detach(&self, window: &tao::window::Window) {
         if let Some(menu) = &self.0 {
             if let Err(error) = platform::hide_menu(menu, window) {
