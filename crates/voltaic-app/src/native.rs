@@ -87,6 +87,10 @@ pub enum WindowChange {
     Hide,
     /// Give it the keyboard focus (Electron's `focus`).
     Focus,
+    /// Take the keyboard focus from it (Electron's `blur`). As Electron does on
+    /// X11, the window goes below the others and counts as not focused until it
+    /// is focused again, by the app or the user.
+    Blur,
     /// Minimize it.
     Minimize,
     /// Maximize it.
@@ -125,6 +129,7 @@ impl WindowChange {
             Self::Show => "show",
             Self::Hide => "hide",
             Self::Focus => "focus",
+            Self::Blur => "blur",
             Self::Minimize => "minimize",
             Self::Maximize => "maximize",
             Self::Unmaximize => "unmaximize",

@@ -356,6 +356,15 @@ impl BrowserWindow {
         self.change(WindowChange::Focus)
     }
 
+    /// Takes the keyboard focus from the window (Electron's `blur`). On Linux
+    /// it goes below the app's other windows and counts as not focused, keys
+    /// included, until it is focused again, as Electron's does on X11; the
+    /// [`WindowEvent::Blur`](crate::WindowEvent::Blur) event follows. Chromium, WebView2 and WKWebView
+    /// cannot do it yet: [`Error::Unsupported`].
+    pub fn blur(&self) -> Result<(), Error> {
+        self.change(WindowChange::Blur)
+    }
+
     /// Minimizes the window (Electron's `minimize`).
     pub fn minimize(&self) -> Result<(), Error> {
         self.change(WindowChange::Minimize)

@@ -1869,7 +1869,8 @@ fn window_state(_: &Harness) -> Result<Driver, String> {
 
 /// The `BrowserWindow` methods and events under Electron's names, each change
 /// answered by its event and read back with `state()`: ready-to-show (and show,
-/// for a window made hidden), focus and blur between two windows, maximize and
+/// for a window made hidden), focus and blur between two windows, `blur()`,
+/// maximize and
 /// unmaximize, full screen, content size, position, minimize and restore; and
 /// page-title-updated, whose prevention keeps the native title where the engine
 /// lets it.
@@ -1952,6 +1953,28 @@ fn window_state_phase(h: &Harness) -> Result<Driver, String> {
             "focus() did not focus"
         );
         ensure_eq!(app.get_focused_window().map(|w| w.id()), Some(first.id()));
+        // blur(), as Electron's on X11: not focused until focused again.
+        match first.blur() {
+            Ok(()) => {
+                ensure!(!chromium, "Chromium took a blur it cannot carry out");
+                at = probe.expect_after(at, "first:blur").await?;
+                ensure!(
+                    !state(&first).await.map_err(err)?.focused,
+                    "blur() left it focused"
+                );
+                ensure_eq!(app.get_focused_window().map(|w| w.id()), None);
+                first.focus().map_err(err)?;
+                at = probe.expect_after(at, "first:focus").await?;
+                ensure!(
+                    state(&first).await.map_err(err)?.focused,
+                    "focus() after blur() did not focus"
+                );
+            }
+            Err(error) => ensure!(
+                chromium && error.to_string().contains("do not support `blur`"),
+                "blur() was refused: {error}"
+            ),
+        }
         first.maximize().map_err(err)?;
         at = probe.expect_after(at, "first:maximize").await?;
         ensure!(state(&first).await.map_err(err)?.maximized, "not maximized");

@@ -17,6 +17,10 @@ use crate::engine::Input;
 pub(crate) const UNSUPPORTED: &[(&str, &str)] = &[
     ("hide", "the DevTools protocol cannot hide a browser window"),
     (
+        "blur",
+        "the DevTools protocol can bring a window to the front, not send it back",
+    ),
+    (
         "setAlwaysOnTop",
         "the DevTools protocol has no always-on-top",
     ),

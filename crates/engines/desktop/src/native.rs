@@ -14,10 +14,16 @@ use voltaic_app::{BrowserWindowOptions, Error, Icon, WindowChange, WindowState};
 
 /// What the engines off Linux cannot do yet: tao makes child windows there
 /// through platform handles Voltaic does not pass on.
-pub const UNSUPPORTED_ELSEWHERE: &[(&str, &str)] = &[(
-    "parent",
-    "parent windows are made on Linux only so far (see the README)",
-)];
+pub const UNSUPPORTED_ELSEWHERE: &[(&str, &str)] = &[
+    (
+        "parent",
+        "parent windows are made on Linux only so far (see the README)",
+    ),
+    (
+        "blur",
+        "tao cannot give a window's focus away; Linux only so far (see the README)",
+    ),
+];
 
 /// A tao window as `options` ask, belonging to `parent` when given.
 pub fn native_window<T: 'static>(
@@ -224,15 +230,21 @@ mod platform {
         let gtk = window.gtk_window();
         match change {
             WindowChange::Show => {
+                set_blurred(gtk, false);
                 gtk.show_all();
                 gtk.present();
             }
             WindowChange::Hide => gtk.hide(),
-            WindowChange::Focus => gtk.present(),
+            WindowChange::Focus => {
+                set_blurred(gtk, false);
+                gtk.present();
+            }
+            WindowChange::Blur => blur(gtk),
             WindowChange::Minimize => gtk.iconify(),
             WindowChange::Maximize => gtk.maximize(),
             WindowChange::Unmaximize => gtk.unmaximize(),
             WindowChange::Restore => {
+                set_blurred(gtk, false);
                 gtk.deiconify();
                 gtk.present();
             }
@@ -276,6 +288,35 @@ mod platform {
         true
     }
 
+    /// Electron's `blur` on X11, as Chromium's `X11Window::Deactivate` does it:
+    /// the window goes below the others and stops counting as focused, keys
+    /// included, until it is focused again. Handing the X focus elsewhere does
+    /// not work: a window manager such as openbox gives a focus sent to the
+    /// root straight back to the window it was taken from.
+    fn blur(gtk: &impl IsA<gtk::Window>) {
+        if !gtk.is_active() {
+            return;
+        }
+        set_blurred(gtk, true);
+        if let Some(gdk) = gtk.as_ref().window() {
+            gdk.lower();
+        }
+        // The watcher reads the window again, and reports the blur.
+        gtk.notify("is-active");
+    }
+
+    const BLURRED: &str = "voltaic-blurred";
+
+    fn set_blurred(gtk: &impl IsA<gtk::Window>, on: bool) {
+        // SAFETY: only these two functions touch the key, always with a `bool`.
+        unsafe { gtk.set_data(BLURRED, on) }
+    }
+
+    fn blurred(gtk: &impl IsA<gtk::Window>) -> bool {
+        // SAFETY: as in `set_blurred`: the value under the key is a `bool`.
+        unsafe { gtk.data::<bool>(BLURRED).is_some_and(|on| *on.as_ref()) }
+    }
+
     /// GTK takes sizes as positive `i32`s.
     fn clamp(size: u32) -> i32 {
         i32::try_from(size).unwrap_or(i32::MAX).max(1)
@@ -295,7 +336,7 @@ mod platform {
         let mut state = WindowState::default();
         state.content_size = content_size;
         state.visible = gtk.is_visible();
-        state.focused = gtk.is_active();
+        state.focused = gtk.is_active() && !blurred(gtk);
         state.resizable = gtk.is_resizable();
         match gtk.window() {
             Some(gdk) => {
@@ -366,7 +407,22 @@ mod platform {
             gtk::glib::Propagation::Proceed
         });
         let s = on.clone();
-        gtk.connect_is_active_notify(move |_| s());
+        gtk.connect_is_active_notify(move |gtk| {
+            // A blur lasts until the focus really moves: once it has left, the
+            // window's next focus is real.
+            if !gtk.is_active() {
+                set_blurred(gtk, false);
+            }
+            s();
+        });
+        // Keys do not reach a blurred window (see `blur`).
+        gtk.connect_key_press_event(|gtk, _| {
+            if blurred(gtk) {
+                gtk::glib::Propagation::Stop
+            } else {
+                gtk::glib::Propagation::Proceed
+            }
+        });
         let s = on.clone();
         gtk.connect_map(move |_| s());
         let s = on.clone();
