@@ -18,6 +18,8 @@ contextBridge.exposeInMainWorld('api', {
   // The hand-written twin of the declared API's call (same handler, same schema).
   echoTyped: (text) => ipcRenderer.invoke('echo-typed', text),
   noop: () => 1,
+  // Turns the IPC timeline on or off, between the single-call pass's blocks.
+  timeline: (on) => ipcRenderer.invoke('bench-timeline', on),
 });
 
 const transport = {

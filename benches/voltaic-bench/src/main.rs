@@ -94,6 +94,22 @@ const ROWS: &[Row] = &[
         false,
         None,
     ),
+    Row {
+        key: "traced_single_p50_us",
+        baseline_key: "invoke_single_p50_us",
+        same_side: true,
+        label: "invoke p50, timeline on (µs) [vs off]",
+        higher_is_better: false,
+        target: Some(1.10),
+    },
+    Row {
+        key: "traced_single_p99_us",
+        baseline_key: "invoke_single_p99_us",
+        same_side: true,
+        label: "invoke p99, timeline on (µs) [vs off]",
+        higher_is_better: false,
+        target: None,
+    },
     row(
         "concurrent_invokes_per_s",
         "concurrent invokes/s",
@@ -287,7 +303,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             title: "voltaic isolated".into(),
             web_preferences: WebPreferences {
                 preload: Some(dir.join("preload.js")),
-                grants: ChannelGrants::new().invoke("echo"),
+                grants: ChannelGrants::new().invoke("echo").invoke("bench-timeline"),
                 apis: vec!["declared".into()],
                 cross_origin_isolation: true,
                 ..Default::default()
@@ -432,6 +448,15 @@ fn register_handlers(app: &App) {
         count.load(Ordering::Relaxed)
     });
     let _ = ipc.handle("rss", |_: IpcEvent| rss_kb());
+    // The timeline's cost: on for some blocks of single calls, off for the others.
+    let timeline = app.timeline().clone();
+    let _ = ipc.handle("bench-timeline", move |_: IpcEvent, on: bool| {
+        if on {
+            timeline.start(voltaic::TimelineOptions::default());
+        } else {
+            timeline.stop();
+        }
+    });
     ipc.on("start-pushes", |event: IpcEvent, n: u32| {
         for i in 0..n {
             if event.sender().send("push", (i,)).is_err() {

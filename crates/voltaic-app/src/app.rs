@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
-use voltaic_core::{IpcMain, Limits};
+use voltaic_core::timeline::TraceExport;
+use voltaic_core::{IpcMain, Limits, Timeline, TimelineOptions};
 
 use crate::engine::{Command, Engine, EngineInfo, EngineProxy, OpenJob, WindowFactory};
 use crate::hooks::{
@@ -30,6 +31,8 @@ pub struct App {
     engine: RefCell<Option<Box<dyn Engine>>>,
     runtime: tokio::runtime::Runtime,
     handle: AppHandle,
+    /// The trace `VOLTAIC_TRACE` asked for, closed when the app has run.
+    trace: Option<TraceExport>,
 }
 
 impl App {
@@ -70,16 +73,25 @@ impl App {
                 window.events().console.emit(message);
             }
         });
+        let trace = trace_from_env(&handle.ipc_main);
         Ok(Self {
             engine: RefCell::new(Some(engine)),
             runtime,
             handle,
+            trace,
         })
     }
 
     /// The IPC registry (Electron's `ipcMain`).
     pub fn ipc_main(&self) -> &IpcMain {
         self.handle.ipc_main()
+    }
+
+    /// The app's IPC timeline (see [`Timeline`]): off unless started, or unless
+    /// `VOLTAIC_TRACE=path.json` is set, which records from here on and writes a
+    /// Chrome trace to that path as the app runs.
+    pub fn timeline(&self) -> &Timeline {
+        self.handle.ipc_main().timeline()
     }
 
     /// A handle for other threads and handlers: quit, timers, tasks.
@@ -128,7 +140,10 @@ impl App {
             engine,
             runtime,
             handle,
+            trace,
         } = self;
+        handle.ipc_main.timeline().lifecycle(0, "ready");
+        quit_on_signals(&handle);
         handle.events.ready.store(true, Ordering::Release);
         handle.events.ready_changed.notify_waiters();
         let code = match engine.into_inner() {
@@ -139,9 +154,85 @@ impl App {
             handle.forget_window(window.id());
         }
         handle.events.quit.emit(&code);
+        handle.ipc_main.timeline().lifecycle(0, "quit");
+        if let Some(trace) = trace {
+            let path = trace.path().to_owned();
+            if let Err(error) = trace.finish() {
+                tracing::error!("the IPC trace {} is incomplete: {error}", path.display());
+            }
+        }
         drop(handle);
         runtime.shutdown_timeout(Duration::from_secs(1));
         code
+    }
+}
+
+/// Quits the app on SIGINT, SIGTERM and SIGHUP as Electron does (its
+/// `ShutdownDetector`): as [`AppHandle::quit`], listeners and all, so a trace or
+/// anything else the app writes at the end is written. A second signal exits.
+fn quit_on_signals(handle: &AppHandle) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, Signal, SignalKind};
+        let _entered = handle.runtime.enter();
+        let listen = |kind: SignalKind| {
+            signal(kind)
+                .inspect_err(|error| tracing::warn!("cannot listen for {kind:?}: {error}"))
+                .ok()
+        };
+        let mut interrupt = listen(SignalKind::interrupt());
+        let mut terminate = listen(SignalKind::terminate());
+        let mut hangup = listen(SignalKind::hangup());
+        async fn next(signal: &mut Option<Signal>) {
+            match signal {
+                Some(signal) => {
+                    if signal.recv().await.is_none() {
+                        std::future::pending::<()>().await;
+                    }
+                }
+                None => std::future::pending().await,
+            }
+        }
+        let handle = handle.clone();
+        handle.clone().spawn(async move {
+            let mut asked = 0;
+            loop {
+                tokio::select! {
+                    () = next(&mut interrupt) => {}
+                    () = next(&mut terminate) => {}
+                    () = next(&mut hangup) => {}
+                }
+                asked += 1;
+                if asked == 1 {
+                    tracing::info!("quitting on a signal");
+                    handle.quit();
+                } else {
+                    handle.exit(130);
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = handle;
+}
+
+/// Starts the timeline and its export when `VOLTAIC_TRACE` names a file, so that
+/// any app can be traced from its first message without a line of code.
+fn trace_from_env(ipc_main: &IpcMain) -> Option<TraceExport> {
+    let path = std::env::var_os("VOLTAIC_TRACE").filter(|path| !path.is_empty())?;
+    let timeline = ipc_main.timeline();
+    timeline.start(TimelineOptions::default());
+    timeline.lifecycle(0, "app-created");
+    match timeline.export_to(&path) {
+        Ok(export) => {
+            tracing::info!("writing the IPC trace to {}", export.path().display());
+            Some(export)
+        }
+        Err(error) => {
+            let path = std::path::Path::new(&path).display().to_string();
+            tracing::error!("VOLTAIC_TRACE: cannot write {path}: {error}");
+            None
+        }
     }
 }
 

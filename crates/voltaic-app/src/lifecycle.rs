@@ -104,6 +104,20 @@ pub enum PageEvent {
     },
 }
 
+impl PageEvent {
+    /// Electron's name for it: `did-start-loading`, `dom-ready`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::DidStartLoading => "did-start-loading",
+            Self::DidNavigate { .. } => "did-navigate",
+            Self::DomReady => "dom-ready",
+            Self::DidFinishLoad => "did-finish-load",
+            Self::DidStopLoading => "did-stop-loading",
+            Self::DidFailLoad { .. } => "did-fail-load",
+        }
+    }
+}
+
 /// A window's events.
 #[derive(Default)]
 pub(crate) struct WindowEvents {

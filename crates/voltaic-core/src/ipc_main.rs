@@ -12,6 +12,7 @@ use futures_util::FutureExt;
 use serde_json::Value as Json;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use crate::api::{Api, Kind as ApiKind};
 use crate::console::{ConsoleLevel, ConsoleMessage, ConsoleSource};
@@ -22,6 +23,7 @@ use crate::protocol::{MainMessage, ProtocolError, RendererMessage};
 use crate::rate::RateLimiter;
 use crate::schema::{ChannelSchema, Part, Schemas};
 use crate::scope::{IpcScope, ListenerId};
+use crate::timeline::{self, Event, Refusal as Refused, Timeline};
 use crate::web_contents::validate_channel;
 use crate::wire::{self, Packet};
 use crate::MessagePortMain;
@@ -98,6 +100,7 @@ struct Registry {
     console_hooks: RwLock<Vec<ConsoleHook>>,
     schemas: Schemas,
     inline: AtomicBool,
+    timeline: Timeline,
 }
 
 /// The main process's IPC registry (Electron's `ipcMain`). Cheap to clone; all clones
@@ -139,8 +142,15 @@ impl IpcMain {
                 console_hooks: RwLock::default(),
                 schemas: Schemas::default(),
                 inline: AtomicBool::new(true),
+                timeline: Timeline::default(),
             }),
         }
+    }
+
+    /// The app's IPC timeline: off until started, then every IPC event of every
+    /// window (see [`Timeline`]).
+    pub fn timeline(&self) -> &Timeline {
+        &self.registry.timeline
     }
 
     /// The runtime handlers run on.
@@ -417,8 +427,13 @@ impl IpcMain {
         link: Arc<dyn RendererLink>,
         policy: WindowPolicy,
     ) -> Connection {
-        let web_contents =
-            WebContents::guarded(id, link, Arc::new(policy), self.registry.schemas.clone());
+        let web_contents = WebContents::guarded(
+            id,
+            link,
+            Arc::new(policy),
+            self.registry.schemas.clone(),
+            self.registry.timeline.clone(),
+        );
         let (inbox, mut queue) = mpsc::unbounded_channel::<Incoming>();
         let limits = self.registry.limits;
         let limiter: SharedLimiter = Arc::new(Mutex::new(RateLimiter::new(
@@ -443,17 +458,22 @@ impl IpcMain {
     }
 
     async fn process(&self, sender: &WebContents, limiter: &SharedLimiter, incoming: Incoming) {
-        let (frame, Packet { text: raw, buffers }, envelope, respond) = match incoming {
+        let (frame, Packet { text: raw, buffers }, envelope, respond, received) = match incoming {
             Incoming::Message {
                 frame,
                 packet,
                 envelope,
                 respond,
-            } => (frame, packet, envelope, respond),
+                received,
+            } => (frame, packet, envelope, respond, received),
             Incoming::RateLimited { id } => {
                 let error = IpcError::RateLimited(self.registry.limits.messages_per_second);
                 return reject(sender, id, "<rate limited>", &error.to_string());
             }
+        };
+        let arrived = Arrived {
+            at: received,
+            bytes: buffers.iter().map(Bytes::len).sum(),
         };
         let limit = self.registry.limits.max_message_bytes;
         let parsed = RendererMessage::parse(&raw, limit).and_then(|message| match envelope {
@@ -477,16 +497,26 @@ impl IpcMain {
                     origin = frame.origin(),
                     "refused renderer message: {error}"
                 );
+                self.registry
+                    .timeline
+                    .record(sender.id(), Instant::now(), || Event::Refused {
+                        channel: None,
+                        reason: Refused::Malformed,
+                        detail: error.to_string(),
+                    });
                 let id = envelope.or_else(|| RendererMessage::salvage_invoke_id(&raw, limit));
                 if let Some(id) = id {
                     reject(sender, id, "<malformed>", &error.to_string());
                 }
             }
             Ok(RendererMessage::Batch { m }) => {
-                self.process_batch(sender, limiter, frame, m, &buffers)
+                self.process_batch(sender, limiter, frame, m, &buffers, arrived)
                     .await
             }
-            Ok(message) => self.handle_message(sender, frame, message, &buffers).await,
+            Ok(message) => {
+                self.handle_message(sender, frame, message, &buffers, arrived)
+                    .await
+            }
         }
     }
 
@@ -499,19 +529,28 @@ impl IpcMain {
         frame: SenderFrame,
         messages: Vec<RendererMessage>,
         buffers: &[Bytes],
+        arrived: Arrived,
     ) {
         for (index, message) in messages.into_iter().enumerate() {
             if index > 0 {
                 if let Err(refused) = lock(limiter).take(Instant::now()) {
                     log_rate_refusal(sender.id(), &frame, refused, self.registry.limits);
+                    let error = IpcError::RateLimited(self.registry.limits.messages_per_second);
+                    // Logged above, once per many: not through `refused`, once each.
+                    self.registry
+                        .timeline
+                        .record(sender.id(), Instant::now(), || Event::Refused {
+                            channel: None,
+                            reason: Refused::Rate,
+                            detail: error.to_string(),
+                        });
                     if let RendererMessage::Invoke { id, .. } = message {
-                        let error = IpcError::RateLimited(self.registry.limits.messages_per_second);
                         reject(sender, id, "<rate limited>", &error.to_string());
                     }
                     continue;
                 }
             }
-            self.handle_message(sender, frame.clone(), message, buffers)
+            self.handle_message(sender, frame.clone(), message, buffers, arrived)
                 .await;
         }
     }
@@ -523,7 +562,9 @@ impl IpcMain {
         frame: SenderFrame,
         message: RendererMessage,
         buffers: &[Bytes],
+        arrived: Arrived,
     ) {
+        let timeline = &self.registry.timeline;
         match message {
             RendererMessage::Batch { .. } => {
                 tracing::warn!(
@@ -539,20 +580,32 @@ impl IpcMain {
                 );
             }
             RendererMessage::Send { ch, args, ports } => {
+                timeline.record(sender.id(), Instant::now(), || Event::Send {
+                    channel: ch.clone(),
+                    size: timeline::json_size(&args) + arrived.bytes,
+                    sync: false,
+                    ports: ports.len(),
+                    preview: timeline.preview(&ch, &args),
+                });
                 let admitted = self
                     .admit(sender, &frame, Direction::Send, &ch, args, buffers)
-                    .and_then(|args| Ok((args, sender.ports().adopt(sender, &ports)?)));
+                    .and_then(|args| Ok((args, self.adopt(sender, &ports)?)));
                 match admitted {
                     Ok((args, ports)) => self.emit(sender, frame, ch, args, None, ports).await,
-                    Err(error) => refused(sender, &frame, &ch, &error),
+                    Err(error) => self.refused(sender, &frame, Some(&ch), &error),
                 }
             }
             RendererMessage::Port { port, data, ports } => {
+                timeline.record(sender.id(), Instant::now(), || Event::Port {
+                    port: port.clone(),
+                    action: timeline::PortAction::ToMain,
+                    size: timeline::json_size(&data) + arrived.bytes,
+                });
                 let decoded = self.check_origin(sender, &frame).and_then(|()| {
                     let data = self
                         .decode_port_message(data, buffers)
                         .map_err(|reason| IpcError::Port(format!("invalid message: {reason}")))?;
-                    Ok((data, sender.ports().adopt(sender, &ports)?))
+                    Ok((data, self.adopt(sender, &ports)?))
                 });
                 match decoded {
                     Ok((data, carried)) => {
@@ -563,23 +616,36 @@ impl IpcMain {
                             );
                         }
                     }
-                    Err(error) => tracing::warn!(
-                        window = sender.id(),
-                        origin = frame.origin(),
-                        "refused a port message: {error}"
-                    ),
+                    Err(error) => {
+                        tracing::warn!(
+                            window = sender.id(),
+                            origin = frame.origin(),
+                            "refused a port message: {error}"
+                        );
+                        self.refused(sender, &frame, None, &error);
+                    }
                 }
             }
             RendererMessage::PortClose { port } => {
                 if self.check_origin(sender, &frame).is_ok() {
+                    timeline.record(sender.id(), Instant::now(), || Event::Port {
+                        port: port.clone(),
+                        action: timeline::PortAction::Close,
+                        size: 0,
+                    });
                     sender.ports().close_from_renderer(&port);
                 }
             }
             RendererMessage::Invoke { id, ch, args } => {
+                let call = timeline.is_on().then(|| Call {
+                    received: arrived.at.unwrap_or_else(Instant::now),
+                    size: timeline::json_size(&args) + arrived.bytes,
+                    preview: timeline.preview(&ch, &args),
+                });
                 match self.admit(sender, &frame, Direction::Invoke, &ch, args, buffers) {
-                    Ok(args) => self.invoke(sender, frame, id, ch, args).await,
+                    Ok(args) => self.invoke(sender, frame, id, ch, args, call).await,
                     Err(error) => {
-                        refused(sender, &frame, &ch, &error);
+                        self.refused(sender, &frame, Some(&ch), &error);
                         reject(sender, id, &ch, &error.to_string());
                     }
                 }
@@ -612,6 +678,15 @@ impl IpcMain {
     ) {
         match parsed {
             Ok(RendererMessage::SendSync { ch, args }) => {
+                let timeline = &self.registry.timeline;
+                timeline.record(sender.id(), Instant::now(), || Event::Send {
+                    channel: ch.clone(),
+                    size: timeline::json_size(&args)
+                        + buffers.iter().map(Bytes::len).sum::<usize>(),
+                    sync: true,
+                    ports: 0,
+                    preview: timeline.preview(&ch, &args),
+                });
                 match self.admit(sender, &frame, Direction::Send, &ch, args, buffers) {
                     Ok(args) => {
                         let (slot, answer) = ReturnSlot::new();
@@ -639,7 +714,7 @@ impl IpcMain {
                         });
                     }
                     Err(error) => {
-                        refused(sender, &frame, &ch, &error);
+                        self.refused(sender, &frame, Some(&ch), &error);
                         respond(Err(error.to_string()));
                     }
                 }
@@ -658,6 +733,44 @@ impl IpcMain {
                 respond(Err(error.to_string()));
             }
         }
+    }
+
+    /// Takes the ports a renderer's message carried, as ports of the main process.
+    fn adopt(
+        &self,
+        sender: &WebContents,
+        keys: &[String],
+    ) -> Result<Vec<MessagePortMain>, IpcError> {
+        let ports = sender.ports().adopt(sender, keys)?;
+        for key in keys {
+            sender.port_event(key, timeline::PortAction::Open, 0);
+        }
+        Ok(ports)
+    }
+
+    /// Logs a refused renderer message with who sent it, and puts it on the timeline.
+    fn refused(
+        &self,
+        sender: &WebContents,
+        frame: &SenderFrame,
+        channel: Option<&str>,
+        error: &IpcError,
+    ) {
+        let channel: Option<String> = channel.map(|channel| channel.chars().take(64).collect());
+        tracing::warn!(
+            window = sender.id(),
+            origin = frame.origin(),
+            url = frame.url(),
+            "refused renderer message on '{}': {error}",
+            channel.as_deref().unwrap_or("<none>")
+        );
+        self.registry
+            .timeline
+            .record(sender.id(), Instant::now(), || Event::Refused {
+                channel,
+                reason: Refused::of(error),
+                detail: error.to_string(),
+            });
     }
 
     /// The checks every renderer message passes before a handler sees it, cheapest
@@ -744,7 +857,14 @@ impl IpcMain {
             }
             let channel = ch.clone();
             let window = sender.id();
-            self.run(&*listener, event, args.clone(), move |outcome| {
+            let span = tracing::info_span!(
+                target: "voltaic::ipc",
+                "send",
+                channel = %ch,
+                window,
+                frame = frame.url()
+            );
+            self.run(&*listener, event, args.clone(), span, move |outcome| {
                 if let Err(error) = outcome {
                     tracing::error!(window, "listener for '{channel}' failed: {error}");
                 }
@@ -760,23 +880,31 @@ impl IpcMain {
         id: u64,
         ch: String,
         args: Vec<Value>,
+        call: Option<Call>,
     ) {
         let handler = self
             .scopes(sender)
             .into_iter()
             .find_map(|scope| scope.take_handler(&ch));
         let Some(handler) = handler else {
-            return reject(
-                sender,
-                id,
-                &ch,
-                &IpcError::NoHandler(ch.clone()).to_string(),
-            );
+            let error = IpcError::NoHandler(ch.clone());
+            self.refused(sender, &frame, Some(&ch), &error);
+            return reject(sender, id, &ch, &error.to_string());
         };
+        let span = tracing::info_span!(
+            target: "voltaic::ipc",
+            "invoke",
+            channel = %ch,
+            window = sender.id(),
+            frame = frame.url()
+        );
         let event = IpcEvent::new(ch.clone(), sender.clone(), frame);
         let target = sender.clone();
         let schemas = self.registry.schemas.clone();
-        self.run(&*handler, event, args, move |outcome| {
+        let timeline = self.registry.timeline.clone();
+        let started = call.as_ref().map(|_| Instant::now());
+        self.run(&*handler, event, args, span, move |outcome| {
+            let handled = started.map(|_| Instant::now());
             let mut buffers = Vec::new();
             let outcome = outcome.and_then(|value| {
                 let value = wire::encode(&value, &mut buffers);
@@ -793,8 +921,23 @@ impl IpcMain {
                     }
                 }
             };
+            let error = match &message {
+                MainMessage::Reject { error, .. } => Some(error.clone()),
+                _ => None,
+            };
             if let Err(error) = target.answer_with(id, &message, buffers) {
                 tracing::debug!("reply to invoke of '{ch}' not delivered: {error}");
+            }
+            if let (Some(call), Some(started), Some(handled)) = (call, started, handled) {
+                timeline.record(target.id(), call.received, || Event::Invoke {
+                    channel: ch,
+                    size: call.size,
+                    queued: started.saturating_duration_since(call.received),
+                    handler: handled.saturating_duration_since(started),
+                    reply: handled.elapsed(),
+                    error,
+                    preview: call.preview,
+                });
             }
         })
         .await;
@@ -808,14 +951,18 @@ impl IpcMain {
         handler: &dyn ErasedHandler,
         event: IpcEvent,
         args: Vec<Value>,
+        span: tracing::Span,
         finish: impl FnOnce(Result<Value, IpcError>) + Send + 'static,
     ) {
-        let created = std::panic::catch_unwind(AssertUnwindSafe(|| handler.call(event, args)));
+        let created = span
+            .in_scope(|| std::panic::catch_unwind(AssertUnwindSafe(|| handler.call(event, args))));
         let future: HandlerFuture = match created {
             Ok(future) => future,
             Err(panic) => return finish(Err(panic_error(panic))),
         };
-        let mut guarded = AssertUnwindSafe(future).catch_unwind().boxed();
+        let mut guarded = AssertUnwindSafe(future.instrument(span))
+            .catch_unwind()
+            .boxed();
         match futures_util::poll!(&mut guarded) {
             std::task::Poll::Ready(outcome) => {
                 finish(outcome.unwrap_or_else(|p| Err(panic_error(p))))
@@ -829,6 +976,12 @@ impl IpcMain {
     }
 
     fn console(&self, window_id: u32, level: ConsoleLevel, source: ConsoleSource, text: String) {
+        self.registry
+            .timeline
+            .record(window_id, Instant::now(), || Event::Console {
+                level,
+                text: text.clone(),
+            });
         let message = ConsoleMessage {
             window_id,
             level,
@@ -883,9 +1036,27 @@ enum Incoming {
         envelope: Option<u64>,
         /// How to answer a `sendSync` waiting on a transport's synchronous channel.
         respond: Option<SyncResponder>,
+        /// When it arrived, if the timeline is on.
+        received: Option<Instant>,
     },
     /// An invoke refused by the rate limit, to be rejected in order with the rest.
     RateLimited { id: u64 },
+}
+
+/// What the timeline needs of a message from its arrival.
+#[derive(Clone, Copy)]
+struct Arrived {
+    /// When it arrived, if the timeline was on.
+    at: Option<Instant>,
+    /// Bytes carried beside its text.
+    bytes: usize,
+}
+
+/// An invoke being timed for the timeline.
+struct Call {
+    received: Instant,
+    size: usize,
+    preview: Option<String>,
 }
 
 /// Why a raw message was refused before it was queued.
@@ -996,6 +1167,7 @@ impl Connection {
             packet,
             envelope: None,
             respond: Some(respond),
+            received: self.ipc.registry.timeline.now(),
         };
         if let Err(Incoming::Message {
             respond: Some(respond),
@@ -1020,6 +1192,7 @@ impl Connection {
                 packet,
                 envelope,
                 respond: None,
+                received: self.ipc.registry.timeline.now(),
             }),
             Err(Refusal::TooLarge) => false,
             Err(Refusal::RateLimited) => {
@@ -1036,6 +1209,7 @@ impl Connection {
     /// size limit, then the rate limit. Refusals are logged here.
     fn check_raw(&self, frame: &SenderFrame, size: usize) -> Result<(), Refusal> {
         let window = self.web_contents.id();
+        let timeline = &self.ipc.registry.timeline;
         if size > self.limits.max_message_bytes {
             tracing::warn!(
                 window,
@@ -1043,10 +1217,23 @@ impl Connection {
                 "dropped a renderer message of {size} bytes (limit {})",
                 self.limits.max_message_bytes
             );
+            timeline.record(window, Instant::now(), || Event::Refused {
+                channel: None,
+                reason: Refused::Size,
+                detail: format!(
+                    "a message of {size} bytes (limit {})",
+                    self.limits.max_message_bytes
+                ),
+            });
             return Err(Refusal::TooLarge);
         }
         lock(&self.limiter).take(Instant::now()).map_err(|refused| {
             log_rate_refusal(window, frame, refused, self.limits);
+            timeline.record(window, Instant::now(), || Event::Refused {
+                channel: None,
+                reason: Refused::Rate,
+                detail: IpcError::RateLimited(self.limits.messages_per_second).to_string(),
+            });
             Refusal::RateLimited
         })
     }
@@ -1098,17 +1285,6 @@ impl std::fmt::Debug for Connection {
             .field("web_contents", &self.web_contents)
             .finish_non_exhaustive()
     }
-}
-
-/// Logs a refused renderer message with who sent it.
-fn refused(sender: &WebContents, frame: &SenderFrame, channel: &str, error: &IpcError) {
-    let channel: String = channel.chars().take(64).collect();
-    tracing::warn!(
-        window = sender.id(),
-        origin = frame.origin(),
-        url = frame.url(),
-        "refused renderer message on '{channel}': {error}"
-    );
 }
 
 /// Whether `value` nests arrays and objects deeper than `max` (iteratively: the value

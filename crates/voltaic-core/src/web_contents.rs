@@ -1,5 +1,6 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -9,6 +10,7 @@ use crate::ports::{check_transfer, MessagePortMain, PortTable, Queued};
 use crate::protocol::MainMessage;
 use crate::schema::Schemas;
 use crate::scope::IpcScope;
+use crate::timeline::{Event, PortAction, Timeline};
 use crate::wire::{self, Packet};
 use crate::{IpcError, Value};
 
@@ -37,6 +39,7 @@ pub struct WebContents {
     link: Arc<dyn RendererLink>,
     policy: Arc<WindowPolicy>,
     schemas: Schemas,
+    timeline: Timeline,
     ports: Arc<PortTable>,
     exposed_ipc_renderer: Arc<Mutex<Vec<String>>>,
     ipc: IpcScope,
@@ -54,12 +57,14 @@ impl WebContents {
         link: Arc<dyn RendererLink>,
         policy: Arc<WindowPolicy>,
         schemas: Schemas,
+        timeline: Timeline,
     ) -> Self {
         Self {
             id,
             link,
             policy,
             schemas,
+            timeline,
             ports: Arc::default(),
             exposed_ipc_renderer: Arc::default(),
             ipc: IpcScope::default(),
@@ -200,12 +205,34 @@ impl WebContents {
     /// ```
     pub fn send_values(&self, channel: &str, args: Vec<Value>) -> Result<(), IpcError> {
         let (args, buffers) = self.outgoing(channel, &args)?;
+        let preview = self.timeline.preview(channel, &args);
         let message = MainMessage::Message {
             ch: channel.to_owned(),
             args,
             ports: Vec::new(),
         };
-        self.link.post(packet(&message, buffers))
+        self.push(channel, packet(&message, buffers), 0, preview)
+    }
+
+    /// Posts a message for the page's listeners of `channel`, and puts it on the
+    /// timeline.
+    fn push(
+        &self,
+        channel: &str,
+        packet: Packet,
+        ports: usize,
+        preview: Option<String>,
+    ) -> Result<(), IpcError> {
+        let size = packet.size();
+        self.link.post(packet)?;
+        self.timeline
+            .record(self.id, Instant::now(), || Event::Push {
+                channel: channel.to_owned(),
+                size,
+                ports,
+                preview,
+            });
+        Ok(())
     }
 
     /// Checks a message for the renderer on `channel` (name, grant, schema) and
@@ -274,12 +301,14 @@ impl WebContents {
         let (args, buffers) = self.outgoing(channel, &[crate::value::into_value(message)?])?;
         check_transfer(&transfer, None)?;
         let (keys, waiting) = self.transfer(&transfer)?;
+        let preview = self.timeline.preview(channel, &args);
+        let carried = keys.len();
         let message = MainMessage::Message {
             ch: channel.to_owned(),
             args,
             ports: keys,
         };
-        self.link.post(packet(&message, buffers))?;
+        self.push(channel, packet(&message, buffers), carried, preview)?;
         self.post_waiting(waiting)
     }
 
@@ -292,6 +321,7 @@ impl WebContents {
         for port in ports {
             match port.transfer_to(self, &self.ports) {
                 Ok((key, queued)) => {
+                    self.port_event(&key, PortAction::Open, 0);
                     waiting.extend(queued.into_iter().map(|message| (key.clone(), message)));
                     keys.push(key);
                 }
@@ -320,7 +350,10 @@ impl WebContents {
             data: wire::encode(&message.data, &mut buffers),
             ports: keys,
         };
-        self.link.post(packet(&wire, buffers))?;
+        let packet = packet(&wire, buffers);
+        let size = packet.size();
+        self.link.post(packet)?;
+        self.port_event(key, PortAction::ToPage, size);
         self.post_waiting(waiting)
     }
 
@@ -329,7 +362,19 @@ impl WebContents {
         let message = MainMessage::PortClose {
             port: key.to_owned(),
         };
-        self.link.post(Packet::text(message.to_json()))
+        self.link.post(Packet::text(message.to_json()))?;
+        self.port_event(key, PortAction::Close, 0);
+        Ok(())
+    }
+
+    /// Puts what port `key` did on the timeline.
+    pub(crate) fn port_event(&self, key: &str, action: PortAction, size: usize) {
+        self.timeline
+            .record(self.id, Instant::now(), || Event::Port {
+                port: key.to_owned(),
+                action,
+                size,
+            });
     }
 
     /// Answers invoke `id` (see [`RendererLink::answer`]).
@@ -471,7 +516,13 @@ pub(crate) mod tests {
     pub(crate) fn test_contents() -> (WebContents, Arc<RecordingLink>) {
         let link = Arc::new(RecordingLink::default());
         let policy = Arc::new(WindowPolicy::permissive());
-        let contents = WebContents::guarded(1, link.clone(), policy, Schemas::default());
+        let contents = WebContents::guarded(
+            1,
+            link.clone(),
+            policy,
+            Schemas::default(),
+            Timeline::default(),
+        );
         (contents, link)
     }
 

@@ -68,13 +68,15 @@ pub use voltaic_app::{
     WebPreferences, WindowChange, WindowEvent, WindowOpenAction, WindowOpenRequest, WindowReport,
     WindowState, DEFAULT_CSP,
 };
+/// The IPC timeline's entries and its trace export (see [`Timeline`]).
+pub use voltaic_core::timeline;
 pub use voltaic_core::{
     bytes, handler, protocol, schemars, wire, AllowedOrigins, Api, ApiEvent, Binary, Bytes,
     CallHandler, ChannelGrants, ChannelPattern, ChannelSchema, ConsoleLevel, ConsoleMessage,
     ConsoleSource, Direction, Handler, IntoReply, IpcError, IpcEvent, IpcMain, IpcScope, Json,
     Limits, ListenerId, LiveValue, MessageChannelMain, MessagePortMain, Packet, PortMessage,
-    RendererLink, SendHandler, SenderFrame, TypedArrayKind, Value, WebContents, WebFrameMain,
-    WindowPolicy, APP_ORIGIN, MAIN_FRAME_ID,
+    RendererLink, SendHandler, SenderFrame, Timeline, TimelineOptions, TypedArrayKind, Value,
+    WebContents, WebFrameMain, WindowPolicy, APP_ORIGIN, MAIN_FRAME_ID,
 };
 
 mod choose;

@@ -15,6 +15,9 @@ use voltaic::{
 };
 use voltaic_e2e::{api_prefs, ensure, ensure_eq, poll_until, Driver, Harness, Scenario, REPORT_JS};
 
+#[path = "e2e/timeline.rs"]
+mod timeline;
+
 fn main() {
     voltaic_e2e::main(&[
         Scenario {
@@ -124,6 +127,14 @@ fn main() {
         Scenario {
             name: "ipc_tutorial_example_runs_its_three_patterns",
             setup: ipc_tutorial_example,
+        },
+        Scenario {
+            name: "ipc_timeline_records_what_a_window_does",
+            setup: timeline::records_a_window,
+        },
+        Scenario {
+            name: "voltaic_trace_writes_the_quickstarts_startup_as_a_chrome_trace",
+            setup: timeline::traces_the_quickstart,
         },
         Scenario {
             name: "single_instance_lock_hands_a_second_instance_over",
