@@ -58,6 +58,7 @@ impl App {
             events: Arc::default(),
             security: Arc::default(),
             open_windows: Arc::default(),
+            inspector: Arc::default(),
         };
         // Each window's `console-message` listeners hear their own renderer.
         let windows = Arc::downgrade(&handle.open_windows);
@@ -258,6 +259,8 @@ pub struct AppHandle {
     pub(crate) security: security::Registry,
     /// Handles of the open windows, by id, for lookups from any thread.
     pub(crate) open_windows: Arc<Mutex<BTreeMap<u32, BrowserWindow>>>,
+    /// The IPC inspector's API, once an inspector has been opened.
+    pub(crate) inspector: Arc<Mutex<Option<crate::inspector::Inspector>>>,
 }
 
 impl AppHandle {

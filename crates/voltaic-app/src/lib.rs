@@ -20,6 +20,7 @@ pub mod content;
 pub mod engine;
 mod error;
 mod hooks;
+mod inspector;
 mod lifecycle;
 mod native;
 mod options;

@@ -137,6 +137,10 @@ fn main() {
             setup: timeline::traces_the_quickstart,
         },
         Scenario {
+            name: "the_inspector_shows_another_windows_traffic_live",
+            setup: timeline::inspector_shows_live_traffic,
+        },
+        Scenario {
             name: "single_instance_lock_hands_a_second_instance_over",
             setup: single_instance,
         },

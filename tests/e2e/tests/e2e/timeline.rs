@@ -364,3 +364,87 @@ fn build_quickstart() -> Result<PathBuf, String> {
         .find(|exe| exe.file_stem().is_some_and(|stem| stem == "quickstart"))
         .ok_or_else(|| "cargo built no quickstart executable".to_owned())
 }
+
+/// The inspector, opened on a running app, shows another window's traffic live:
+/// its invokes and sends in the list, its invoke channel in the latency table,
+/// none of its own traffic; and its filter narrows the list.
+pub(crate) fn inspector_shows_live_traffic(h: &Harness) -> Result<Driver, String> {
+    let ipc = h.app().ipc_main();
+    ipc.handle("insp:get", |_: IpcEvent, n: u32| Ok::<_, String>(n + 1))
+        .map_err(err)?;
+    ipc.on("insp:note", |_: IpcEvent, _: String| {});
+    let inspector = h.app().open_inspector().map_err(err)?;
+    let page = h.window(
+        "inspected",
+        Some(
+            "const { contextBridge, ipcRenderer } = require('electron');\n\
+             contextBridge.exposeInMainWorld('app', {\n\
+               get: (n) => ipcRenderer.invoke('insp:get', n),\n\
+               note: (text) => ipcRenderer.send('insp:note', text),\n\
+             });",
+        ),
+        &format!(
+            "<script>{REPORT_JS}\
+             (async () => {{ for (let i = 0; i < 5; i++) await app.get(i);\n\
+               app.note('seen by the inspector'); report('done', true); }})();</script>"
+        ),
+    )?;
+    let probe = h.probe();
+    let shot = h.dir().join("inspector.png");
+    Ok(Box::pin(async move {
+        ensure_eq!(probe.result("done").await?, json!(true));
+        let read = "JSON.stringify({ \
+             rows: [...document.querySelectorAll('#entries tr')].map((tr) => tr.textContent), \
+             stats: [...document.querySelectorAll('#stats tr')].map((tr) => tr.textContent) })";
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let shown = loop {
+            let shown: Value = inspector
+                .execute_javascript(read)
+                .await
+                .ok()
+                .and_then(|value| serde_json::from_str(value.as_str()?).ok())
+                .unwrap_or_default();
+            let has = |list: &str, text: &str| {
+                shown[list].as_array().is_some_and(|rows| {
+                    rows.iter()
+                        .any(|row| row.as_str().is_some_and(|r| r.contains(text)))
+                })
+            };
+            if has("rows", "insp:get")
+                && has("rows", "seen by the inspector")
+                && has("stats", "insp:get5")
+            {
+                break shown;
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "the inspector never showed the page's 5 invokes and its send: {shown}"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let text = shown.to_string();
+        ensure!(
+            !text.contains("voltaicInspector."),
+            "the inspector shows its own traffic: {text}"
+        );
+        let filtered = inspector
+            .execute_javascript(
+                "const f = document.getElementById('filter'); f.value = 'insp:note'; \
+                 f.dispatchEvent(new Event('input')); \
+                 JSON.stringify([...document.querySelectorAll('#entries tr')].map((tr) => tr.textContent))",
+            )
+            .await
+            .map_err(err)?;
+        let rows: Vec<String> =
+            serde_json::from_str(filtered.as_str().unwrap_or("[]")).map_err(err)?;
+        ensure!(
+            !rows.is_empty() && rows.iter().all(|row| row.contains("insp:note")),
+            "the filter 'insp:note' left {rows:?}"
+        );
+        inspector.capture_page(&shot).await.map_err(err)?;
+        ensure!(shot.exists(), "no screenshot of the inspector");
+        drop(page);
+        Ok(())
+    }))
+}

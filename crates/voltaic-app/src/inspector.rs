@@ -1,0 +1,196 @@
+//! The IPC inspector: a window of the app showing its IPC timeline live, a
+//! filterable list of messages and a latency table per channel. It is itself a
+//! Voltaic page, on a declared API (`window.voltaicInspector`): a `watch` call that
+//! gives the entries kept, an `entries` event with each new batch, and a `stats`
+//! live value with the table.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use serde_json::{json, Value as Json};
+use tokio::sync::mpsc::UnboundedReceiver;
+use voltaic_core::timeline::Entry;
+use voltaic_core::{Api, ApiEvent, IpcEvent, LiveValue, Timeline, TimelineOptions, WebContents};
+
+use crate::{App, AppHandle, BrowserWindow, BrowserWindowOptions, Error, WebPreferences};
+
+/// The name of the inspector's API, and the prefix of its channels.
+pub(crate) const API: &str = "voltaicInspector";
+
+const HTML: &str = include_str!("inspector/inspector.html");
+const JS: &str = include_str!("inspector/inspector.js");
+
+/// How long new entries are gathered before the page hears of them: at most ten
+/// updates a second, however busy the app.
+const GATHER: Duration = Duration::from_millis(100);
+
+/// The inspector's API, declared once per app.
+pub(crate) struct Inspector {
+    /// Held by its handlers too; kept here for as long as the app.
+    _shared: Arc<Shared>,
+}
+
+struct Shared {
+    entries: ApiEvent<Json>,
+    stats: LiveValue<Json>,
+    timeline: Timeline,
+    /// The latest `watch` of each inspector window: a page reloaded watches again,
+    /// and its earlier feed ends.
+    watches: Mutex<HashMap<u32, u64>>,
+}
+
+impl Inspector {
+    fn declare(app: &AppHandle) -> Result<Self, Error> {
+        let api = Api::new(API);
+        api.doc("Voltaic's IPC inspector: the app's IPC timeline, live.");
+        let entries = api.event::<Json>("entries");
+        let stats = api.live("stats", json!([]))?;
+        let shared = Arc::new(Shared {
+            entries,
+            stats,
+            timeline: app.ipc_main().timeline().clone(),
+            watches: Mutex::default(),
+        });
+        let watching = shared.clone();
+        api.call("watch", move |event: IpcEvent| {
+            let shared = watching.clone();
+            async move { Ok::<Json, String>(shared.watch(event.sender().clone())) }
+        })
+        .doc("The entries kept; later ones come as `entries` events.");
+        let timeline = shared.timeline.clone();
+        api.call("clear", move |_: IpcEvent| {
+            timeline.clear();
+            Ok::<(), String>(())
+        })
+        .doc("Forgets the entries kept.");
+        app.ipc_main().add_api(&api)?;
+        Ok(Self { _shared: shared })
+    }
+}
+
+impl Shared {
+    /// The entries kept for `window`'s page, and a feed of the later ones to it.
+    fn watch(self: Arc<Self>, window: WebContents) -> Json {
+        let (kept, live) = self.timeline.subscribe();
+        let generation = {
+            let mut watches = self.watches.lock().unwrap_or_else(PoisonError::into_inner);
+            let generation = watches.entry(window.id()).or_default();
+            *generation += 1;
+            *generation
+        };
+        let me = window.id();
+        let kept: Vec<&Entry> = kept.iter().filter(|entry| entry.window != me).collect();
+        let answer = serde_json::to_value(kept).unwrap_or(Json::Null);
+        tokio::spawn(self.forward(window, live, generation));
+        answer
+    }
+
+    /// Sends `window` the entries of every other window, in batches, until it is
+    /// closed or watches again.
+    async fn forward(
+        self: Arc<Self>,
+        window: WebContents,
+        mut live: UnboundedReceiver<Entry>,
+        generation: u64,
+    ) {
+        let me = window.id();
+        while let Some(first) = live.recv().await {
+            tokio::time::sleep(GATHER).await;
+            let mut batch = vec![first];
+            while let Ok(entry) = live.try_recv() {
+                batch.push(entry);
+            }
+            // Its own traffic (these very updates) would feed itself for ever.
+            batch.retain(|entry| entry.window != me);
+            let current = self
+                .watches
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&me)
+                .copied();
+            if current != Some(generation) {
+                return;
+            }
+            if batch.is_empty() {
+                continue;
+            }
+            let stats = serde_json::to_value(self.timeline.channel_stats()).unwrap_or_default();
+            let _ = self.stats.set(stats);
+            let batch = serde_json::to_value(batch).unwrap_or_default();
+            if self.entries.emit(&window, batch).is_err() {
+                self.watches
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&me);
+                return;
+            }
+        }
+    }
+}
+
+impl App {
+    /// Opens the IPC inspector: a window with the app's IPC timeline, live (every
+    /// window's messages, refusals, console lines and lifecycle), filterable, and a
+    /// table of invoke latencies per channel. Starts the timeline if it is off (with
+    /// previews of 120 characters), so it shows what comes from now on, or from the
+    /// start with `VOLTAIC_TRACE`. The inspector is a window of the app like any
+    /// other; it sees the others, never they it.
+    pub fn open_inspector(&self) -> Result<BrowserWindow, Error> {
+        let handle = self.handle();
+        handle.inspector()?;
+        let timeline = self.timeline();
+        if !timeline.is_on() {
+            timeline.start(TimelineOptions::default().preview(120));
+        }
+        let window = BrowserWindow::new(
+            self,
+            BrowserWindowOptions {
+                title: "Voltaic IPC inspector".into(),
+                width: 1100,
+                height: 700,
+                web_preferences: WebPreferences {
+                    apis: vec![API.into()],
+                    // Its one document is written here, script and style inline; it
+                    // loads nothing else.
+                    content_security_policy: "default-src 'self'; script-src 'unsafe-inline'; \
+                                              style-src 'unsafe-inline'"
+                        .into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )?;
+        window.load_html(&page())?;
+        Ok(window)
+    }
+}
+
+impl AppHandle {
+    /// The inspector's API, declared on first use.
+    fn inspector(&self) -> Result<(), Error> {
+        let mut slot = self
+            .inspector
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(Inspector::declare(self)?);
+        }
+        Ok(())
+    }
+}
+
+/// The inspector's document, its script in place.
+fn page() -> String {
+    HTML.replace("<!-- script -->", &format!("<script>\n{JS}</script>"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_page_carries_its_script() {
+        let page = super::page();
+        assert!(page.contains("<script>\n// The inspector's page"));
+        assert!(!page.contains("<!-- script -->"));
+    }
+}
