@@ -428,6 +428,12 @@ pub(crate) fn inspector_shows_live_traffic(h: &Harness) -> Result<Driver, String
             !text.contains("voltaicInspector."),
             "the inspector shows its own traffic: {text}"
         );
+        inspector.capture_page(&shot).await.map_err(err)?;
+        ensure!(shot.exists(), "no screenshot of the inspector");
+        // How the README's picture is made: VOLTAIC_INSPECTOR_SHOT=docs/inspector.png.
+        if let Some(keep) = std::env::var_os("VOLTAIC_INSPECTOR_SHOT") {
+            std::fs::copy(&shot, &keep).map_err(|e| format!("{keep:?}: {e}"))?;
+        }
         let filtered = inspector
             .execute_javascript(
                 "const f = document.getElementById('filter'); f.value = 'insp:note'; \
@@ -442,8 +448,6 @@ pub(crate) fn inspector_shows_live_traffic(h: &Harness) -> Result<Driver, String
             !rows.is_empty() && rows.iter().all(|row| row.contains("insp:note")),
             "the filter 'insp:note' left {rows:?}"
         );
-        inspector.capture_page(&shot).await.map_err(err)?;
-        ensure!(shot.exists(), "no screenshot of the inspector");
         drop(page);
         Ok(())
     }))
