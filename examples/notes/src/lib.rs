@@ -6,7 +6,10 @@ use std::sync::{Arc, Mutex};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use voltaic::{Api, ApiEvent, IpcError, IpcEvent, IpcMain, LiveValue};
+use voltaic::{
+    Api, ApiEvent, App, BrowserWindow, BrowserWindowOptions, IpcError, IpcEvent, IpcMain,
+    LiveValue, WebPreferences,
+};
 
 /// A note, as the page writes it and reads it back.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -82,4 +85,25 @@ pub fn declare(ipc_main: &IpcMain) -> Result<Notes, IpcError> {
 
     ipc_main.add_api(&api)?;
     Ok(Notes { api, added, stats })
+}
+
+/// Opens the app as `main` does: the API declared, then the window with the page.
+/// The app's tests open it the same way (`tests/app.rs`).
+pub fn open(app: &App) -> Result<(Notes, BrowserWindow), voltaic::Error> {
+    // Declared before the window opens: the window's preload gets the schemas known
+    // when it is created.
+    let notes = declare(app.ipc_main())?;
+    let window = BrowserWindow::new(
+        app,
+        BrowserWindowOptions {
+            title: "Voltaic notes".into(),
+            web_preferences: WebPreferences {
+                apis: vec!["notes".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )?;
+    window.load_file(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/index.html"))?;
+    Ok((notes, window))
 }

@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use voltaic::{App, BrowserWindow, BrowserWindowOptions, IpcMain, WebPreferences};
+use voltaic::{App, IpcMain};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -23,21 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     tracing_subscriber::fmt().init();
     let app = App::new()?;
-    // Declared before the window opens: the window's preload gets the schemas known
-    // when it is created.
-    notes::declare(app.ipc_main())?;
-    let window = BrowserWindow::new(
-        &app,
-        BrowserWindowOptions {
-            title: "Voltaic notes".into(),
-            web_preferences: WebPreferences {
-                apis: vec!["notes".into()],
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    )?;
-    window.load_file(Path::new(env!("CARGO_MANIFEST_DIR")).join("web/index.html"))?;
+    let (_notes, window) = notes::open(&app)?;
 
     if let Some(path) = std::env::var_os("VOLTAIC_SCREENSHOT") {
         let (shot, handle) = (window.clone(), app.handle());

@@ -908,7 +908,7 @@ preload_case!(
      check([process.versions.webkitgtk, process.versions.chrome].filter((v) => /^\\d+(\\.\\d+){2,3}$/.test(v)).length === 1, 'the engine\\'s version (webkitgtk or chrome), got ' + JSON.stringify(process.versions));\n\
      check(typeof process.versions.voltaic === 'string', 'versions.voltaic');\n\
      check(process.versions.electron === undefined && process.versions.node === undefined, 'no electron or node version');\n\
-     check(typeof process.env.PATH === 'string' && process.env.VOLTAIC_E2E_SCENARIO === 'sandboxed_preload_has_process_buffer_global_and_immediates', 'the main process environment');\n\
+     check(typeof process.env.PATH === 'string' && process.env.VOLTAIC_TEST_CASE === 'sandboxed_preload_has_process_buffer_global_and_immediates', 'the main process environment');\n\
      check(Array.isArray(process.argv) && process.argv.length > 0, 'argv');\n\
      check(typeof process.execPath === 'string' && process.execPath.includes('conformance'), 'execPath of the app, got ' + process.execPath);\n\
      check(Number.isInteger(process.pid) && process.pid > 0, 'a pid');\n\
