@@ -60,11 +60,15 @@ voltaic_ensure_lint_target_deps() {
     done
 }
 
-# The TypeScript compiler for the page-side check of generated declarations
-# (examples/notes/tests/typescript.rs): the version pinned in tests/typescript, from
-# the npm registry, with Debian's Node.js when the machine has none.
+# The page side's build-time tools, pinned in tests/typescript: the TypeScript
+# compiler for the check of generated declarations (examples/notes/tests/typescript.rs)
+# and jsdom for the notes page's unit tests (examples/notes/tests/page.rs), from the
+# npm registry, with Debian's Node.js when the machine has none. Installed again
+# whenever the lock file changed since the last install.
 voltaic_ensure_typescript() {
-    if [ -x tests/typescript/node_modules/.bin/tsc ]; then
+    local installed=tests/typescript/node_modules/.package-lock.json
+    if [ -x tests/typescript/node_modules/.bin/tsc ] && [ -d tests/typescript/node_modules/jsdom ] \
+        && [ "$installed" -nt tests/typescript/package-lock.json ]; then
         return 0
     fi
     if ! command -v npm >/dev/null 2>&1; then
@@ -76,6 +80,6 @@ voltaic_ensure_typescript() {
         "${sudo[@]}" apt-get update -qq
         DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends nodejs npm
     fi
-    echo "Installing TypeScript (tests/typescript) from npm"
+    echo "Installing TypeScript and jsdom (tests/typescript) from npm"
     npm ci --prefix tests/typescript --no-audit --no-fund
 }

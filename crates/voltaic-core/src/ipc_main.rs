@@ -370,17 +370,42 @@ impl IpcMain {
         crate::typescript::generate(&self.apis(), &self.schemas_json())
     }
 
+    /// A JavaScript module for the page's own unit tests, without the app: its
+    /// `mockApis(implementations, target)` puts each API added with
+    /// [`IpcMain::add_api`] on `target` (`window`), backed by the functions the test
+    /// supplies, and returns handles that record calls and sends, fire events and
+    /// change live values. Its declarations are [`IpcMain::page_mock_types`].
+    pub fn page_mock(&self) -> String {
+        crate::page_mock::module(&self.apis())
+    }
+
+    /// The declarations of [`IpcMain::page_mock`] (a `.d.ts` module to sit beside
+    /// [`IpcMain::typescript`]'s as `voltaic-mock.d.ts`), typed by the APIs'
+    /// interfaces.
+    pub fn page_mock_types(&self) -> String {
+        crate::page_mock::declarations(&self.apis())
+    }
+
+    /// Writes the page's declarations and its mock into `dir`: `voltaic.d.ts`,
+    /// `voltaic-mock.js` and `voltaic-mock.d.ts`, each only if it changed; returns
+    /// whether any was written.
+    pub fn write_page_files(&self, dir: impl AsRef<std::path::Path>) -> std::io::Result<bool> {
+        let dir = dir.as_ref();
+        let mut wrote = self.write_typescript(dir.join("voltaic.d.ts"))?;
+        for (name, text) in [
+            ("voltaic-mock.js", self.page_mock()),
+            ("voltaic-mock.d.ts", self.page_mock_types()),
+        ] {
+            wrote |= write_if_changed(&dir.join(name), &text)?;
+        }
+        Ok(wrote)
+    }
+
     /// Writes [`IpcMain::typescript`] to `path`, unless the file already holds it
     /// (so that a build watching the file does not rebuild for nothing); returns
     /// whether it wrote. For a build step: declare the APIs, then call this.
     pub fn write_typescript(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<bool> {
-        let text = self.typescript();
-        let path = path.as_ref();
-        if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
-            return Ok(false);
-        }
-        std::fs::write(path, text)?;
-        Ok(true)
+        write_if_changed(path.as_ref(), &self.typescript())
     }
 
     /// The API added under `name`, if any.
@@ -1303,6 +1328,16 @@ fn exceeds_depth(value: &Json, max: usize) -> bool {
         stack.extend(children.map(|child| (child, depth + 1)));
     }
     false
+}
+
+/// Writes `text` to `path` unless the file holds it already (so that a build
+/// watching the file does not rebuild for nothing); returns whether it wrote.
+fn write_if_changed(path: &std::path::Path, text: &str) -> std::io::Result<bool> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(false);
+    }
+    std::fs::write(path, text)?;
+    Ok(true)
 }
 
 fn invoke_error(channel: &str, reason: &str) -> String {

@@ -42,6 +42,7 @@ mod event;
 mod frame;
 pub mod handler;
 mod ipc_main;
+mod page_mock;
 mod policy;
 mod ports;
 pub mod protocol;

@@ -342,12 +342,12 @@ fn parameter_name(ty: &str, index: usize, all: &[String]) -> String {
 }
 
 /// `notes` → `NotesApi`.
-fn interface_name(api: &str) -> String {
+pub(crate) fn interface_name(api: &str) -> String {
     format!("{}Api", capitalized(api))
 }
 
 /// `added` → `onAdded`, as the preload runtime names it.
-fn subscriber_name(event: &str) -> String {
+pub(crate) fn subscriber_name(event: &str) -> String {
     format!("on{}", capitalized(event))
 }
 

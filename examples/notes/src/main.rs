@@ -3,8 +3,9 @@
 //!
 //! - `cargo run -p notes` opens the app.
 //! - `cargo run -p notes -- --write-types web/voltaic.d.ts` writes the TypeScript
-//!   declarations of the contract and exits, without opening a window: the command
-//!   for a build script.
+//!   declarations of the contract, and beside them the page's mock for its unit
+//!   tests (`voltaic-mock.js`, `voltaic-mock.d.ts`), and exits without opening a
+//!   window: the command for a build script.
 //!
 //! Set `VOLTAIC_SCREENSHOT=out.png` to save a screenshot once the page has added its
 //! first note, and quit.
@@ -40,15 +41,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::process::exit(app.run());
 }
 
-/// Writes the contract's TypeScript declarations to `path`.
+/// Writes the contract's TypeScript declarations to `path`, and the page's mock
+/// beside them.
 fn write_types(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
     let ipc_main = IpcMain::new(runtime.handle().clone());
     notes::declare(&ipc_main)?;
-    if ipc_main.write_typescript(path)? {
-        println!("wrote {}", path.display());
+    let dir = path.parent().unwrap_or(Path::new("."));
+    if path.file_name() != Some("voltaic.d.ts".as_ref()) {
+        return Err("--write-types takes the path of voltaic.d.ts".into());
+    }
+    if ipc_main.write_page_files(dir)? {
+        println!("wrote {}", dir.display());
     } else {
-        println!("{} is up to date", path.display());
+        println!("{} is up to date", dir.display());
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The notes contract, checked on the page's side with the real TypeScript compiler
 //! (`tests/typescript`, installed from npm by `scripts/deps.sh`): the committed
-//! `web/voltaic.d.ts` is what the declaration generates, a TypeScript page using the
+//! `web/voltaic.d.ts` and the page's mock (`web/voltaic-mock.js`, `.d.ts`) are what
+//! the declaration generates, a test using the mock is typed by it, a TypeScript page using the
 //! API and a preload typed by channel compile, the example's own page (JavaScript
 //! with `// @ts-check`) checks, and a page passing a wrong type does not compile.
 
@@ -13,13 +14,13 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn generated() -> String {
+fn declared() -> (tokio::runtime::Runtime, IpcMain) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime");
     let ipc_main = IpcMain::new(runtime.handle().clone());
     notes::declare(&ipc_main).expect("the API declares");
-    ipc_main.typescript()
+    (runtime, ipc_main)
 }
 
 /// Runs `tsc` on `files` in a scratch directory holding the generated declarations;
@@ -33,8 +34,11 @@ fn tsc(name: &str, files: &[(&str, PathBuf)], check_js: bool) -> (bool, String) 
     );
     let dir = std::env::temp_dir().join(format!("voltaic-ts-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a scratch directory");
-    std::fs::write(dir.join("voltaic.d.ts"), generated()).expect("the declarations");
-    let mut names = vec!["voltaic.d.ts".to_owned()];
+    let (_runtime, ipc_main) = declared();
+    ipc_main
+        .write_page_files(&dir)
+        .expect("the declarations and the mock");
+    let mut names = vec!["voltaic.d.ts".to_owned(), "voltaic-mock.d.ts".to_owned()];
     for (file, source) in files {
         std::fs::copy(source, dir.join(file)).expect("a sample");
         names.push((*file).to_owned());
@@ -58,12 +62,39 @@ fn tsc(name: &str, files: &[(&str, PathBuf)], check_js: bool) -> (bool, String) 
 }
 
 #[test]
-fn the_committed_declarations_are_current() {
-    let committed = std::fs::read_to_string(repo().join("examples/notes/web/voltaic.d.ts"))
-        .expect("web/voltaic.d.ts");
+fn the_committed_declarations_and_mock_are_current() {
+    let (_runtime, ipc_main) = declared();
+    for (name, generated) in [
+        ("voltaic.d.ts", ipc_main.typescript()),
+        ("voltaic-mock.js", ipc_main.page_mock()),
+        ("voltaic-mock.d.ts", ipc_main.page_mock_types()),
+    ] {
+        let committed = std::fs::read_to_string(repo().join("examples/notes/web").join(name))
+            .unwrap_or_else(|e| panic!("web/{name}: {e}"));
+        assert!(
+            committed == generated,
+            "web/{name} is out of date: run `cargo run -p notes -- --write-types examples/notes/web/voltaic.d.ts`"
+        );
+    }
+}
+
+#[test]
+fn the_page_mock_is_typed_by_the_declarations() {
+    let samples = repo().join("tests/typescript");
+    let (passed, output) = tsc("mock", &[("mock.ts", samples.join("mock.ts"))], false);
     assert!(
-        committed == generated(),
-        "web/voltaic.d.ts is out of date: run `cargo run -p notes -- --write-types examples/notes/web/voltaic.d.ts`"
+        passed,
+        "tsc refused a test using the mock rightly:\n{output}"
+    );
+    let (passed, output) = tsc(
+        "bad-mock",
+        &[("bad-mock.ts", samples.join("bad-mock.ts"))],
+        false,
+    );
+    assert!(!passed, "tsc accepted a mock of the wrong type:\n{output}");
+    assert!(
+        output.contains("bad-mock.ts(6,") && output.contains("TS2322"),
+        "tsc refused it, but not for the wrong result of `add`:\n{output}"
     );
 }
 

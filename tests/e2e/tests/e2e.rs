@@ -1228,7 +1228,7 @@ ipcRenderer.on('ask', async () => report('who', await ipcRenderer.invoke('who'))
         ids.sort_unstable();
         ensure_eq!(
             probe.result("who").await?,
-            json!({ "title": "e2e first", "all": ids })
+            json!({ "title": "test first", "all": ids })
         );
         ensure_eq!(probe.result("poked").await?, json!(first.id()));
         second.close().map_err(err)?;
