@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 mod app;
+pub mod automation;
 pub mod content;
 pub mod engine;
 mod error;

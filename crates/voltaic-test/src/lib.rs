@@ -67,6 +67,12 @@
 //! timeline with waits for an invoke, a send, a push or a refusal; a [`Probe`] of
 //! console lines and Voltaic's own warnings; and [`Page`], to evaluate, wait for a
 //! selector or a condition, click, type and take screenshots.
+//!
+//! Beside these, [`WebDriver`] runs a WebDriver server (WebKitGTK's
+//! `WebKitWebDriver`) that launches the app's binary for a standard WebDriver
+//! client, for tests written against WebDriver. The app lets it in only in a debug
+//! build (or when it allows it in release, `voltaic::automation::allow_in_release`),
+//! and only when the server asks (`VOLTAIC_AUTOMATION=1`).
 
 #![warn(missing_docs)]
 
@@ -77,6 +83,7 @@ mod page;
 mod probe;
 mod suite;
 mod traffic;
+mod webdriver;
 
 pub use kit::{api_prefs, Kit};
 pub use mock::{Mock, RecordAll};
@@ -84,6 +91,7 @@ pub use page::Page;
 pub use probe::{poll_until, Probe, DEFAULT_WAIT};
 pub use suite::{run_phase, run_phase_managed, Checks, Skip, Suite, Test, PHASE_PREFIX, TEST_ENV};
 pub use traffic::Traffic;
+pub use webdriver::WebDriver;
 
 /// Runs `tests`, each in a process of its own (see [`Suite`] for more settings).
 pub fn main(tests: &[Test]) -> ! {

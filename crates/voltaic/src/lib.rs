@@ -62,8 +62,8 @@
 
 pub use serde_json::json;
 pub use voltaic_app::{
-    engine, AppHandle, BrowserWindow, BrowserWindowOptions, Check, CheckState, Error, Icon,
-    NavigationRequest, PageEvent, PermissionKind, PermissionRequest, Preventable, Rectangle,
+    automation, engine, AppHandle, BrowserWindow, BrowserWindowOptions, Check, CheckState, Error,
+    Icon, NavigationRequest, PageEvent, PermissionKind, PermissionRequest, Preventable, Rectangle,
     RenderProcessGone, RenderProcessGoneReason, SandboxState, SecondInstance, SecurityReport,
     WebPreferences, WindowChange, WindowEvent, WindowOpenAction, WindowOpenRequest, WindowReport,
     WindowState, DEFAULT_CSP,

@@ -48,11 +48,17 @@ pub fn web_view(
     policies: Policies,
     finish: impl FnOnce(wry::WebViewBuilder<'_>) -> wry::Result<wry::WebView>,
 ) -> Result<wry::WebView, Error> {
-    // The web context lives on with the webview once built.
-    let mut chosen_data = DataDir::of_this_program()
+    // The web context lives on with the webview once built. The one a WebDriver
+    // drives must be the webview's own: its first webview is the session's.
+    let automation = voltaic_app::automation::take_for_window(spec.id);
+    let data = DataDir::of_this_program()
         .filter(|dir| dir.chosen)
-        .map(|dir| wry::WebContext::new(Some(dir.path)));
-    let builder = match chosen_data.as_mut() {
+        .map(|dir| dir.path);
+    let mut context = (data.is_some() || automation).then(|| wry::WebContext::new(data));
+    if let Some(context) = context.as_mut().filter(|_| automation) {
+        context.set_allows_automation(true);
+    }
+    let builder = match context.as_mut() {
         Some(context) => wry::WebViewBuilder::new_with_web_context(context),
         None => wry::WebViewBuilder::new(),
     }
