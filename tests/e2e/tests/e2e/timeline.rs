@@ -244,6 +244,10 @@ fn trace_quickstart(dir: &Path) -> Result<(), String> {
     }
     terminate(&mut child, &said)?;
     let text = std::fs::read_to_string(&trace).map_err(err)?;
+    // Without SIGTERM the app is ended unasked, and the trace left open, as the
+    // format allows: closed here.
+    #[cfg(not(unix))]
+    let text = format!("{}]", text.trim_end());
     let events: Vec<Value> = serde_json::from_str(&text)
         .map_err(|e| format!("the trace is not a closed JSON array ({e}):\n{text}"))?;
     check_trace_events(&events)?;
@@ -257,14 +261,22 @@ fn trace_quickstart(dir: &Path) -> Result<(), String> {
         .ok_or("the get-data slice's track has no name")?;
     ensure_eq!(track["args"]["name"], json!("handler get-data"));
     ensure!(
-        events.iter().any(|e| e["name"] == "quit"),
+        cfg!(not(unix)) || events.iter().any(|e| e["name"] == "quit"),
         "the trace does not end with the app's quit"
     );
     Ok(())
 }
 
+/// Ends the app: Windows has no signal asking a program to quit.
+#[cfg(not(unix))]
+fn terminate(child: &mut Child, _said: &dyn Fn() -> String) -> Result<(), String> {
+    child.kill().map_err(err)?;
+    child.wait().map(drop).map_err(err)
+}
+
 /// Asks the app to quit as a terminal or a service manager does, and waits for
 /// it to end by itself.
+#[cfg(unix)]
 fn terminate(child: &mut Child, said: &dyn Fn() -> String) -> Result<(), String> {
     let pid = i32::try_from(child.id()).map_err(err)?;
     // SAFETY: a signal to our own child, which has not been waited for.
