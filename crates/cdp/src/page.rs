@@ -132,6 +132,9 @@ pub struct Page {
     /// The main frame is loading (between its page events `did-start-loading` and
     /// `did-stop-loading`).
     loading: bool,
+    /// The current load's `did-start-loading`, told once it commits to a document of
+    /// the app's: Chromium's own pages (a fresh profile's new tab) are not its news.
+    start: Start,
     /// The page said its window may have changed (see [`Page::open`]).
     window_signal: bool,
     /// The page's new title, as it said (see [`Page::open`]).
@@ -257,6 +260,7 @@ impl Page {
             title: spec.options.title.clone(),
             crash_asked: false,
             loading: false,
+            start: Start::None,
             window_signal: false,
             title_signal: None,
             failed: None,
@@ -453,6 +457,15 @@ impl Page {
                     self.url = frame["url"].as_str().unwrap_or("about:blank").to_owned();
                     // An error page stands in for what could not be loaded.
                     self.failed = frame["unreachableUrl"].as_str().map(serve::app_url);
+                    let browsers = ["chrome:", "chrome-untrusted:", "chrome-search:", "devtools:"];
+                    if self.failed.is_none() && browsers.iter().any(|s| self.url.starts_with(s)) {
+                        self.start = Start::None;
+                        return;
+                    }
+                    if self.start == Start::Pending {
+                        self.start = Start::Told;
+                        self.policy.page_event(PageEvent::DidStartLoading);
+                    }
                     self.policy.page_event(match &self.failed {
                         Some(url) => PageEvent::DidFailLoad {
                             description: format!("{url} could not be loaded"),
@@ -469,7 +482,9 @@ impl Page {
             "Page.frameStartedLoading" if text(params, "frameId") == self.main_frame => {
                 self.loading_changed(true);
             }
-            "Page.loadEventFired" if self.failed.is_none() => {
+            // Only for a load told of: the window's first placeholder page, and
+            // Chromium's own, are not the app's.
+            "Page.loadEventFired" if self.failed.is_none() && self.start == Start::Told => {
                 self.policy.page_event(PageEvent::DidFinishLoad);
             }
             "Page.frameStoppedLoading" if text(params, "frameId") == self.main_frame => {
@@ -491,14 +506,16 @@ impl Page {
         }
     }
 
-    /// The main frame started or stopped loading: the page event, once per change.
+    /// The main frame started or stopped loading, once per change: a start is told
+    /// when its document commits (see [`Page::start`]), its stop if it was.
     fn loading_changed(&mut self, loading: bool) {
-        if std::mem::replace(&mut self.loading, loading) != loading {
-            self.policy.page_event(if loading {
-                PageEvent::DidStartLoading
-            } else {
-                PageEvent::DidStopLoading
-            });
+        if std::mem::replace(&mut self.loading, loading) == loading {
+            return;
+        }
+        if loading {
+            self.start = Start::Pending;
+        } else if std::mem::replace(&mut self.start, Start::None) == Start::Told {
+            self.policy.page_event(PageEvent::DidStopLoading);
         }
     }
 
@@ -774,4 +791,15 @@ impl std::fmt::Debug for Page {
             .field("main_frame", &self.main_frame)
             .finish_non_exhaustive()
     }
+}
+
+/// Where the current load's `did-start-loading` stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    /// No load, or one that is not the app's.
+    None,
+    /// Loading, its document not yet committed.
+    Pending,
+    /// Told: its stop will be too.
+    Told,
 }
