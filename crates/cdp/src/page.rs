@@ -457,7 +457,12 @@ impl Page {
                     self.url = frame["url"].as_str().unwrap_or("about:blank").to_owned();
                     // An error page stands in for what could not be loaded.
                     self.failed = frame["unreachableUrl"].as_str().map(serve::app_url);
-                    let browsers = ["chrome:", "chrome-untrusted:", "chrome-search:", "devtools:"];
+                    let browsers = [
+                        "chrome:",
+                        "chrome-untrusted:",
+                        "chrome-search:",
+                        "devtools:",
+                    ];
                     if self.failed.is_none() && browsers.iter().any(|s| self.url.starts_with(s)) {
                         self.start = Start::None;
                         return;

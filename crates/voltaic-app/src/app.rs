@@ -170,7 +170,8 @@ impl App {
 
 /// Quits the app on SIGINT, SIGTERM and SIGHUP as Electron does (its
 /// `ShutdownDetector`): as [`AppHandle::quit`], listeners and all, so a trace or
-/// anything else the app writes at the end is written. A second signal exits.
+/// anything else the app writes at the end is written. A second signal ends the
+/// process at once.
 fn quit_on_signals(handle: &AppHandle) {
     #[cfg(unix)]
     {
@@ -196,20 +197,20 @@ fn quit_on_signals(handle: &AppHandle) {
         }
         let handle = handle.clone();
         handle.clone().spawn(async move {
-            let mut asked = 0;
+            let mut asked = false;
             loop {
-                tokio::select! {
-                    () = next(&mut interrupt) => {}
-                    () = next(&mut terminate) => {}
-                    () = next(&mut hangup) => {}
+                // The number a shell reports for a process a signal ended: 128 + its own.
+                let code = tokio::select! {
+                    () = next(&mut interrupt) => 128 + 2,
+                    () = next(&mut terminate) => 128 + 15,
+                    () = next(&mut hangup) => 128 + 1,
+                };
+                if std::mem::replace(&mut asked, true) {
+                    // Asked twice: the app may be stuck, so the loop is not asked again.
+                    std::process::exit(code);
                 }
-                asked += 1;
-                if asked == 1 {
-                    tracing::info!("quitting on a signal");
-                    handle.quit();
-                } else {
-                    handle.exit(130);
-                }
+                tracing::info!("quitting on a signal");
+                handle.quit();
             }
         });
     }
@@ -260,7 +261,7 @@ pub struct AppHandle {
     /// Handles of the open windows, by id, for lookups from any thread.
     pub(crate) open_windows: Arc<Mutex<BTreeMap<u32, BrowserWindow>>>,
     /// The IPC inspector's API, once an inspector has been opened.
-    pub(crate) inspector: Arc<Mutex<Option<crate::inspector::Inspector>>>,
+    pub(crate) inspector: Arc<Mutex<Option<Arc<crate::inspector::Inspector>>>>,
 }
 
 impl AppHandle {

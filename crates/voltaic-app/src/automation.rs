@@ -10,6 +10,7 @@ pub const AUTOMATION_ENV: &str = "VOLTAIC_AUTOMATION";
 
 static IN_RELEASE: AtomicBool = AtomicBool::new(false);
 static GIVEN: AtomicBool = AtomicBool::new(false);
+static REFUSED: AtomicBool = AtomicBool::new(false);
 
 /// Lets [`AUTOMATION_ENV`] turn automation on in a release build too. An app
 /// calls it, before its first window, only for builds meant to be driven.
@@ -26,17 +27,19 @@ pub fn requested() -> bool {
     if cfg!(debug_assertions) || IN_RELEASE.load(Ordering::Acquire) {
         return true;
     }
-    tracing::warn!(
-        "{AUTOMATION_ENV}=1 ignored: a release build lets a WebDriver in only if the app calls \
-         voltaic::automation::allow_in_release(true)"
-    );
+    if !REFUSED.swap(true, Ordering::AcqRel) {
+        tracing::warn!(
+            "{AUTOMATION_ENV}=1 ignored: a release build lets a WebDriver in only if the app \
+             calls voltaic::automation::allow_in_release(true)"
+        );
+    }
     false
 }
 
 /// Whether the window being made is the one a WebDriver session drives: the first
 /// window of a run that asked for automation (the engine allows one).
 pub fn take_for_window(window: u32) -> bool {
-    if !requested() || GIVEN.swap(true, Ordering::AcqRel) {
+    if GIVEN.load(Ordering::Acquire) || !requested() || GIVEN.swap(true, Ordering::AcqRel) {
         return false;
     }
     tracing::warn!(

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value as Json};
 use tokio::sync::mpsc::UnboundedReceiver;
-use voltaic_core::timeline::Entry;
+use voltaic_core::timeline::{Entry, Event};
 use voltaic_core::{Api, ApiEvent, IpcEvent, LiveValue, Timeline, TimelineOptions, WebContents};
 
 use crate::{App, AppHandle, BrowserWindow, BrowserWindowOptions, Error, WebPreferences};
@@ -25,37 +25,47 @@ const JS: &str = include_str!("inspector/inspector.js");
 /// updates a second, however busy the app.
 const GATHER: Duration = Duration::from_millis(100);
 
-/// The inspector's API, declared once per app.
-pub(crate) struct Inspector {
-    /// Held by its handlers too; kept here for as long as the app.
-    _shared: Arc<Shared>,
-}
+/// How often, at most, the latency table is worked out again.
+const STATS_EVERY: Duration = Duration::from_secs(1);
 
-struct Shared {
+/// The inspector's API and what its windows share, declared once per app.
+pub(crate) struct Inspector {
     entries: ApiEvent<Json>,
     stats: LiveValue<Json>,
     timeline: Timeline,
+    /// The inspector windows: the only ones whose `watch` is answered.
+    windows: Mutex<Vec<u32>>,
     /// The latest `watch` of each inspector window: a page reloaded watches again,
     /// and its earlier feed ends.
     watches: Mutex<HashMap<u32, u64>>,
 }
 
 impl Inspector {
-    fn declare(app: &AppHandle) -> Result<Self, Error> {
+    fn declare(app: &AppHandle) -> Result<Arc<Self>, Error> {
         let api = Api::new(API);
         api.doc("Voltaic's IPC inspector: the app's IPC timeline, live.");
         let entries = api.event::<Json>("entries");
         let stats = api.live("stats", json!([]))?;
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(Self {
             entries,
             stats,
             timeline: app.ipc_main().timeline().clone(),
+            windows: Mutex::default(),
             watches: Mutex::default(),
         });
-        let watching = shared.clone();
+        // Weak: the API, which the registry keeps, must not keep what it serves.
+        let watching = Arc::downgrade(&shared);
         api.call("watch", move |event: IpcEvent| {
-            let shared = watching.clone();
-            async move { Ok::<Json, String>(shared.watch(event.sender().clone())) }
+            let shared = watching.upgrade();
+            async move {
+                let shared = shared.ok_or("the inspector is gone")?;
+                // A window granted every channel has this one too: only the
+                // inspector's own windows see the app's traffic.
+                if !lock(&shared.windows).contains(&event.sender().id()) {
+                    return Err("only the inspector's windows watch the IPC".to_owned());
+                }
+                Ok::<Json, String>(shared.watch(event.sender().clone()))
+            }
         })
         .doc("The entries kept; later ones come as `entries` events.");
         let timeline = shared.timeline.clone();
@@ -65,16 +75,14 @@ impl Inspector {
         })
         .doc("Forgets the entries kept.");
         app.ipc_main().add_api(&api)?;
-        Ok(Self { _shared: shared })
+        Ok(shared)
     }
-}
 
-impl Shared {
     /// The entries kept for `window`'s page, and a feed of the later ones to it.
     fn watch(self: Arc<Self>, window: WebContents) -> Json {
         let (kept, live) = self.timeline.subscribe();
         let generation = {
-            let mut watches = self.watches.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut watches = lock(&self.watches);
             let generation = watches.entry(window.id()).or_default();
             *generation += 1;
             *generation
@@ -95,6 +103,7 @@ impl Shared {
         generation: u64,
     ) {
         let me = window.id();
+        let mut stats_at: Option<tokio::time::Instant> = None;
         while let Some(first) = live.recv().await {
             tokio::time::sleep(GATHER).await;
             let mut batch = vec![first];
@@ -103,26 +112,27 @@ impl Shared {
             }
             // Its own traffic (these very updates) would feed itself for ever.
             batch.retain(|entry| entry.window != me);
-            let current = self
-                .watches
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get(&me)
-                .copied();
+            let current = lock(&self.watches).get(&me).copied();
             if current != Some(generation) {
                 return;
             }
             if batch.is_empty() {
                 continue;
             }
-            let stats = serde_json::to_value(self.timeline.channel_stats()).unwrap_or_default();
-            let _ = self.stats.set(stats);
+            // The table scans every entry kept: worked out again only when an
+            // invoke came, and at most once a second.
+            let invoked = batch
+                .iter()
+                .any(|entry| matches!(entry.event, Event::Invoke { .. }));
+            let due = stats_at.is_none_or(|at| at.elapsed() >= STATS_EVERY);
+            if invoked && due {
+                stats_at = Some(tokio::time::Instant::now());
+                let stats = serde_json::to_value(self.timeline.channel_stats()).unwrap_or_default();
+                let _ = self.stats.set(stats);
+            }
             let batch = serde_json::to_value(batch).unwrap_or_default();
             if self.entries.emit(&window, batch).is_err() {
-                self.watches
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .remove(&me);
+                lock(&self.watches).remove(&me);
                 return;
             }
         }
@@ -137,8 +147,7 @@ impl App {
     /// start with `VOLTAIC_TRACE`. The inspector is a window of the app like any
     /// other; it sees the others, never they it.
     pub fn open_inspector(&self) -> Result<BrowserWindow, Error> {
-        let handle = self.handle();
-        handle.inspector()?;
+        let inspector = self.handle().inspector()?;
         let timeline = self.timeline();
         if !timeline.is_on() {
             timeline.start(TimelineOptions::default().preview(120));
@@ -161,6 +170,9 @@ impl App {
                 ..Default::default()
             },
         )?;
+        lock(&inspector.windows).push(window.id());
+        // Its own updates would fill the ring with themselves.
+        timeline.ignore_window(window.id());
         window.load_html(&page())?;
         Ok(window)
     }
@@ -168,16 +180,20 @@ impl App {
 
 impl AppHandle {
     /// The inspector's API, declared on first use.
-    fn inspector(&self) -> Result<(), Error> {
-        let mut slot = self
-            .inspector
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = Some(Inspector::declare(self)?);
+    fn inspector(&self) -> Result<Arc<Inspector>, Error> {
+        let mut slot = lock(&self.inspector);
+        if let Some(inspector) = slot.as_ref() {
+            return Ok(inspector.clone());
         }
-        Ok(())
+        let inspector = Inspector::declare(self)?;
+        *slot = Some(inspector.clone());
+        Ok(inspector)
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Nothing here panics while holding these locks.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The inspector's document, its script in place.

@@ -496,10 +496,7 @@ impl IpcMain {
                 return reject(sender, id, "<rate limited>", &error.to_string());
             }
         };
-        let arrived = Arrived {
-            at: received,
-            bytes: buffers.iter().map(Bytes::len).sum(),
-        };
+        let arrived = Arrived { at: received };
         let limit = self.registry.limits.max_message_bytes;
         let parsed = RendererMessage::parse(&raw, limit).and_then(|message| match envelope {
             // An invoke's own reply channel answers exactly the invoke it carried.
@@ -527,7 +524,7 @@ impl IpcMain {
                     .record(sender.id(), Instant::now(), || Event::Refused {
                         channel: None,
                         reason: Refused::Malformed,
-                        detail: error.to_string(),
+                        detail: timeline::cut(&error.to_string(), timeline::TEXT_CHARS),
                     });
                 let id = envelope.or_else(|| RendererMessage::salvage_invoke_id(&raw, limit));
                 if let Some(id) = id {
@@ -558,18 +555,14 @@ impl IpcMain {
     ) {
         for (index, message) in messages.into_iter().enumerate() {
             if index > 0 {
-                if let Err(refused) = lock(limiter).take(Instant::now()) {
-                    log_rate_refusal(sender.id(), &frame, refused, self.registry.limits);
-                    let error = IpcError::RateLimited(self.registry.limits.messages_per_second);
-                    // Logged above, once per many: not through `refused`, once each.
-                    self.registry
-                        .timeline
-                        .record(sender.id(), Instant::now(), || Event::Refused {
-                            channel: None,
-                            reason: Refused::Rate,
-                            detail: error.to_string(),
-                        });
+                // The limiter's lock goes before anything else is done.
+                let taken = lock(limiter).take(Instant::now());
+                if let Err(refused) = taken {
+                    let limits = self.registry.limits;
+                    log_rate_refusal(sender.id(), &frame, refused, limits);
+                    record_rate_refusal(&self.registry.timeline, sender.id(), limits);
                     if let RendererMessage::Invoke { id, .. } = message {
+                        let error = IpcError::RateLimited(limits.messages_per_second);
                         reject(sender, id, "<rate limited>", &error.to_string());
                     }
                     continue;
@@ -606,8 +599,8 @@ impl IpcMain {
             }
             RendererMessage::Send { ch, args, ports } => {
                 timeline.record(sender.id(), Instant::now(), || Event::Send {
-                    channel: ch.clone(),
-                    size: timeline::json_size(&args) + arrived.bytes,
+                    channel: timeline::cut(&ch, timeline::CHANNEL_CHARS),
+                    size: timeline::wire_size(&args, buffers),
                     sync: false,
                     ports: ports.len(),
                     preview: timeline.preview(&ch, &args),
@@ -622,9 +615,9 @@ impl IpcMain {
             }
             RendererMessage::Port { port, data, ports } => {
                 timeline.record(sender.id(), Instant::now(), || Event::Port {
-                    port: port.clone(),
+                    port: timeline::cut(&port, timeline::CHANNEL_CHARS),
                     action: timeline::PortAction::ToMain,
-                    size: timeline::json_size(&data) + arrived.bytes,
+                    size: timeline::wire_size(std::slice::from_ref(&data), buffers),
                 });
                 let decoded = self.check_origin(sender, &frame).and_then(|()| {
                     let data = self
@@ -654,7 +647,7 @@ impl IpcMain {
             RendererMessage::PortClose { port } => {
                 if self.check_origin(sender, &frame).is_ok() {
                     timeline.record(sender.id(), Instant::now(), || Event::Port {
-                        port: port.clone(),
+                        port: timeline::cut(&port, timeline::CHANNEL_CHARS),
                         action: timeline::PortAction::Close,
                         size: 0,
                     });
@@ -664,7 +657,7 @@ impl IpcMain {
             RendererMessage::Invoke { id, ch, args } => {
                 let call = timeline.is_on().then(|| Call {
                     received: arrived.at.unwrap_or_else(Instant::now),
-                    size: timeline::json_size(&args) + arrived.bytes,
+                    size: timeline::wire_size(&args, buffers),
                     preview: timeline.preview(&ch, &args),
                 });
                 match self.admit(sender, &frame, Direction::Invoke, &ch, args, buffers) {
@@ -705,9 +698,8 @@ impl IpcMain {
             Ok(RendererMessage::SendSync { ch, args }) => {
                 let timeline = &self.registry.timeline;
                 timeline.record(sender.id(), Instant::now(), || Event::Send {
-                    channel: ch.clone(),
-                    size: timeline::json_size(&args)
-                        + buffers.iter().map(Bytes::len).sum::<usize>(),
+                    channel: timeline::cut(&ch, timeline::CHANNEL_CHARS),
+                    size: timeline::wire_size(&args, buffers),
                     sync: true,
                     ports: 0,
                     preview: timeline.preview(&ch, &args),
@@ -794,7 +786,7 @@ impl IpcMain {
             .record(sender.id(), Instant::now(), || Event::Refused {
                 channel,
                 reason: Refused::of(error),
-                detail: error.to_string(),
+                detail: timeline::cut(&error.to_string(), timeline::TEXT_CHARS),
             });
     }
 
@@ -882,7 +874,7 @@ impl IpcMain {
             }
             let channel = ch.clone();
             let window = sender.id();
-            let span = tracing::info_span!(
+            let span = tracing::debug_span!(
                 target: "voltaic::ipc",
                 "send",
                 channel = %ch,
@@ -916,7 +908,7 @@ impl IpcMain {
             self.refused(sender, &frame, Some(&ch), &error);
             return reject(sender, id, &ch, &error.to_string());
         };
-        let span = tracing::info_span!(
+        let span = tracing::debug_span!(
             target: "voltaic::ipc",
             "invoke",
             channel = %ch,
@@ -1005,7 +997,7 @@ impl IpcMain {
             .timeline
             .record(window_id, Instant::now(), || Event::Console {
                 level,
-                text: text.clone(),
+                text: timeline::cut(&text, timeline::TEXT_CHARS),
             });
         let message = ConsoleMessage {
             window_id,
@@ -1073,8 +1065,6 @@ enum Incoming {
 struct Arrived {
     /// When it arrived, if the timeline was on.
     at: Option<Instant>,
-    /// Bytes carried beside its text.
-    bytes: usize,
 }
 
 /// An invoke being timed for the timeline.
@@ -1104,6 +1094,16 @@ fn log_rate_refusal(window: u32, frame: &SenderFrame, refused: u64, limits: Limi
             limits.messages_per_second
         );
     }
+}
+
+/// Puts a message refused by the rate limit on the timeline (logged apart, once per
+/// many, by [`log_rate_refusal`]).
+fn record_rate_refusal(timeline: &Timeline, window: u32, limits: Limits) {
+    timeline.record(window, Instant::now(), || Event::Refused {
+        channel: None,
+        reason: Refused::Rate,
+        detail: IpcError::RateLimited(limits.messages_per_second).to_string(),
+    });
 }
 
 /// Answers a renderer blocked in `ipcRenderer.sendSync`: the return value, or why
@@ -1252,13 +1252,10 @@ impl Connection {
             });
             return Err(Refusal::TooLarge);
         }
-        lock(&self.limiter).take(Instant::now()).map_err(|refused| {
+        let taken = lock(&self.limiter).take(Instant::now());
+        taken.map_err(|refused| {
             log_rate_refusal(window, frame, refused, self.limits);
-            timeline.record(window, Instant::now(), || Event::Refused {
-                channel: None,
-                reason: Refused::Rate,
-                detail: IpcError::RateLimited(self.limits.messages_per_second).to_string(),
-            });
+            record_rate_refusal(timeline, window, self.limits);
             Refusal::RateLimited
         })
     }

@@ -26,13 +26,19 @@ pub(crate) fn module(apis: &[Api]) -> String {
             .members()
             .iter()
             .map(|member| {
-                let kind = match member.kind {
-                    Kind::Call(_) => "call",
-                    Kind::Send(_) => "send",
-                    Kind::Event => "event",
-                    Kind::Live => "live",
+                // Each member's kind, and its name on `window.<api>`.
+                let (kind, exposed) = match member.kind {
+                    Kind::Call(_) => ("call", member.name.clone()),
+                    Kind::Send(_) => ("send", member.name.clone()),
+                    Kind::Event => ("event", subscriber(&member.name)),
+                    Kind::Live => ("live", member.name.clone()),
                 };
-                format!("{}:{}", quoted(&member.name), quoted(kind))
+                format!(
+                    "{}:[{},{}]",
+                    quoted(&member.name),
+                    quoted(kind),
+                    quoted(&exposed)
+                )
             })
             .collect();
         shapes.push(format!("{}:{{{}}}", quoted(api.name()), members.join(",")));
@@ -170,7 +176,7 @@ mod tests {
     fn the_module_carries_each_apis_shape_and_live_values() {
         let module = module(&[notes()]);
         assert!(module.contains(
-            r#"const APIS = {"notes":{"add":"call","log":"send","added":"event","count":"live"}};"#
+            r#"const APIS = {"notes":{"add":["call","add"],"log":["send","log"],"added":["event","onAdded"],"count":["live","count"]}};"#
         ), "{module}");
         assert!(
             module.contains(r#"const LIVE = {"notes":{"count":3}};"#),

@@ -24,7 +24,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -309,6 +309,8 @@ struct Inner {
     on: AtomicBool,
     epoch: Instant,
     state: Mutex<State>,
+    /// Windows whose traffic is not recorded (see [`Timeline::ignore_window`]).
+    ignored: RwLock<Vec<u32>>,
 }
 
 #[derive(Default)]
@@ -326,6 +328,7 @@ impl Default for Timeline {
                 on: AtomicBool::new(false),
                 epoch: Instant::now(),
                 state: Mutex::default(),
+                ignored: RwLock::default(),
             }),
         }
     }
@@ -354,6 +357,11 @@ impl Timeline {
     #[inline]
     pub fn is_on(&self) -> bool {
         self.inner.on.load(Ordering::Relaxed)
+    }
+
+    /// The timeline's clock: the `at` of an entry made now.
+    pub fn elapsed(&self) -> Duration {
+        self.inner.epoch.elapsed()
     }
 
     /// The entries kept, oldest first.
@@ -393,6 +401,19 @@ impl Timeline {
         self.state()
             .watchers
             .retain(|watcher| !watcher.same_channel(feed));
+    }
+
+    /// Leaves `window`'s traffic off the timeline: a tool's own window, such as the
+    /// inspector, whose updates would otherwise fill the ring with themselves.
+    pub fn ignore_window(&self, window: u32) {
+        let mut ignored = self
+            .inner
+            .ignored
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !ignored.contains(&window) {
+            ignored.push(window);
+        }
     }
 
     /// Records a window's or its document's lifecycle event under Electron's name
@@ -459,6 +480,17 @@ impl Timeline {
         if !self.is_on() {
             return;
         }
+        let ignored = self
+            .inner
+            .ignored
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&window);
+        if ignored {
+            return;
+        }
+        // Made before the lock is taken: making it may ask for a preview, which
+        // takes the lock too.
         let entry = Entry {
             at: at.saturating_duration_since(self.inner.epoch),
             window,
@@ -479,6 +511,9 @@ impl Timeline {
     /// A preview of `args` for `channel`, if previews are on: JSON, cut short, and
     /// past the redactor.
     pub(crate) fn preview<T: Serialize + ?Sized>(&self, channel: &str, args: &T) -> Option<String> {
+        if !self.is_on() {
+            return None;
+        }
         let (limit, redact) = {
             let state = self.state();
             (state.options.preview, state.options.redact.clone())
@@ -486,11 +521,7 @@ impl Timeline {
         if limit == 0 {
             return None;
         }
-        let text = serde_json::to_string(args).ok()?;
-        let cut: String = match text.char_indices().nth(limit) {
-            Some((end, _)) => format!("{}…", &text[..end]),
-            None => text,
-        };
+        let cut = cut(&serde_json::to_string(args).ok()?, limit);
         match redact {
             Some(redact) => redact(channel, &cut),
             None => Some(cut),
@@ -518,6 +549,44 @@ impl std::fmt::Debug for Timeline {
             .field("on", &self.is_on())
             .finish_non_exhaustive()
     }
+}
+
+/// What the timeline keeps of a text a renderer chose (a channel, a port's key, a
+/// console line): at most `max` characters, so that a page cannot fill the main
+/// process's memory through the ring.
+pub(crate) fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// The longest channel name kept (the longest one allowed).
+pub(crate) const CHANNEL_CHARS: usize = 256;
+/// The longest port key, refusal reason or console line kept.
+pub(crate) const TEXT_CHARS: usize = 4096;
+
+/// Bytes of arguments in wire form: their JSON, and the buffers they point into
+/// (`{"$":"bytes","i":n}`, `{"$":"typed",..,"i":n}`).
+pub(crate) fn wire_size(args: &[serde_json::Value], buffers: &[bytes::Bytes]) -> usize {
+    let mut size = json_size(args);
+    let mut stack: Vec<&serde_json::Value> = args.iter().collect();
+    while let Some(value) = stack.pop() {
+        match value {
+            serde_json::Value::Array(items) => stack.extend(items),
+            serde_json::Value::Object(map) => {
+                let buffer = map.get("$").and_then(|kind| kind.as_str());
+                if matches!(buffer, Some("bytes" | "typed")) {
+                    let index = map.get("i").and_then(serde_json::Value::as_u64);
+                    let found = index.and_then(|i| buffers.get(usize::try_from(i).ok()?));
+                    size += found.map_or(0, bytes::Bytes::len);
+                }
+                stack.extend(map.values());
+            }
+            _ => {}
+        }
+    }
+    size
 }
 
 /// Bytes of `value` in JSON, counted without keeping the text.

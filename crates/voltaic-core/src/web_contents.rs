@@ -371,7 +371,7 @@ impl WebContents {
     pub(crate) fn port_event(&self, key: &str, action: PortAction, size: usize) {
         self.timeline
             .record(self.id, Instant::now(), || Event::Port {
-                port: key.to_owned(),
+                port: crate::timeline::cut(key, crate::timeline::CHANNEL_CHARS),
                 action,
                 size,
             });

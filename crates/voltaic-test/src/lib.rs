@@ -15,14 +15,26 @@
 //! ```
 //!
 //! ```no_run
-//! use voltaic::{BrowserWindow, BrowserWindowOptions, IpcEvent};
+//! use voltaic::{BrowserWindow, BrowserWindowOptions, ChannelGrants, IpcEvent, WebPreferences};
 //! use voltaic_test::{ensure_eq, Checks, Kit, Page, Test};
 //!
-//! // The app's own setup, shared with its main.rs.
+//! // The app's own setup, shared with its main.rs: its preload exposes
+//! // `api.save(text)` (`ipcRenderer.invoke('notes:save', text)`), and its page's
+//! // button saves a draft and shows what went wrong.
 //! fn open(app: &voltaic::App) -> Result<BrowserWindow, voltaic::Error> {
-//!     app.ipc_main().handle("add", |_: IpcEvent, a: i64, b: i64| a + b)?;
-//!     let window = BrowserWindow::new(app, BrowserWindowOptions::default())?;
-//!     window.load_html("<button id=go>go</button><output id=out></output>")?;
+//!     app.ipc_main().handle("notes:save", |_: IpcEvent, _text: String| Ok::<_, String>(()))?;
+//!     let window = BrowserWindow::new(
+//!         app,
+//!         BrowserWindowOptions {
+//!             web_preferences: WebPreferences {
+//!                 preload: Some("preload.js".into()),
+//!                 grants: ChannelGrants::new().invoke("notes:save"),
+//!                 ..Default::default()
+//!             },
+//!             ..Default::default()
+//!         },
+//!     )?;
+//!     window.load_file("index.html")?;
 //!     Ok(window)
 //! }
 //!

@@ -32,10 +32,19 @@ impl Page {
     /// Runs `js` in the page (Electron's `webContents.executeJavaScript`) and gives
     /// its value.
     pub async fn eval(&self, js: &str) -> Result<Json, String> {
-        self.window
-            .execute_javascript(js)
-            .await
-            .map_err(|error| format!("`{}` failed: {error}", short(js)))
+        let deadline = tokio::time::Instant::now() + DEFAULT_WAIT;
+        self.eval_until(js, deadline).await
+    }
+
+    /// [`Page::eval`], given up at `deadline`.
+    async fn eval_until(&self, js: &str, deadline: tokio::time::Instant) -> Result<Json, String> {
+        match tokio::time::timeout_at(deadline, self.window.execute_javascript(js)).await {
+            Ok(outcome) => outcome.map_err(|error| format!("`{}` failed: {error}", short(js))),
+            Err(_) => Err(format!(
+                "`{}` gave nothing within {DEFAULT_WAIT:?}",
+                short(js)
+            )),
+        }
     }
 
     /// Waits until `js` gives a truthy value, and gives that value; `what` names
@@ -44,7 +53,7 @@ impl Page {
         let deadline = tokio::time::Instant::now() + DEFAULT_WAIT;
         loop {
             // A page between documents fails to evaluate for a moment: try again.
-            let value = self.eval(js).await;
+            let value = self.eval_until(js, deadline).await;
             match &value {
                 Ok(value) if truthy(value) => return Ok(value.clone()),
                 _ if tokio::time::Instant::now() > deadline => {
@@ -116,10 +125,12 @@ impl Page {
     /// Saves what the window shows as a PNG.
     pub async fn screenshot(&self, path: impl AsRef<Path>) -> Result<(), String> {
         let path = path.as_ref();
-        self.window
-            .capture_page(path)
-            .await
-            .map_err(|error| format!("screenshot to {}: {error}", path.display()))
+        match tokio::time::timeout(DEFAULT_WAIT, self.window.capture_page(path)).await {
+            Ok(outcome) => {
+                outcome.map_err(|error| format!("screenshot to {}: {error}", path.display()))
+            }
+            Err(_) => Err(format!("no screenshot within {DEFAULT_WAIT:?}")),
+        }
     }
 }
 

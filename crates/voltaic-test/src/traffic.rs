@@ -8,20 +8,36 @@ use voltaic::Timeline;
 use crate::probe::DEFAULT_WAIT;
 
 /// The app's IPC traffic as its timeline recorded it, with waits that fail saying
-/// what was seen instead.
+/// what was seen instead. [`Traffic::from_now`] narrows it to what comes next.
 #[derive(Clone, Debug)]
 pub struct Traffic {
     timeline: Timeline,
+    since: Duration,
 }
 
 impl Traffic {
     pub(crate) fn new(timeline: Timeline) -> Self {
-        Self { timeline }
+        Self {
+            timeline,
+            since: Duration::ZERO,
+        }
     }
 
-    /// Everything recorded so far.
+    /// The same traffic from this moment on: entries recorded before it (an invoke:
+    /// received before it) are not seen.
+    pub fn from_now(&self) -> Self {
+        Self {
+            timeline: self.timeline.clone(),
+            since: self.timeline.elapsed(),
+        }
+    }
+
+    /// Everything recorded so far (from [`Traffic::from_now`]'s moment, if that
+    /// narrowed it).
     pub fn entries(&self) -> Vec<Entry> {
-        self.timeline.entries()
+        let mut entries = self.timeline.entries();
+        entries.retain(|entry| entry.at >= self.since);
+        entries
     }
 
     /// Waits (at most 30 s) for an entry that `matches`; the error names `what`
@@ -31,18 +47,23 @@ impl Traffic {
         what: &str,
         matches: impl Fn(&Entry) -> bool,
     ) -> Result<Entry, String> {
+        let seen = |entry: &Entry| entry.at >= self.since && matches(entry);
         let deadline = tokio::time::Instant::now() + DEFAULT_WAIT;
+        let (kept, mut live) = self.timeline.subscribe();
+        if let Some(entry) = kept.into_iter().find(|entry| seen(entry)) {
+            return Ok(entry);
+        }
         loop {
-            if let Some(entry) = self.entries().into_iter().find(|entry| matches(entry)) {
-                return Ok(entry);
+            match tokio::time::timeout_at(deadline, live.recv()).await {
+                Ok(Some(entry)) if seen(&entry) => return Ok(entry),
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => {
+                    return Err(format!(
+                        "no {what} on the IPC timeline within {DEFAULT_WAIT:?}; it holds:\n{}",
+                        self.summary()
+                    ));
+                }
             }
-            if tokio::time::Instant::now() > deadline {
-                return Err(format!(
-                    "no {what} on the IPC timeline within {DEFAULT_WAIT:?}; it holds:\n{}",
-                    self.summary()
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 

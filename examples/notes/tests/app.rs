@@ -41,6 +41,8 @@ fn adding_a_note(kit: &Kit) -> Result<Checks, String> {
         // An empty store: the page adds its first note itself.
         page.wait_for_text("#notes", "Declared once, in Rust")
             .await?;
+        // What the user's note causes, not the page's own first one.
+        let traffic = traffic.from_now();
         page.type_text("#title", "Milk").await?;
         page.click("#new button").await?;
         page.wait_for_text("#notes", "Milk").await?;

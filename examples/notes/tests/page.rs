@@ -3,8 +3,10 @@
 //! declarations (`web/voltaic-mock.js`, checked current by `tests/typescript.rs`),
 //! in jsdom, without the app.
 
+use std::io::Read;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 #[test]
 fn the_page_passes_its_unit_tests_on_the_generated_mock() {
@@ -15,19 +17,47 @@ fn the_page_passes_its_unit_tests_on_the_generated_mock() {
         "no jsdom at {}: run ./scripts/test, which installs it from npm",
         jsdom.display()
     );
-    let output = Command::new("node")
+    let mut node = Command::new("node")
         .arg("--test")
         .arg(web.join("app.test.mjs"))
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("node runs (is Node.js installed?)");
-    let said = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
+    // Read on threads, so that the wait below is bounded whatever node does.
+    let out = read_all(node.stdout.take());
+    let err = read_all(node.stderr.take());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = node.try_wait().expect("node's status") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = node.kill();
+            panic!("the page's unit tests did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let said = out.join().unwrap_or_default() + &err.join().unwrap_or_default();
+    assert!(status.success(), "the page's unit tests failed:\n{said}");
+    let count = |key: &str| {
+        said.lines()
+            .find_map(|line| line.strip_prefix(key)?.trim().parse::<u32>().ok())
+    };
+    assert_eq!(count("# fail "), Some(0), "{said}");
     assert!(
-        output.status.success(),
-        "the page's unit tests failed:\n{said}"
+        count("# pass ").is_some_and(|passed| passed >= 4),
+        "the page's tests did not run:\n{said}"
     );
-    assert!(
-        said.contains("# pass 4"),
-        "not the four tests passing:\n{said}"
-    );
+}
+
+/// Reads `stream` to its end on a thread of its own.
+fn read_all(stream: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut stream) = stream {
+            let _ = stream.read_to_string(&mut text);
+        }
+        text
+    })
 }

@@ -370,10 +370,23 @@ mod platform {
     /// comes as several signals), and the reading's differences are the events.
     pub fn watch(window: &tao::window::Window, emit: impl Fn(WindowEvent) + 'static) {
         let gtk = window.gtk_window().clone();
+        // A click on a blurred window focuses it again, as the user means, even
+        // though X11 never took its focus (the webview takes the click, so it is
+        // heard before it reaches the webview).
+        let press = gtk::GestureMultiPress::new(&gtk);
+        press.set_propagation_phase(gtk::PropagationPhase::Capture);
+        let pressed = gtk.downgrade();
+        press.connect_pressed(move |_, _, _, _| {
+            if let Some(gtk) = pressed.upgrade().filter(blurred) {
+                set_blurred(&gtk, false);
+                gtk.notify("is-active");
+            }
+        });
         let watcher = Rc::new(Watcher {
             events: RefCell::new(StateEvents::default()),
             scheduled: Cell::new(false),
             emit: Box::new(emit),
+            _press: press,
         });
         watcher.events.borrow_mut().update(&read(&gtk));
         let schedule = {
@@ -434,6 +447,8 @@ mod platform {
         events: RefCell<StateEvents>,
         scheduled: Cell<bool>,
         emit: Box<dyn Fn(WindowEvent)>,
+        /// GTK 3 leaves a gesture to whoever made it: kept for the window's life.
+        _press: gtk::GestureMultiPress,
     }
 }
 

@@ -4,6 +4,8 @@
 const inspector = window.voltaicInspector;
 const OWN = 'voltaicInspector.';
 const SHOWN = 2000;
+// The most entries the page keeps; the oldest go first.
+const KEPT = 20000;
 let entries = [];
 const $ = (id) => document.getElementById(id);
 
@@ -72,8 +74,14 @@ function render() {
   }));
 }
 
+/** @param {object[]} more */
+function keep(more) {
+  for (const entry of more) if (ours(entry)) entries.push(entry);
+  if (entries.length > KEPT) entries.splice(0, entries.length - KEPT);
+}
+
 inspector.onEntries((batch) => {
-  entries.push(...batch.filter(ours));
+  keep(batch);
   render();
 });
 $('filter').addEventListener('input', render);
@@ -83,6 +91,9 @@ $('clear').addEventListener('click', async () => {
   render();
 });
 inspector.watch().then((kept) => {
-  entries = kept.filter(ours).concat(entries);
+  const later = entries;
+  entries = [];
+  keep(kept);
+  keep(later);
   render();
 });

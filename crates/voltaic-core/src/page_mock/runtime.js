@@ -1,5 +1,3 @@
-const capitalized = (name) => name.charAt(0).toUpperCase() + name.slice(1);
-
 /**
  * Puts each declared API on `target` (`globalThis` by default: `window` in a
  * browser or a DOM stand-in), its calls and sends backed by the functions given,
@@ -16,7 +14,7 @@ export function mockApis(implementations = {}, target = globalThis) {
     const subscribers = {};
     const live = structuredClone(LIVE[name] ?? {});
     const api = {};
-    for (const [member, kind] of Object.entries(members)) {
+    for (const [member, [kind, exposed]] of Object.entries(members)) {
       const channel = `${name}.${member}`;
       if (kind === 'call') {
         calls[member] = [];
@@ -42,7 +40,7 @@ export function mockApis(implementations = {}, target = globalThis) {
         };
       } else if (kind === 'event') {
         subscribers[member] = new Set();
-        api['on' + capitalized(member)] = (callback) => {
+        api[exposed] = (callback) => {
           const subscriber = (payload) => callback(payload);
           subscribers[member].add(subscriber);
           return () => subscribers[member].delete(subscriber);

@@ -1,6 +1,8 @@
 //! The timeline in Chrome's trace event format, which Perfetto and
-//! `chrome://tracing` open: one track per window for what happens in it, and one per
-//! handler for its invokes, each a slice as long as the invoke took.
+//! `chrome://tracing` open: one track per window for what happens in it (process 1,
+//! "windows"), and one per handler for its invokes (process 2, "handlers"), each a
+//! slice as long as the invoke took. Track ids stay small: Perfetto reads them as
+//! 32-bit numbers.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -13,8 +15,10 @@ use tokio::sync::mpsc;
 
 use super::{Entry, Event, Timeline};
 
-/// Handler tracks are numbered from here, above any window id in use.
-const HANDLER_TRACKS: u64 = 1 << 32;
+/// The trace's process of window tracks.
+const WINDOWS: u32 = 1;
+/// The trace's process of handler tracks.
+const HANDLERS: u32 = 2;
 
 /// A trace being written as the timeline records ([`Timeline::export_to`]). The
 /// file is a JSON array of trace events, the format's form meant for this: a
@@ -107,7 +111,7 @@ struct Writer<W: Write> {
     out: W,
     first: bool,
     windows: HashMap<u32, ()>,
-    handlers: HashMap<String, u64>,
+    handlers: HashMap<String, u32>,
 }
 
 impl<W: Write> Writer<W> {
@@ -119,10 +123,12 @@ impl<W: Write> Writer<W> {
             handlers: HashMap::new(),
         };
         writer.out.write_all(b"[")?;
-        writer.event(&json!({
-            "name": "process_name", "ph": "M", "pid": 1, "tid": 0,
-            "args": { "name": "Voltaic IPC" },
-        }))?;
+        for (pid, name) in [(WINDOWS, "Voltaic windows"), (HANDLERS, "Voltaic handlers")] {
+            writer.event(&json!({
+                "name": "process_name", "ph": "M", "pid": pid, "tid": 0,
+                "args": { "name": name },
+            }))?;
+        }
         Ok(writer)
     }
 
@@ -146,7 +152,7 @@ impl<W: Write> Writer<W> {
                 json!({
                     "name": channel, "cat": "invoke", "ph": "X", "ts": ts,
                     "dur": (*queued + *handler + *reply).as_secs_f64() * 1e6,
-                    "pid": 1, "tid": tid, "args": args,
+                    "pid": HANDLERS, "tid": tid, "args": args,
                 })
             }
             other => {
@@ -154,42 +160,43 @@ impl<W: Write> Writer<W> {
                 let (cat, name) = describe(other);
                 json!({
                     "name": name, "cat": cat, "ph": "i", "s": "t", "ts": ts,
-                    "pid": 1, "tid": tid, "args": args,
+                    "pid": WINDOWS, "tid": tid, "args": args,
                 })
             }
         };
         self.event(&event)
     }
 
-    fn window_track(&mut self, window: u32) -> io::Result<u64> {
+    fn window_track(&mut self, window: u32) -> io::Result<u32> {
         if self.windows.insert(window, ()).is_none() {
             let name = match window {
                 0 => "app".to_owned(),
                 id => format!("window {id}"),
             };
-            self.name_track(u64::from(window), &name, u64::from(window))?;
+            self.name_track(WINDOWS, window, &name)?;
         }
-        Ok(u64::from(window))
+        Ok(window)
     }
 
-    fn handler_track(&mut self, channel: &str) -> io::Result<u64> {
+    fn handler_track(&mut self, channel: &str) -> io::Result<u32> {
         if let Some(tid) = self.handlers.get(channel) {
             return Ok(*tid);
         }
-        let tid = HANDLER_TRACKS + self.handlers.len() as u64;
+        let tid = u32::try_from(self.handlers.len() + 1).unwrap_or(u32::MAX);
         self.handlers.insert(channel.to_owned(), tid);
-        self.name_track(tid, &format!("handler {channel}"), tid)?;
+        self.name_track(HANDLERS, tid, &format!("handler {channel}"))?;
         Ok(tid)
     }
 
-    fn name_track(&mut self, tid: u64, name: &str, order: u64) -> io::Result<()> {
+    /// Names track `tid` of process `pid`, and keeps the tracks in that order.
+    fn name_track(&mut self, pid: u32, tid: u32, name: &str) -> io::Result<()> {
         self.event(&json!({
-            "name": "thread_name", "ph": "M", "pid": 1, "tid": tid,
+            "name": "thread_name", "ph": "M", "pid": pid, "tid": tid,
             "args": { "name": name },
         }))?;
         self.event(&json!({
-            "name": "thread_sort_index", "ph": "M", "pid": 1, "tid": tid,
-            "args": { "sort_index": order },
+            "name": "thread_sort_index", "ph": "M", "pid": pid, "tid": tid,
+            "args": { "sort_index": tid },
         }))
     }
 

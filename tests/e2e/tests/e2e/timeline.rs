@@ -208,7 +208,7 @@ fn trace_quickstart(dir: &Path) -> Result<(), String> {
     let log = std::fs::File::create(dir.join("quickstart.log")).map_err(err)?;
     let mut child = Command::new(&exe)
         .env("VOLTAIC_TRACE", &trace)
-        .env("VOLTAIC_DATA_DIR", dir.join("quickstart-data"))
+        .env(voltaic::engine::DATA_DIR_ENV, dir.join("quickstart-data"))
         .env("RUST_LOG", "warn")
         .stdout(log.try_clone().map_err(err)?)
         .stderr(log)
@@ -257,7 +257,9 @@ fn trace_quickstart(dir: &Path) -> Result<(), String> {
         .ok_or("no get-data slice")?;
     let track = events
         .iter()
-        .find(|e| e["name"] == "thread_name" && e["tid"] == slice["tid"])
+        .find(|e| {
+            e["name"] == "thread_name" && e["pid"] == slice["pid"] && e["tid"] == slice["tid"]
+        })
         .ok_or("the get-data slice's track has no name")?;
     ensure_eq!(track["args"]["name"], json!("handler get-data"));
     ensure!(
@@ -311,9 +313,15 @@ fn check_trace_events(events: &[Value]) -> Result<(), String> {
     ensure!(!events.is_empty(), "the trace is empty");
     for event in events {
         ensure!(event["name"].is_string(), "no name: {event}");
+        // Perfetto reads them as 32-bit numbers.
+        let small = |key: &str| {
+            event[key]
+                .as_u64()
+                .is_some_and(|id| id <= u64::from(u32::MAX))
+        };
         ensure!(
-            event["pid"].is_u64() && event["tid"].is_u64(),
-            "no pid or tid: {event}"
+            small("pid") && small("tid"),
+            "no pid or tid, or too large: {event}"
         );
         match event["ph"].as_str() {
             Some("M") => ensure!(event["args"].is_object(), "metadata without args: {event}"),
@@ -331,8 +339,8 @@ fn check_trace_events(events: &[Value]) -> Result<(), String> {
     Ok(())
 }
 
-/// The quickstart's binary, built as `cargo` builds it (at once when the workspace's
-/// tests built it already).
+/// The quickstart's binary, as `cargo` builds it (at once when it was built before,
+/// as `./scripts/test` does).
 fn build_quickstart() -> Result<PathBuf, String> {
     let mut build = Command::new(env!("CARGO"))
         .args([
@@ -350,14 +358,18 @@ fn build_quickstart() -> Result<PathBuf, String> {
     let stdout = build.stdout.take().ok_or("cargo gave no output")?;
     // Read on a thread, so the build is bounded even if cargo hangs.
     let reader = std::thread::spawn(move || std::io::read_to_string(stdout));
-    let deadline = Instant::now() + Duration::from_secs(600);
+    // Within the test process's own bound: the test command builds it first, so
+    // this is cargo finding it current.
+    let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {
         if let Some(status) = build.try_wait().map_err(err)? {
             break status;
         }
         if Instant::now() > deadline {
             let _ = build.kill();
-            return Err("cargo build -p quickstart took over 10 minutes".into());
+            return Err("cargo build -p quickstart took over 60 s: build it first \
+                        (`cargo build -p quickstart`; ./scripts/test does)"
+                .into());
         }
         std::thread::sleep(Duration::from_millis(50));
     };
