@@ -9,7 +9,8 @@
 # chromium: the Chromium engine (crates/voltaic-chromium), driven over its DevTools pipe.
 # webkit2gtk-driver: WebKitWebDriver, through which the notes example's WebDriver
 # test drives the app (examples/notes/tests/webdriver.rs).
-VOLTAIC_DEBIAN_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev pkg-config xvfb xauth fonts-dejavu-core bubblewrap xdg-dbus-proxy chromium openbox webkit2gtk-driver)
+# xdotool: a real key typed into a window, for the inspector's key scenario.
+VOLTAIC_DEBIAN_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev pkg-config xvfb xauth fonts-dejavu-core bubblewrap xdg-dbus-proxy chromium openbox webkit2gtk-driver xdotool)
 
 voltaic_ensure_deps() {
     if ! command -v cargo >/dev/null 2>&1; then

@@ -75,6 +75,19 @@ impl App {
             }
         });
         let trace = trace_from_env(&handle.ipc_main);
+        if cfg!(debug_assertions) {
+            // The inspector's key (Ctrl+Alt+I): a developer's, never a shipped app's.
+            // The registry holds this handle for the app's life, as the app holds it.
+            let opener = handle.clone();
+            handle.ipc_main.on_inspector_key(move |_window| {
+                let handle = opener.clone();
+                opener.spawn(async move {
+                    if let Err(error) = handle.open_inspector().await {
+                        tracing::error!("the IPC inspector did not open: {error}");
+                    }
+                });
+            });
+        }
         Ok(Self {
             engine: RefCell::new(Some(engine)),
             runtime,

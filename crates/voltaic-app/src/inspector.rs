@@ -145,40 +145,64 @@ impl App {
     /// table of invoke latencies per channel. Starts the timeline if it is off (with
     /// previews of 120 characters), so it shows what comes from now on, or from the
     /// start with `VOLTAIC_TRACE`. The inspector is a window of the app like any
-    /// other; it sees the others, never they it.
+    /// other; it sees the others, never they it. In a debug build, Ctrl+Alt+I in
+    /// any window opens it too (or focuses the one open).
     pub fn open_inspector(&self) -> Result<BrowserWindow, Error> {
         let inspector = self.handle().inspector()?;
-        let timeline = self.timeline();
-        if !timeline.is_on() {
-            timeline.start(TimelineOptions::default().preview(120));
-        }
-        let window = BrowserWindow::new(
-            self,
-            BrowserWindowOptions {
-                title: "Voltaic IPC inspector".into(),
-                width: 1100,
-                height: 700,
-                web_preferences: WebPreferences {
-                    apis: vec![API.into()],
-                    // Its one document is written here, script and style inline; it
-                    // loads nothing else.
-                    content_security_policy: "default-src 'self'; script-src 'unsafe-inline'; \
-                                              style-src 'unsafe-inline'"
-                        .into(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-        )?;
-        lock(&inspector.windows).push(window.id());
-        // Its own updates would fill the ring with themselves.
-        timeline.ignore_window(window.id());
-        window.load_html(&page())?;
+        let window = BrowserWindow::new(self, inspector.options())?;
+        inspector.show_in(&window)?;
         Ok(window)
     }
 }
 
+impl Inspector {
+    /// The inspector window's options; the timeline started if it was off.
+    fn options(&self) -> BrowserWindowOptions {
+        if !self.timeline.is_on() {
+            self.timeline.start(TimelineOptions::default().preview(120));
+        }
+        BrowserWindowOptions {
+            title: "Voltaic IPC inspector".into(),
+            width: 1100,
+            height: 700,
+            web_preferences: WebPreferences {
+                apis: vec![API.into()],
+                // Its one document is written here, script and style inline; it
+                // loads nothing else.
+                content_security_policy: "default-src 'self'; script-src 'unsafe-inline'; \
+                                          style-src 'unsafe-inline'"
+                    .into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    /// Makes `window` an inspector, and loads its page.
+    fn show_in(&self, window: &BrowserWindow) -> Result<(), Error> {
+        lock(&self.windows).push(window.id());
+        // Its own updates would fill the ring with themselves.
+        self.timeline.ignore_window(window.id());
+        window.load_html(&page())
+    }
+}
+
 impl AppHandle {
+    /// Like [`App::open_inspector`], from a running app: focuses the inspector if
+    /// one is open, or opens one.
+    pub async fn open_inspector(&self) -> Result<BrowserWindow, Error> {
+        let inspector = self.inspector()?;
+        let open = lock(&inspector.windows).clone();
+        let windows = self.get_all_windows();
+        if let Some(window) = windows.into_iter().find(|w| open.contains(&w.id())) {
+            window.focus()?;
+            return Ok(window);
+        }
+        let window = self.create_window(inspector.options()).await?;
+        inspector.show_in(&window)?;
+        Ok(window)
+    }
+
     /// The inspector's API, declared on first use.
     fn inspector(&self) -> Result<Arc<Inspector>, Error> {
         let mut slot = lock(&self.inspector);

@@ -161,6 +161,8 @@ pub(crate) fn runtime_config(
         context_bridge_mutability: prefs.context_bridge_mutability,
         isolated_worlds: prefs.isolated_worlds.clone(),
         apis: apis.iter().map(Api::descriptor).collect(),
+        // A developer's key, never a shipped app's.
+        inspector_key: cfg!(debug_assertions),
     }
 }
 

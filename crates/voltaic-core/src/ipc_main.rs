@@ -91,6 +91,7 @@ impl Limits {
 }
 
 type ConsoleHook = Arc<dyn Fn(&ConsoleMessage) + Send + Sync>;
+type WindowHook = Arc<dyn Fn(u32) + Send + Sync>;
 
 struct Registry {
     runtime: Handle,
@@ -98,6 +99,7 @@ struct Registry {
     scope: IpcScope,
     apis: RwLock<HashMap<String, Api>>,
     console_hooks: RwLock<Vec<ConsoleHook>>,
+    inspector_hooks: RwLock<Vec<WindowHook>>,
     schemas: Schemas,
     inline: AtomicBool,
     timeline: Timeline,
@@ -140,6 +142,7 @@ impl IpcMain {
                 scope: IpcScope::default(),
                 apis: RwLock::default(),
                 console_hooks: RwLock::default(),
+                inspector_hooks: RwLock::default(),
                 schemas: Schemas::default(),
                 inline: AtomicBool::new(true),
                 timeline: Timeline::default(),
@@ -441,6 +444,18 @@ impl IpcMain {
             .push(Arc::new(hook));
     }
 
+    /// Calls `hook` with the window's id when the user presses the IPC inspector's
+    /// key (Ctrl+Alt+I) in a window of a debug build; the app opens its inspector.
+    /// A page cannot press it: only trusted key events count, from a document of an
+    /// allowed origin.
+    pub fn on_inspector_key(&self, hook: impl Fn(u32) + Send + Sync + 'static) {
+        self.registry
+            .inspector_hooks
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::new(hook));
+    }
+
     /// Connects a renderer: returns the [`Connection`] through which the transport
     /// feeds it messages, holding the renderer's [`WebContents`]. Every message is
     /// checked against `policy` (channels and origins) and this registry's limits and
@@ -673,6 +688,19 @@ impl IpcMain {
                 source,
                 text,
             } => self.console(sender.id(), level, source, text),
+            RendererMessage::Inspector {} => {
+                if self.check_origin(sender, &frame).is_ok() {
+                    let hooks = self
+                        .registry
+                        .inspector_hooks
+                        .read()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .clone();
+                    for hook in hooks {
+                        hook(sender.id());
+                    }
+                }
+            }
             RendererMessage::ExposedIpcRenderer { key } => {
                 // Noted before it is logged: whoever sees the line sees the report.
                 sender.note_exposed_ipc_renderer(key.clone());

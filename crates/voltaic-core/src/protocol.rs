@@ -82,6 +82,9 @@ pub enum RendererMessage {
         /// Where it was exposed, e.g. `electron.ipcRenderer`.
         key: String,
     },
+    /// The user pressed the IPC inspector's key in the window (debug builds; see
+    /// [`crate::IpcMain::on_inspector_key`]).
+    Inspector {},
     /// A forwarded `console.*` call, an uncaught error, or a preload exception.
     Console {
         /// Severity.

@@ -818,6 +818,17 @@ function voltaicPreloadWorld(config, takeBridgeNode, createEndpoint, formatConso
     value: (message, parcel) => inbound(message, parcel === undefined ? NO_BUFFERS : parcel),
   });
 
+  // The IPC inspector's key, in debug builds: only a key the user pressed (a page
+  // can dispatch a KeyboardEvent, never a trusted one).
+  if (config.inspectorKey) {
+    apply(listenOn, globalThis, ['keydown', (event) => {
+      if (event.isTrusted && event.ctrlKey && event.altKey && !event.shiftKey &&
+          (event.key === 'i' || event.key === 'I') && tryToken()) {
+        postMessage({ t: 'inspector' });
+      }
+    }, true]);
+  }
+
   function report(level, args, source) {
     // Log lines spend the same budget as messages; over it, they are dropped.
     if (!tryToken()) {

@@ -118,6 +118,9 @@ pub struct RuntimeConfig {
     /// The APIs declared in Rust that the window takes, as their descriptors
     /// (`voltaic_core::Api::descriptor`), exposed before the window's own preload.
     pub apis: Vec<serde_json::Value>,
+    /// Whether the IPC inspector's key (Ctrl+Alt+I) asks the main process for the
+    /// inspector: debug builds only.
+    pub inspector_key: bool,
 }
 
 /// What a preload's `process` object reads, from the main process (as Electron's
@@ -242,6 +245,7 @@ pub fn runtime_script(config: &RuntimeConfig) -> String {
         "contextBridgeMutability": config.context_bridge_mutability,
         "isolatedWorlds": config.isolated_worlds,
         "apis": config.apis,
+        "inspectorKey": config.inspector_key,
     });
     format!(
         "(function () {{\n{ENDPOINT_JS}\n{SCHEMA_JS}\n{VALUE_JS}\n{EVENTS_JS}\n{BUFFER_JS}\n\
@@ -361,6 +365,7 @@ mod tests {
             context_bridge_mutability: false,
             isolated_worlds: vec![1004],
             apis: Vec::new(),
+            inspector_key: false,
         }
     }
 

@@ -141,6 +141,14 @@ fn main() {
             setup: timeline::inspector_shows_live_traffic,
         },
         Scenario {
+            name: "the_inspector_key_opens_it_in_a_debug_build",
+            setup: timeline::inspector_key,
+        },
+        Scenario {
+            name: "_inspector_key",
+            setup: timeline::inspector_key_phase,
+        },
+        Scenario {
             name: "single_instance_lock_hands_a_second_instance_over",
             setup: single_instance,
         },

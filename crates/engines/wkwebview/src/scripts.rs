@@ -76,6 +76,7 @@ mod tests {
             context_bridge_mutability: false,
             isolated_worlds,
             apis: Vec::new(),
+            inspector_key: false,
         }
     }
 

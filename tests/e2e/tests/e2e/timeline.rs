@@ -476,3 +476,90 @@ pub(crate) fn inspector_shows_live_traffic(h: &Harness) -> Result<Driver, String
         Ok(())
     }))
 }
+
+/// Runs `_inspector_key` on a display of its own with a window manager, which gives
+/// the window the keyboard focus the key is typed into.
+pub(crate) fn inspector_key(_: &Harness) -> Result<Driver, String> {
+    Ok(Box::pin(voltaic_e2e::run_phase_managed("_inspector_key")))
+}
+
+/// In a debug build, Ctrl+Alt+I typed into a window (a real key, through the X
+/// server's XTEST, by `xdotool`) opens the IPC inspector; the same key dispatched
+/// by the page's own script does not.
+pub(crate) fn inspector_key_phase(h: &Harness) -> Result<Driver, String> {
+    let probe = h.probe();
+    let heard = probe.clone();
+    h.app()
+        .ipc_main()
+        .on_inspector_key(move |window| heard.record(format!("inspector-key:{window}")));
+    let after = probe.clone();
+    h.app()
+        .ipc_main()
+        .handle("key:after-synthetic", move |_: IpcEvent| {
+            after.record("after-synthetic");
+            Ok::<_, String>(())
+        })
+        .map_err(err)?;
+    let window = h.window(
+        "keyed",
+        Some(
+            "const { contextBridge, ipcRenderer } = require('electron');\n\
+             contextBridge.exposeInMainWorld('key', {\n\
+               afterSynthetic: () => ipcRenderer.invoke('key:after-synthetic'),\n\
+             });",
+        ),
+        &format!(
+            "<script>{REPORT_JS}\
+             window.addEventListener('DOMContentLoaded', async () => {{\n\
+               const forged = {{ key: 'i', code: 'KeyI', ctrlKey: true, altKey: true, bubbles: true }};\n\
+               document.body.dispatchEvent(new KeyboardEvent('keydown', forged));\n\
+               window.dispatchEvent(new KeyboardEvent('keydown', forged));\n\
+               await key.afterSynthetic();\n\
+               report('ready', true);\n\
+             }});</script><p>press the key</p>"
+        ),
+    )?;
+    let app = h.app().handle();
+    Ok(Box::pin(async move {
+        ensure_eq!(probe.result("ready").await?, json!(true));
+        probe.expect("after-synthetic").await?;
+        probe.ensure_none("a key the page forged opening the inspector", |line| {
+            line.starts_with("inspector-key:")
+        })?;
+        window.focus().map_err(err)?;
+        super::poll_state(&window, "the focus", |state| state.focused).await?;
+        let display = std::env::var("DISPLAY").unwrap_or_default();
+        let typed = tokio::task::spawn_blocking(move || {
+            Command::new("xdotool")
+                .args(["key", "--clearmodifiers", "ctrl+alt+i"])
+                .env("DISPLAY", display)
+                .output()
+        })
+        .await
+        .map_err(err)?
+        .map_err(|e| format!("xdotool could not run ({e}); install xdotool"))?;
+        ensure!(
+            typed.status.success(),
+            "xdotool failed: {}",
+            String::from_utf8_lossy(&typed.stderr)
+        );
+        probe
+            .expect(&format!("inspector-key:{}", window.id()))
+            .await?;
+        voltaic_e2e::poll_until("the inspector's window", || {
+            app.get_all_windows().len() == 2
+        })
+        .await?;
+        let inspector = app
+            .get_all_windows()
+            .into_iter()
+            .find(|w| w.id() != window.id())
+            .ok_or("no inspector window")?;
+        let title = inspector.get_title().await.map_err(err)?;
+        ensure!(
+            title.contains("Voltaic IPC"),
+            "the window the key opened is titled {title:?}"
+        );
+        Ok(())
+    }))
+}
