@@ -104,11 +104,29 @@ impl Inspector {
     ) {
         let me = window.id();
         let mut stats_at: Option<tokio::time::Instant> = None;
-        while let Some(first) = live.recv().await {
-            tokio::time::sleep(GATHER).await;
-            let mut batch = vec![first];
-            while let Ok(entry) = live.try_recv() {
-                batch.push(entry);
+        // Invokes came since the table was last worked out.
+        let mut stale = false;
+        loop {
+            // While the table is behind, it is brought up to date once a second
+            // even if nothing else comes.
+            let next = if stale {
+                match tokio::time::timeout(STATS_EVERY, live.recv()).await {
+                    Ok(next) => next.map(Some),
+                    Err(_) => Some(None),
+                }
+            } else {
+                live.recv().await.map(Some)
+            };
+            let Some(first) = next else {
+                return;
+            };
+            let mut batch = Vec::new();
+            if let Some(first) = first {
+                tokio::time::sleep(GATHER).await;
+                batch.push(first);
+                while let Ok(entry) = live.try_recv() {
+                    batch.push(entry);
+                }
             }
             // Its own traffic (these very updates) would feed itself for ever.
             batch.retain(|entry| entry.window != me);
@@ -116,20 +134,23 @@ impl Inspector {
             if current != Some(generation) {
                 return;
             }
-            if batch.is_empty() {
-                continue;
-            }
-            // The table scans every entry kept: worked out again only when an
-            // invoke came, and at most once a second.
-            let invoked = batch
+            // The table scans every entry kept: worked out again after invokes
+            // came, at most once a second.
+            stale |= batch
                 .iter()
                 .any(|entry| matches!(entry.event, Event::Invoke { .. }));
             let due = stats_at.is_none_or(|at| at.elapsed() >= STATS_EVERY);
-            if invoked && due {
+            let table = stale && due;
+            if table {
+                stale = false;
                 stats_at = Some(tokio::time::Instant::now());
                 let stats = serde_json::to_value(self.timeline.channel_stats()).unwrap_or_default();
                 let _ = self.stats.set(stats);
             }
+            if batch.is_empty() && !table {
+                continue;
+            }
+            // An empty batch still has the page show the new table.
             let batch = serde_json::to_value(batch).unwrap_or_default();
             if self.entries.emit(&window, batch).is_err() {
                 lock(&self.watches).remove(&me);
