@@ -89,9 +89,18 @@ impl Inspector {
         };
         let me = window.id();
         let kept: Vec<&Entry> = kept.iter().filter(|entry| entry.window != me).collect();
+        // The table of what came before: set before the answer goes, so the page
+        // has it when it shows the entries kept.
+        self.set_stats();
         let answer = serde_json::to_value(kept).unwrap_or(Json::Null);
         tokio::spawn(self.forward(window, live, generation));
         answer
+    }
+
+    /// Works the latency table out again, from every entry kept.
+    fn set_stats(&self) {
+        let stats = serde_json::to_value(self.timeline.channel_stats()).unwrap_or_default();
+        let _ = self.stats.set(stats);
     }
 
     /// Sends `window` the entries of every other window, in batches, until it is
@@ -144,8 +153,7 @@ impl Inspector {
             if table {
                 stale = false;
                 stats_at = Some(tokio::time::Instant::now());
-                let stats = serde_json::to_value(self.timeline.channel_stats()).unwrap_or_default();
-                let _ = self.stats.set(stats);
+                self.set_stats();
             }
             if batch.is_empty() && !table {
                 continue;
