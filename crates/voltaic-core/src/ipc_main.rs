@@ -1389,4 +1389,4 @@ fn panic_error(panic: Box<dyn std::any::Any + Send>) -> IpcError {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

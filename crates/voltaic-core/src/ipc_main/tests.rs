@@ -7,10 +7,11 @@ use super::*;
 use crate::web_contents::tests::RecordingLink;
 use crate::{AllowedOrigins, ChannelGrants, ChannelSchema};
 
-struct Fixture {
-    ipc: IpcMain,
-    conn: Connection,
-    link: Arc<RecordingLink>,
+/// A registry with one connected renderer, which records what it was sent.
+pub(crate) struct Fixture {
+    pub(crate) ipc: IpcMain,
+    pub(crate) conn: Connection,
+    pub(crate) link: Arc<RecordingLink>,
 }
 
 fn fixture() -> Fixture {
@@ -21,7 +22,8 @@ fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    fn send(&self, raw: &str) {
+    /// Dispatches `raw` as the renderer's, from the app's page.
+    pub(crate) fn send(&self, raw: &str) {
         self.conn.dispatch(
             SenderFrame::from_url("file:///app/index.html"),
             raw.to_owned(),
@@ -29,7 +31,7 @@ impl Fixture {
     }
 
     /// Waits until `n` messages were posted to the renderer (at most [`PATIENCE`]).
-    async fn posted(&self, n: usize) -> Vec<Value> {
+    pub(crate) async fn posted(&self, n: usize) -> Vec<Value> {
         let link = &self.link;
         eventually(|| link.posted.lock().unwrap().len() >= n).await;
         let posted = link.posted.lock().unwrap().clone();
@@ -293,7 +295,8 @@ async fn console_messages_reach_hooks_with_the_window_id() {
     );
 }
 
-fn guarded_fixture(policy: WindowPolicy, limits: Limits) -> Fixture {
+/// A fixture whose renderer (window 9) has `policy`, under `limits`.
+pub(crate) fn guarded_fixture(policy: WindowPolicy, limits: Limits) -> Fixture {
     let ipc = IpcMain::with_limits(Handle::current(), limits);
     let link = Arc::new(RecordingLink::default());
     let conn = ipc.connect(9, link.clone(), policy);

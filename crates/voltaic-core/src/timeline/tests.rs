@@ -1,28 +1,17 @@
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value as Json};
-use tokio::runtime::Handle;
 
 use super::*;
-use crate::web_contents::tests::RecordingLink;
-use crate::{ChannelGrants, Connection, IpcEvent, IpcMain, Limits, SenderFrame, WindowPolicy};
+use crate::ipc_main::tests::{guarded_fixture, Fixture};
+use crate::{ChannelGrants, IpcEvent, Limits, WindowPolicy};
 
 /// A bound for what never comes, far above what a slow, busy machine takes.
 const PATIENCE: Duration = Duration::from_secs(10);
 
-struct Fixture {
-    ipc: IpcMain,
-    conn: Connection,
-    link: Arc<RecordingLink>,
-}
-
+/// The app's window 9, granted the quickstart's three channels, with the timeline
+/// started with `options` if given.
 fn fixture(options: Option<TimelineOptions>) -> Fixture {
-    let ipc = IpcMain::with_limits(Handle::current(), Limits::default().max_message_bytes(4096));
-    if let Some(options) = options {
-        ipc.timeline().start(options);
-    }
-    let link = Arc::new(RecordingLink::default());
     let policy = WindowPolicy {
         grants: ChannelGrants::new()
             .invoke("get-data")
@@ -30,44 +19,26 @@ fn fixture(options: Option<TimelineOptions>) -> Fixture {
             .receive("update-channel"),
         ..WindowPolicy::permissive()
     };
-    let conn = ipc.connect(7, link.clone(), policy);
-    Fixture { ipc, conn, link }
+    let f = guarded_fixture(policy, Limits::default().max_message_bytes(4096));
+    if let Some(options) = options {
+        f.ipc.timeline().start(options);
+    }
+    f
 }
 
-impl Fixture {
-    fn send(&self, raw: &str) {
-        self.conn.dispatch(
-            SenderFrame::from_url("file:///app/index.html"),
-            raw.to_owned(),
+/// Waits for `n` entries on `f`'s timeline, and fails saying what came instead.
+async fn entries(f: &Fixture, n: usize) -> Vec<Entry> {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let entries = f.ipc.timeline().entries();
+        if entries.len() >= n {
+            return entries;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "expected {n} timeline entries within {PATIENCE:?}, got {entries:#?}"
         );
-    }
-
-    /// Waits for `n` entries, and fails saying what came instead.
-    async fn entries(&self, n: usize) -> Vec<Entry> {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let entries = self.ipc.timeline().entries();
-            if entries.len() >= n {
-                return entries;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "expected {n} timeline entries within {PATIENCE:?}, got {entries:#?}"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-
-    /// Waits until the renderer was sent `n` messages.
-    async fn posted(&self, n: usize) {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        while self.link.posted.lock().unwrap().len() < n {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the renderer was not sent {n} messages within {PATIENCE:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
@@ -95,7 +66,7 @@ async fn it_records_each_kind_of_event_with_sizes_timings_and_reasons() {
         .unwrap();
     f.ipc.on("message-channel", |_: IpcEvent, _: String| {});
     f.send(r#"{"t":"invoke","id":1,"ch":"get-data","args":["a long argument"]}"#);
-    f.entries(1).await;
+    entries(&f, 1).await;
     f.send(r#"{"t":"send","ch":"message-channel","args":["hi"]}"#);
     f.send(r#"{"t":"send","ch":"not-granted","args":[]}"#);
     f.send(r#"{"t":"console","level":"warn","source":"page","text":"careful"}"#);
@@ -108,7 +79,7 @@ async fn it_records_each_kind_of_event_with_sizes_timings_and_reasons() {
         .web_contents()
         .send("update-channel", ("Update",))
         .unwrap();
-    let entries = f.entries(8).await;
+    let entries = entries(&f, 8).await;
     let kinds: Vec<Json> = entries
         .iter()
         .map(|entry| {
@@ -146,7 +117,7 @@ async fn it_records_each_kind_of_event_with_sizes_timings_and_reasons() {
     assert_eq!(*size, r#"["a long argument"]"#.len());
     assert_eq!(preview.as_deref(), Some(r#"["a long arg…"#));
     assert_eq!(*error, None);
-    assert!(entries.iter().all(|entry| entry.window == 7));
+    assert!(entries.iter().all(|entry| entry.window == 9));
 }
 
 #[tokio::test]
@@ -156,10 +127,10 @@ async fn a_failed_invoke_carries_its_error_and_an_unhandled_one_is_refused() {
         .handle("get-data", |_: IpcEvent| async { Err::<(), _>("no data") })
         .unwrap();
     f.send(r#"{"t":"invoke","id":1,"ch":"get-data","args":[]}"#);
-    f.entries(1).await;
+    entries(&f, 1).await;
     f.ipc.remove_handler("get-data");
     f.send(r#"{"t":"invoke","id":2,"ch":"get-data","args":[]}"#);
-    let entries = f.entries(2).await;
+    let entries = entries(&f, 2).await;
     assert!(
         matches!(&entries[0].event, Event::Invoke { error: Some(e), .. } if e.contains("no data")),
         "{entries:?}"
