@@ -511,7 +511,6 @@ impl IpcMain {
                 return reject(sender, id, "<rate limited>", &error.to_string());
             }
         };
-        let arrived = Arrived { at: received };
         let limit = self.registry.limits.max_message_bytes;
         let parsed = RendererMessage::parse(&raw, limit).and_then(|message| match envelope {
             // An invoke's own reply channel answers exactly the invoke it carried.
@@ -547,11 +546,11 @@ impl IpcMain {
                 }
             }
             Ok(RendererMessage::Batch { m }) => {
-                self.process_batch(sender, limiter, frame, m, &buffers, arrived)
+                self.process_batch(sender, limiter, frame, m, &buffers, received)
                     .await
             }
             Ok(message) => {
-                self.handle_message(sender, frame, message, &buffers, arrived)
+                self.handle_message(sender, frame, message, &buffers, received)
                     .await
             }
         }
@@ -566,7 +565,7 @@ impl IpcMain {
         frame: SenderFrame,
         messages: Vec<RendererMessage>,
         buffers: &[Bytes],
-        arrived: Arrived,
+        received: Option<Instant>,
     ) {
         for (index, message) in messages.into_iter().enumerate() {
             if index > 0 {
@@ -583,7 +582,7 @@ impl IpcMain {
                     continue;
                 }
             }
-            self.handle_message(sender, frame.clone(), message, buffers, arrived)
+            self.handle_message(sender, frame.clone(), message, buffers, received)
                 .await;
         }
     }
@@ -595,7 +594,7 @@ impl IpcMain {
         frame: SenderFrame,
         message: RendererMessage,
         buffers: &[Bytes],
-        arrived: Arrived,
+        received: Option<Instant>,
     ) {
         let timeline = &self.registry.timeline;
         match message {
@@ -613,13 +612,7 @@ impl IpcMain {
                 );
             }
             RendererMessage::Send { ch, args, ports } => {
-                timeline.record(sender.id(), Instant::now(), || Event::Send {
-                    channel: timeline::cut(&ch, timeline::CHANNEL_CHARS),
-                    size: timeline::wire_size(&args, buffers),
-                    sync: false,
-                    ports: ports.len(),
-                    preview: timeline.preview(&ch, &args),
-                });
+                self.record_send(sender, &ch, &args, buffers, false, ports.len());
                 let admitted = self
                     .admit(sender, &frame, Direction::Send, &ch, args, buffers)
                     .and_then(|args| Ok((args, self.adopt(sender, &ports)?)));
@@ -629,10 +622,8 @@ impl IpcMain {
                 }
             }
             RendererMessage::Port { port, data, ports } => {
-                timeline.record(sender.id(), Instant::now(), || Event::Port {
-                    port: timeline::cut(&port, timeline::CHANNEL_CHARS),
-                    action: timeline::PortAction::ToMain,
-                    size: timeline::wire_size(std::slice::from_ref(&data), buffers),
+                sender.port_event(&port, timeline::PortAction::ToMain, || {
+                    timeline::wire_size(std::slice::from_ref(&data), buffers)
                 });
                 let decoded = self.check_origin(sender, &frame).and_then(|()| {
                     let data = self
@@ -649,29 +640,18 @@ impl IpcMain {
                             );
                         }
                     }
-                    Err(error) => {
-                        tracing::warn!(
-                            window = sender.id(),
-                            origin = frame.origin(),
-                            "refused a port message: {error}"
-                        );
-                        self.refused(sender, &frame, None, &error);
-                    }
+                    Err(error) => self.refused(sender, &frame, None, &error),
                 }
             }
             RendererMessage::PortClose { port } => {
                 if self.check_origin(sender, &frame).is_ok() {
-                    timeline.record(sender.id(), Instant::now(), || Event::Port {
-                        port: timeline::cut(&port, timeline::CHANNEL_CHARS),
-                        action: timeline::PortAction::Close,
-                        size: 0,
-                    });
+                    sender.port_event(&port, timeline::PortAction::Close, || 0);
                     sender.ports().close_from_renderer(&port);
                 }
             }
             RendererMessage::Invoke { id, ch, args } => {
                 let call = timeline.is_on().then(|| Call {
-                    received: arrived.at.unwrap_or_else(Instant::now),
+                    received: received.unwrap_or_else(Instant::now),
                     size: timeline::wire_size(&args, buffers),
                     preview: timeline.preview(&ch, &args),
                 });
@@ -724,14 +704,7 @@ impl IpcMain {
     ) {
         match parsed {
             Ok(RendererMessage::SendSync { ch, args }) => {
-                let timeline = &self.registry.timeline;
-                timeline.record(sender.id(), Instant::now(), || Event::Send {
-                    channel: timeline::cut(&ch, timeline::CHANNEL_CHARS),
-                    size: timeline::wire_size(&args, buffers),
-                    sync: true,
-                    ports: 0,
-                    preview: timeline.preview(&ch, &args),
-                });
+                self.record_send(sender, &ch, &args, buffers, true, 0);
                 match self.admit(sender, &frame, Direction::Send, &ch, args, buffers) {
                     Ok(args) => {
                         let (slot, answer) = ReturnSlot::new();
@@ -788,12 +761,34 @@ impl IpcMain {
     ) -> Result<Vec<MessagePortMain>, IpcError> {
         let ports = sender.ports().adopt(sender, keys)?;
         for key in keys {
-            sender.port_event(key, timeline::PortAction::Open, 0);
+            sender.port_event(key, timeline::PortAction::Open, || 0);
         }
         Ok(ports)
     }
 
+    /// Puts a send (a `sendSync` when `sync`) from `sender` on the timeline, as it
+    /// arrived.
+    fn record_send(
+        &self,
+        sender: &WebContents,
+        ch: &str,
+        args: &[Json],
+        buffers: &[Bytes],
+        sync: bool,
+        ports: usize,
+    ) {
+        let timeline = &self.registry.timeline;
+        timeline.record(sender.id(), Instant::now(), || Event::Send {
+            channel: timeline::cut(ch, timeline::CHANNEL_CHARS),
+            size: timeline::wire_size(args, buffers),
+            sync,
+            ports,
+            preview: timeline.preview(ch, args),
+        });
+    }
+
     /// Logs a refused renderer message with who sent it, and puts it on the timeline.
+    /// A message with no channel is a port's.
     fn refused(
         &self,
         sender: &WebContents,
@@ -802,13 +797,16 @@ impl IpcMain {
         error: &IpcError,
     ) {
         let channel: Option<String> = channel.map(|channel| channel.chars().take(64).collect());
-        tracing::warn!(
-            window = sender.id(),
-            origin = frame.origin(),
-            url = frame.url(),
-            "refused renderer message on '{}': {error}",
-            channel.as_deref().unwrap_or("<none>")
-        );
+        let (window, origin, url) = (sender.id(), frame.origin(), frame.url());
+        match &channel {
+            Some(channel) => tracing::warn!(
+                window,
+                origin,
+                url,
+                "refused renderer message on '{channel}': {error}"
+            ),
+            None => tracing::warn!(window, origin, url, "refused a port message: {error}"),
+        }
         self.registry
             .timeline
             .record(sender.id(), Instant::now(), || Event::Refused {
@@ -1086,13 +1084,6 @@ enum Incoming {
     },
     /// An invoke refused by the rate limit, to be rejected in order with the rest.
     RateLimited { id: u64 },
-}
-
-/// What the timeline needs of a message from its arrival.
-#[derive(Clone, Copy)]
-struct Arrived {
-    /// When it arrived, if the timeline was on.
-    at: Option<Instant>,
 }
 
 /// An invoke being timed for the timeline.

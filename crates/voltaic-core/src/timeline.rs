@@ -321,6 +321,17 @@ struct State {
     watchers: Vec<mpsc::UnboundedSender<Entry>>,
 }
 
+impl State {
+    /// Lets the oldest entries go until `more` fit within the capacity.
+    fn make_room(&mut self, more: usize) {
+        let keep = self.options.capacity.max(1).saturating_sub(more);
+        while self.ring.len() > keep {
+            self.ring.pop_front();
+            self.dropped += 1;
+        }
+    }
+}
+
 impl Default for Timeline {
     fn default() -> Self {
         Self {
@@ -340,11 +351,7 @@ impl Timeline {
     pub fn start(&self, options: TimelineOptions) {
         let mut state = self.state();
         state.options = options;
-        let capacity = state.options.capacity.max(1);
-        while state.ring.len() > capacity {
-            state.ring.pop_front();
-            state.dropped += 1;
-        }
+        state.make_room(0);
         self.inner.on.store(true, Ordering::Release);
     }
 
@@ -497,10 +504,7 @@ impl Timeline {
             event: make(),
         };
         let mut state = self.state();
-        if state.ring.len() >= state.options.capacity.max(1) {
-            state.ring.pop_front();
-            state.dropped += 1;
-        }
+        state.make_room(1);
         // Sent under the lock, so that `subscribe` sees each entry exactly once.
         state
             .watchers

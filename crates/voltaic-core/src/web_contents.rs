@@ -321,7 +321,7 @@ impl WebContents {
         for port in ports {
             match port.transfer_to(self, &self.ports) {
                 Ok((key, queued)) => {
-                    self.port_event(&key, PortAction::Open, 0);
+                    self.port_event(&key, PortAction::Open, || 0);
                     waiting.extend(queued.into_iter().map(|message| (key.clone(), message)));
                     keys.push(key);
                 }
@@ -353,7 +353,7 @@ impl WebContents {
         let packet = packet(&wire, buffers);
         let size = packet.size();
         self.link.post(packet)?;
-        self.port_event(key, PortAction::ToPage, size);
+        self.port_event(key, PortAction::ToPage, || size);
         self.post_waiting(waiting)
     }
 
@@ -363,17 +363,18 @@ impl WebContents {
             port: key.to_owned(),
         };
         self.link.post(Packet::text(message.to_json()))?;
-        self.port_event(key, PortAction::Close, 0);
+        self.port_event(key, PortAction::Close, || 0);
         Ok(())
     }
 
-    /// Puts what port `key` did on the timeline.
-    pub(crate) fn port_event(&self, key: &str, action: PortAction, size: usize) {
+    /// Puts what port `key` did on the timeline, of `size()` bytes (counted only
+    /// when the timeline is on).
+    pub(crate) fn port_event(&self, key: &str, action: PortAction, size: impl FnOnce() -> usize) {
         self.timeline
             .record(self.id, Instant::now(), || Event::Port {
                 port: crate::timeline::cut(key, crate::timeline::CHANNEL_CHARS),
                 action,
-                size,
+                size: size(),
             });
     }
 
