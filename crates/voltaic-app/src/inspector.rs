@@ -5,7 +5,7 @@
 //! live value with the table.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use serde_json::{json, Value as Json};
@@ -56,26 +56,30 @@ impl Inspector {
         // Weak: the API, which the registry keeps, must not keep what it serves.
         let watching = Arc::downgrade(&shared);
         api.call("watch", move |event: IpcEvent| {
-            let shared = watching.upgrade();
-            async move {
-                let shared = shared.ok_or("the inspector is gone")?;
-                // A window granted every channel has this one too: only the
-                // inspector's own windows see the app's traffic.
-                if !lock(&shared.windows).contains(&event.sender().id()) {
-                    return Err("only the inspector's windows watch the IPC".to_owned());
-                }
-                Ok::<Json, String>(shared.watch(event.sender().clone()))
-            }
+            let shared = Self::asked_by(&watching, &event);
+            async move { Ok::<Json, String>(shared?.watch(event.sender().clone())) }
         })
         .doc("The entries kept; later ones come as `entries` events.");
-        let timeline = shared.timeline.clone();
-        api.call("clear", move |_: IpcEvent| {
-            timeline.clear();
+        let clearing = Arc::downgrade(&shared);
+        api.call("clear", move |event: IpcEvent| {
+            Self::asked_by(&clearing, &event)?.timeline.clear();
             Ok::<(), String>(())
         })
         .doc("Forgets the entries kept.");
         app.ipc_main().add_api(&api)?;
         Ok(shared)
+    }
+
+    /// The inspector, if `event` came from one of its windows. A window granted
+    /// every channel has the inspector's too: only the inspector's own windows see
+    /// the app's traffic, or clear it.
+    fn asked_by(inspector: &Weak<Self>, event: &IpcEvent) -> Result<Arc<Self>, String> {
+        let inspector = inspector.upgrade().ok_or("the inspector is gone")?;
+        if lock(&inspector.windows).contains(&event.sender().id()) {
+            Ok(inspector)
+        } else {
+            Err("only the inspector's windows use its API".to_owned())
+        }
     }
 
     /// The entries kept for `window`'s page, and a feed of the later ones to it.
@@ -104,7 +108,8 @@ impl Inspector {
     }
 
     /// Sends `window` the entries of every other window, in batches, until it is
-    /// closed or watches again.
+    /// closed or watches again. Its own are not recorded (see
+    /// [`Inspector::show_in`]), so these updates do not feed themselves.
     async fn forward(
         self: Arc<Self>,
         window: WebContents,
@@ -137,8 +142,6 @@ impl Inspector {
                     batch.push(entry);
                 }
             }
-            // Its own traffic (these very updates) would feed itself for ever.
-            batch.retain(|entry| entry.window != me);
             let current = lock(&self.watches).get(&me).copied();
             if current != Some(generation) {
                 return;

@@ -41,21 +41,24 @@ impl PagePolicy {
         }
     }
 
+    /// Puts `what` happened to the window on the app's IPC timeline.
+    fn lifecycle(&self, what: impl Into<String>) {
+        self.app.ipc_main().timeline().lifecycle(self.window, what);
+    }
+
     /// The window's page did something its listeners hear of
     /// ([`crate::BrowserWindow::on_page_event`]). Engines call this on their thread,
     /// in the order it happened.
     pub fn page_event(&self, event: PageEvent) {
         tracing::trace!(window = self.window, "{event:?}");
-        let timeline = self.app.ipc_main().timeline();
-        if timeline.is_on() {
-            let what = match &event {
+        if self.app.ipc_main().timeline().is_on() {
+            self.lifecycle(match &event {
                 PageEvent::DidNavigate { url } => format!("did-navigate {url}"),
                 PageEvent::DidFailLoad { url, description } => {
                     format!("did-fail-load {url}: {description}")
                 }
                 other => other.name().to_owned(),
-            };
-            timeline.lifecycle(self.window, what);
+            });
         }
         self.events.page.emit(&event);
         // Once the first load has ended, loaded or failed: a window made hidden is
@@ -71,10 +74,7 @@ impl PagePolicy {
     /// Engines call this on their thread, in the order it happened.
     pub fn window_event(&self, event: WindowEvent) {
         tracing::trace!(window = self.window, "window {}", event.name());
-        self.app
-            .ipc_main()
-            .timeline()
-            .lifecycle(self.window, event.name());
+        self.lifecycle(event.name());
         match event {
             WindowEvent::Focus => self.app.set_focused(self.window, true),
             WindowEvent::Blur => self.app.set_focused(self.window, false),
@@ -181,10 +181,7 @@ impl PagePolicy {
     /// The window's renderer process is gone: logged, and the app's handler called.
     pub fn render_process_gone(&self, reason: RenderProcessGoneReason) {
         tracing::error!(window = self.window, "renderer process gone: {reason:?}");
-        self.app
-            .ipc_main()
-            .timeline()
-            .lifecycle(self.window, format!("render-process-gone {reason:?}"));
+        self.lifecycle(format!("render-process-gone {reason:?}"));
         self.hooks.render_process_gone(&RenderProcessGone {
             window: self.window,
             reason,
@@ -199,10 +196,7 @@ impl PagePolicy {
         self.app.set_focused(self.window, false);
         self.app.forget_window(self.window);
         tracing::debug!(window = self.window, "window closed");
-        self.app
-            .ipc_main()
-            .timeline()
-            .lifecycle(self.window, "closed");
+        self.lifecycle("closed");
         self.events.closed.emit(&());
         if self.app.get_all_windows().is_empty() {
             self.app.all_windows_closed();

@@ -121,8 +121,7 @@ impl BrowserWindow {
             preload,
             options,
         };
-        let timeline = app.ipc_main().timeline();
-        timeline.lifecycle(id, "created");
+        app.ipc_main().timeline().lifecycle(id, "created");
         let opened = factory.open_window(spec)?;
         facts.process_sandboxed = opened.process_sandboxed;
         app.security

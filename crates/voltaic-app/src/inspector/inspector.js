@@ -2,15 +2,11 @@
 // declared API (its `watch` call, its `entries` event, its `stats` live value).
 'use strict';
 const inspector = window.voltaicInspector;
-const OWN = 'voltaicInspector.';
 const SHOWN = 2000;
 // The most entries the page keeps; the oldest go first.
 const KEPT = 20000;
 let entries = [];
 const $ = (id) => document.getElementById(id);
-
-// The inspector's own traffic is not the app's.
-const ours = (entry) => !(entry.channel || '').startsWith(OWN);
 
 function describe(entry) {
   switch (entry.kind) {
@@ -64,7 +60,7 @@ function render() {
     .filter((tr) => !filter || tr.dataset.text.includes(filter));
   $('entries').replaceChildren(...rows.reverse());
   $('count').textContent = rows.length + ' of ' + entries.length;
-  const stats = (inspector.stats || []).filter((s) => !s.channel.startsWith(OWN));
+  const stats = inspector.stats || [];
   $('stats').replaceChildren(...stats.map((s) => {
     const tr = document.createElement('tr');
     tr.append(cell(s.channel), cell(String(s.invokes), 'num'), cell(String(s.errors), 'num'),
@@ -76,7 +72,7 @@ function render() {
 
 /** @param {object[]} more */
 function keep(more) {
-  for (const entry of more) if (ours(entry)) entries.push(entry);
+  for (const entry of more) entries.push(entry);
   if (entries.length > KEPT) entries.splice(0, entries.length - KEPT);
 }
 
