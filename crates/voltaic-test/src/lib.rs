@@ -101,7 +101,9 @@ pub use kit::{api_prefs, Kit};
 pub use mock::{Mock, RecordAll};
 pub use page::Page;
 pub use probe::{poll_until, Probe, DEFAULT_WAIT};
-pub use suite::{run_phase, run_phase_managed, Checks, Skip, Suite, Test, PHASE_PREFIX, TEST_ENV};
+pub use suite::{
+    run_phase, run_phase_managed, wait_bounded, Checks, Skip, Suite, Test, PHASE_PREFIX, TEST_ENV,
+};
 pub use traffic::Traffic;
 pub use webdriver::WebDriver;
 

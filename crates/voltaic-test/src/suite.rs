@@ -251,7 +251,9 @@ fn run_test_process(
     }
 }
 
-fn wait_bounded(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+/// Waits at most `limit` for `child` to end, and gives how it ended; `None` if it
+/// did not, once it has been killed (and reaped). For a test that runs a program.
+pub fn wait_bounded(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         match child.try_wait() {

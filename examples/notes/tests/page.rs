@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[test]
 fn the_page_passes_its_unit_tests_on_the_generated_mock() {
@@ -27,17 +27,8 @@ fn the_page_passes_its_unit_tests_on_the_generated_mock() {
     // Read on threads, so that the wait below is bounded whatever node does.
     let out = read_all(node.stdout.take());
     let err = read_all(node.stderr.take());
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = node.try_wait().expect("node's status") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = node.kill();
-            panic!("the page's unit tests did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = voltaic_test::wait_bounded(&mut node, Duration::from_secs(120))
+        .expect("the page's unit tests did not finish within 120 s");
     let said = out.join().unwrap_or_default() + &err.join().unwrap_or_default();
     assert!(status.success(), "the page's unit tests failed:\n{said}");
     let count = |key: &str| {

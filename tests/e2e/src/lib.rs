@@ -11,8 +11,8 @@
 
 use voltaic::Limits;
 pub use voltaic_test::{
-    api_prefs, ensure, ensure_eq, poll_until, run_phase, run_phase_managed, Checks as Driver,
-    Kit as Harness, Probe, Test as Scenario, PHASE_PREFIX, REPORT_JS,
+    api_prefs, ensure, ensure_eq, poll_until, run_phase, run_phase_managed, wait_bounded,
+    Checks as Driver, Kit as Harness, Probe, Test as Scenario, PHASE_PREFIX, REPORT_JS,
 };
 
 /// Entry point of an e2e test binary.

@@ -285,24 +285,19 @@ fn terminate(child: &mut Child, said: &dyn Fn() -> String) -> Result<(), String>
     if unsafe { libc::kill(pid, libc::SIGTERM) } != 0 {
         return Err(format!("SIGTERM: {}", std::io::Error::last_os_error()));
     }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().map_err(err)? {
+    match voltaic_e2e::wait_bounded(child, Duration::from_secs(30)) {
+        Some(status) => {
             ensure!(
                 status.success(),
                 "the quickstart ended with {status} on SIGTERM:\n{}",
                 said()
             );
-            return Ok(());
+            Ok(())
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            return Err(format!(
-                "the quickstart did not quit within 30 s of SIGTERM:\n{}",
-                said()
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(20));
+        None => Err(format!(
+            "the quickstart did not quit within 30 s of SIGTERM:\n{}",
+            said()
+        )),
     }
 }
 
@@ -360,19 +355,10 @@ fn build_quickstart() -> Result<PathBuf, String> {
     let reader = std::thread::spawn(move || std::io::read_to_string(stdout));
     // Within the test process's own bound: the test command builds it first, so
     // this is cargo finding it current.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = build.try_wait().map_err(err)? {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = build.kill();
-            return Err("cargo build -p quickstart took over 60 s: build it first \
-                        (`cargo build -p quickstart`; ./scripts/test does)"
-                .into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = voltaic_e2e::wait_bounded(&mut build, Duration::from_secs(60)).ok_or(
+        "cargo build -p quickstart took over 60 s: build it first \
+         (`cargo build -p quickstart`; ./scripts/test does)",
+    )?;
     let output = reader
         .join()
         .map_err(|_| "the reader panicked")?
