@@ -177,8 +177,10 @@ impl App {
     /// table of invoke latencies per channel. Starts the timeline if it is off (with
     /// previews of 120 characters), so it shows what comes from now on, or from the
     /// start with `VOLTAIC_TRACE`. The inspector is a window of the app like any
-    /// other; it sees the others, never they it. In a debug build, Ctrl+Alt+I in
-    /// any window opens it too (or focuses the one open).
+    /// other; it sees the others, never they it. When the app's last other window
+    /// closes, it closes too (as DevTools close with the window they inspect), so
+    /// the app still quits or hears `window-all-closed`. In a debug build,
+    /// Ctrl+Alt+I in any window opens it too (or focuses the one open).
     pub fn open_inspector(&self) -> Result<BrowserWindow, Error> {
         let inspector = self.handle().inspector()?;
         let window = BrowserWindow::new(self, inspector.options())?;
@@ -233,6 +235,27 @@ impl AppHandle {
         let window = self.create_window(inspector.options()).await?;
         inspector.show_in(&window)?;
         Ok(window)
+    }
+
+    /// `closed` has gone, and `left` are the windows still open: if they are all
+    /// inspectors, they close too, as DevTools close with the window they inspect,
+    /// so that the app's last window going still means `window-all-closed`.
+    pub(crate) fn close_lone_inspectors(&self, closed: u32, left: &[BrowserWindow]) {
+        let Some(inspector) = lock(&self.inspector).clone() else {
+            return;
+        };
+        let alone = {
+            let mut inspectors = lock(&inspector.windows);
+            let was_inspector = inspectors.contains(&closed);
+            inspectors.retain(|id| *id != closed);
+            !was_inspector && left.iter().all(|window| inspectors.contains(&window.id()))
+        };
+        if alone {
+            for window in left {
+                // Fails only for a window already going, which is what was asked.
+                let _ = window.destroy();
+            }
+        }
     }
 
     /// The inspector's API, declared on first use.

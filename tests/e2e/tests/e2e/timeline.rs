@@ -377,7 +377,8 @@ fn build_quickstart() -> Result<PathBuf, String> {
 
 /// The inspector, opened on a running app, shows another window's traffic live:
 /// its invokes and sends in the list, its invoke channel in the latency table,
-/// none of its own traffic; and its filter narrows the list.
+/// none of its own traffic; its filter narrows the list; and it closes with the
+/// last window it inspects.
 pub(crate) fn inspector_shows_live_traffic(h: &Harness) -> Result<Driver, String> {
     let ipc = h.app().ipc_main();
     ipc.handle("insp:get", |_: IpcEvent, n: u32| Ok::<_, String>(n + 1))
@@ -400,6 +401,10 @@ pub(crate) fn inspector_shows_live_traffic(h: &Harness) -> Result<Driver, String
         ),
     )?;
     let probe = h.probe();
+    let record = probe.clone();
+    inspector.on_closed(move || record.record("inspector:closed"));
+    let (record, app) = (probe.clone(), h.app().handle());
+    app.on_window_all_closed(move || record.record("app:window-all-closed"));
     let shot = h.dir().join("inspector.png");
     Ok(Box::pin(async move {
         ensure_eq!(probe.result("done").await?, json!(true));
@@ -442,7 +447,15 @@ pub(crate) fn inspector_shows_live_traffic(h: &Harness) -> Result<Driver, String
             !rows.is_empty() && rows.iter().all(|row| row.contains("insp:note")),
             "the filter 'insp:note' left {rows:?}"
         );
-        drop(page);
+        // The inspected window's going leaves the inspector alone: it closes too,
+        // as DevTools do, and the app hears that its last window closed.
+        page.close().map_err(err)?;
+        probe.expect("inspector:closed").await?;
+        probe.expect("app:window-all-closed").await?;
+        ensure!(
+            app.get_all_windows().is_empty(),
+            "windows left open after the last one closed"
+        );
         Ok(())
     }))
 }
