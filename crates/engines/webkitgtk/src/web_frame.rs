@@ -187,53 +187,86 @@ impl WebFrame {
 type Value = serde_json::Value;
 
 /// Runs `code` in the page's world, or in the isolated world named `world`, and
-/// answers with its result as JSON. An
-/// expression is run as an async function's return value, so that a promise it
-/// gives is awaited, as Electron does; code that is not an expression (statements)
-/// is run as a script and answers with its completion value.
+/// answers with its result as JSON. An expression is run as an async function's
+/// return value, so that a promise it gives is awaited, as Electron does; code that
+/// is not an expression (statements) is run as a script and answers with its
+/// completion value.
 ///
 /// Which of the two it is, is asked first without running anything: the code is
 /// compiled as the body of an arrow function that is returned, not called. Trying
 /// it as an expression and falling back on a SyntaxError would run it twice when
-/// it throws a SyntaxError of its own (`JSON.parse('{')`).
-pub(crate) fn execute(
-    view: &webkit2gtk::WebView,
-    code: &str,
-    world: Option<String>,
-    done: impl FnOnce(Result<Value, String>) + 'static,
-) {
-    let probe = format!("return typeof (async () => (\n{code}\n));");
-    let code = code.to_owned();
-    let runner = view.clone();
-    let probe_world = world.clone();
+/// it throws a SyntaxError of its own (`JSON.parse('{')`). The compiling is done by
+/// `new Function` in Voltaic's isolated world, which the page's CSP does not hold
+/// to, so that its SyntaxError is caught there: a function body that fails to
+/// compile is reported to the page as an uncaught error, which its `error`
+/// listeners and the console would hear of on every run of statements.
+pub(crate) fn execute<D>(view: &webkit2gtk::WebView, code: &str, world: Option<String>, done: D)
+where
+    D: FnOnce(Result<Value, String>) + 'static,
+{
+    let body = format!("return typeof (async () => (\n{code}\n));");
+    // A string always has a JSON form.
+    let literal = serde_json::to_string(&body).unwrap_or_default();
+    let probe = format!(
+        "try {{ new Function({literal}); return true; }} \
+         catch (e) {{ if (e instanceof SyntaxError) return false; throw e; }}"
+    );
+    let (runner, code) = (view.clone(), code.to_owned());
     view.call_async_javascript_function(
         &probe,
         None,
-        probe_world.as_deref(),
+        Some(voltaic_preload::ISOLATED_WORLD),
         None,
         None::<&webkit2gtk::gio::Cancellable>,
-        move |compiled| {
-            let done = move |result| done(script_result(result));
-            if compiled.is_ok() {
-                runner.call_async_javascript_function(
-                    &format!("return (\n{code}\n);"),
-                    None,
-                    world.as_deref(),
-                    None,
-                    None::<&webkit2gtk::gio::Cancellable>,
-                    done,
-                );
-            } else {
-                runner.evaluate_javascript(
-                    &code,
-                    world.as_deref(),
-                    None,
-                    None::<&webkit2gtk::gio::Cancellable>,
-                    done,
-                );
+        move |answer| {
+            use javascriptcore::ValueExt;
+            match answer {
+                Ok(expression) if expression.is_boolean() => {
+                    run(&runner, &code, world, expression.to_boolean(), done);
+                }
+                // A WebKit holding its isolated worlds to the page's CSP (an
+                // EvalError): the body is compiled where the code will run, and
+                // its SyntaxError reaches the page.
+                _ => {
+                    let (compiler, target) = (runner.clone(), world.clone());
+                    compiler.call_async_javascript_function(
+                        &body,
+                        None,
+                        target.as_deref(),
+                        None,
+                        None::<&webkit2gtk::gio::Cancellable>,
+                        move |compiled| run(&runner, &code, world, compiled.is_ok(), done),
+                    );
+                }
             }
         },
     );
+}
+
+/// Runs `code`, an expression or statements, in `world`.
+fn run<D>(view: &webkit2gtk::WebView, code: &str, world: Option<String>, expression: bool, done: D)
+where
+    D: FnOnce(Result<Value, String>) + 'static,
+{
+    let done = move |result| done(script_result(result));
+    if expression {
+        view.call_async_javascript_function(
+            &format!("return (\n{code}\n);"),
+            None,
+            world.as_deref(),
+            None,
+            None::<&webkit2gtk::gio::Cancellable>,
+            done,
+        );
+    } else {
+        view.evaluate_javascript(
+            code,
+            world.as_deref(),
+            None,
+            None::<&webkit2gtk::gio::Cancellable>,
+            done,
+        );
+    }
 }
 
 /// A script's result as JSON: `undefined` as `null`, anything JSON cannot hold as

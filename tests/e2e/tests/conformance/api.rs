@@ -1135,14 +1135,18 @@ page_case!(
 
 page_case!(
     web_frame_execute_java_script_runs_in_the_page_world,
-    "`webFrame.executeJavaScript(code)` runs in the page's world (past its Content-Security-Policy, which forbids eval here): the promise settles with the result, awaits a promise, and rejects with an exception.",
+    "`webFrame.executeJavaScript(code)` runs in the page's world (past its Content-Security-Policy, which forbids eval here): the promise settles with the result, awaits a promise, and rejects with an exception; statements that run well raise no error event in the page.",
     "const { webFrame } = require('electron');\n\
      contextBridge.exposeInMainWorld('js', { run: (code) => webFrame.executeJavaScript(code), preloadSees: () => typeof window.pageValue });",
     "window.pageValue = 42;\n\
+     let pageErrors = 0;\n\
+     window.addEventListener('error', () => { pageErrors += 1; }, true);\n\
+     window.onerror = () => { pageErrors += 1; };\n\
      check(window.js.preloadSees() === 'undefined', 'the preload world does not see page globals');\n\
      check((await window.js.run('window.pageValue')) === 42, 'the page world\\'s value');\n\
      check((await window.js.run('Promise.resolve(7)')) === 7, 'a promise awaited');\n\
      check((await window.js.run('let a = 2; a * 3')) === 6, 'statements give their completion value');\n\
+     check(pageErrors === 0, 'running statements gave the page ' + pageErrors + ' error events');\n\
      check(JSON.stringify(await window.js.run('({ a: [1, \"x\"] })')) === '{\"a\":[1,\"x\"]}', 'an object copied');\n\
      check((await errorOf(() => window.js.run('throw new Error(\"boom\")'))).includes('boom'), 'the exception');\n\
      check((await errorOf(() => window.js.run('(window.runs = (window.runs || 0) + 1, JSON.parse(\"{\"))'))).includes('JSON'), 'a SyntaxError thrown when run');\n\
