@@ -177,10 +177,12 @@ impl App {
     /// table of invoke latencies per channel. Starts the timeline if it is off (with
     /// previews of 120 characters), so it shows what comes from now on, or from the
     /// start with `VOLTAIC_TRACE`. The inspector is a window of the app like any
-    /// other; it sees the others, never they it. When the app's last other window
-    /// closes, it closes too (as DevTools close with the window they inspect), so
-    /// the app still quits or hears `window-all-closed`. In a debug build,
-    /// Ctrl+Alt+I in any window opens it too (or focuses the one open).
+    /// other, except that, like DevTools, it keeps no app running: when the app's
+    /// last other window closes, the app quits or hears `window-all-closed` as it
+    /// would without it (an app that stays keeps its inspector open, and hears
+    /// `window-all-closed` again when that closes). It sees the other windows,
+    /// never they it. In a debug build, Ctrl+Alt+I in any window opens it too (or
+    /// focuses the one open).
     pub fn open_inspector(&self) -> Result<BrowserWindow, Error> {
         let inspector = self.handle().inspector()?;
         let window = BrowserWindow::new(self, inspector.options())?;
@@ -237,25 +239,18 @@ impl AppHandle {
         Ok(window)
     }
 
-    /// `closed` has gone, and `left` are the windows still open: if they are all
-    /// inspectors, they close too, as DevTools close with the window they inspect,
-    /// so that the app's last window going still means `window-all-closed`.
-    pub(crate) fn close_lone_inspectors(&self, closed: u32, left: &[BrowserWindow]) {
+    /// Whether `closed`'s going leaves the app without a window of its own, `left`
+    /// being those still open: none at all, or, when `closed` was not an inspector,
+    /// inspectors only. An inspector, like DevTools, keeps no app running.
+    pub(crate) fn leaves_no_window(&self, closed: u32, left: &[BrowserWindow]) -> bool {
         let Some(inspector) = lock(&self.inspector).clone() else {
-            return;
+            return left.is_empty();
         };
-        let alone = {
-            let mut inspectors = lock(&inspector.windows);
-            let was_inspector = inspectors.contains(&closed);
-            inspectors.retain(|id| *id != closed);
-            !was_inspector && left.iter().all(|window| inspectors.contains(&window.id()))
-        };
-        if alone {
-            for window in left {
-                // Fails only for a window already going, which is what was asked.
-                let _ = window.destroy();
-            }
-        }
+        let mut inspectors = lock(&inspector.windows);
+        let was_inspector = inspectors.contains(&closed);
+        inspectors.retain(|id| *id != closed);
+        left.is_empty()
+            || (!was_inspector && left.iter().all(|window| inspectors.contains(&window.id())))
     }
 
     /// The inspector's API, declared on first use.

@@ -191,8 +191,8 @@ impl PagePolicy {
 
     /// The window is gone: the app forgets it, its `closed` listeners run, and if
     /// it was the last, the app's `window-all-closed` ones, or else the app quits
-    /// (Electron's default); inspectors left alone close first. Engines call this
-    /// once per window, on their thread.
+    /// (Electron's default); an IPC inspector left open does not count. Engines
+    /// call this once per window, on their thread.
     pub fn closed(&self) {
         self.app.set_focused(self.window, false);
         self.app.forget_window(self.window);
@@ -200,10 +200,8 @@ impl PagePolicy {
         self.lifecycle("closed");
         self.events.closed.emit(&());
         let left = self.app.get_all_windows();
-        if left.is_empty() {
+        if self.app.leaves_no_window(self.window, &left) {
             self.app.all_windows_closed();
-        } else {
-            self.app.close_lone_inspectors(self.window, &left);
         }
     }
 }

@@ -192,21 +192,21 @@ type Value = serde_json::Value;
 /// is not an expression (statements) is run as a script and answers with its
 /// completion value.
 ///
-/// Which of the two it is, is asked first without running anything: the code is
-/// compiled as the body of an arrow function that is returned, not called. Trying
-/// it as an expression and falling back on a SyntaxError would run it twice when
-/// it throws a SyntaxError of its own (`JSON.parse('{')`). The compiling is done by
-/// `new Function` in Voltaic's isolated world, which the page's CSP does not hold
-/// to, so that its SyntaxError is caught there: a function body that fails to
-/// compile is reported to the page as an uncaught error, which its `error`
-/// listeners and the console would hear of on every run of statements.
+/// Which of the two it is, is asked first without running anything: a function
+/// whose body mentions the code as an arrow function's is compiled by `new
+/// Function` and never called. Trying the code as an expression and falling back
+/// on a SyntaxError would run it twice when it throws a SyntaxError of its own
+/// (`JSON.parse('{')`). `new Function` runs in Voltaic's isolated world, which the
+/// page's CSP does not hold to, and its SyntaxError is caught there: a function
+/// body that fails to compile where WebKit runs it is reported to the page as an
+/// uncaught error, which its `error` listeners and the console would hear of on
+/// every run of statements.
 pub(crate) fn execute<D>(view: &webkit2gtk::WebView, code: &str, world: Option<String>, done: D)
 where
     D: FnOnce(Result<Value, String>) + 'static,
 {
     let body = format!("return typeof (async () => (\n{code}\n));");
-    // A string always has a JSON form.
-    let literal = serde_json::to_string(&body).unwrap_or_default();
+    let literal = Value::String(body.clone()).to_string();
     let probe = format!(
         "try {{ new Function({literal}); return true; }} \
          catch (e) {{ if (e instanceof SyntaxError) return false; throw e; }}"
@@ -224,9 +224,11 @@ where
                 Ok(expression) if expression.is_boolean() => {
                     run(&runner, &code, world, expression.to_boolean(), done);
                 }
-                // A WebKit holding its isolated worlds to the page's CSP (an
-                // EvalError): the body is compiled where the code will run, and
-                // its SyntaxError reaches the page.
+                // No answer: a WebKit holding its isolated worlds to the page's
+                // CSP (an EvalError, which the page may also see reported as a
+                // violation), or a preload that replaced `Function`. The body is
+                // then compiled where the code will run, and a SyntaxError of it
+                // reaches the page as before.
                 _ => {
                     let (compiler, target) = (runner.clone(), world.clone());
                     compiler.call_async_javascript_function(

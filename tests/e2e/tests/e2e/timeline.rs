@@ -377,8 +377,8 @@ fn build_quickstart() -> Result<PathBuf, String> {
 
 /// The inspector, opened on a running app, shows another window's traffic live:
 /// its invokes and sends in the list, its invoke channel in the latency table,
-/// none of its own traffic; its filter narrows the list; and it closes with the
-/// last window it inspects.
+/// none of its own traffic; its filter narrows the list; and, like DevTools, it
+/// keeps no app running.
 pub(crate) fn inspector_shows_live_traffic(h: &Harness) -> Result<Driver, String> {
     let ipc = h.app().ipc_main();
     ipc.handle("insp:get", |_: IpcEvent, n: u32| Ok::<_, String>(n + 1))
@@ -447,11 +447,19 @@ pub(crate) fn inspector_shows_live_traffic(h: &Harness) -> Result<Driver, String
             !rows.is_empty() && rows.iter().all(|row| row.contains("insp:note")),
             "the filter 'insp:note' left {rows:?}"
         );
-        // The inspected window's going leaves the inspector alone: it closes too,
-        // as DevTools do, and the app hears that its last window closed.
+        // The inspected window's going is the app's last window's: the app hears
+        // it (and, as it listens, stays), and the inspector stays open with it.
+        let at = probe.lines().len();
         page.close().map_err(err)?;
-        probe.expect("inspector:closed").await?;
-        probe.expect("app:window-all-closed").await?;
+        let at = probe.expect_after(at, "app:window-all-closed").await?;
+        ensure!(
+            inspector.is_open(),
+            "the inspector closed, although the app stays"
+        );
+        // Its own going, with no window left, is heard too.
+        inspector.close().map_err(err)?;
+        let at = probe.expect_after(at, "inspector:closed").await?;
+        probe.expect_after(at, "app:window-all-closed").await?;
         ensure!(
             app.get_all_windows().is_empty(),
             "windows left open after the last one closed"
