@@ -90,16 +90,45 @@ impl Limits {
     }
 }
 
-type ConsoleHook = Arc<dyn Fn(&ConsoleMessage) + Send + Sync>;
-type WindowHook = Arc<dyn Fn(u32) + Send + Sync>;
+/// Listeners the app adds and the dispatcher calls, each with `&A`; called from a
+/// copy of the list, so that a listener may add another.
+struct Hooks<A: ?Sized + 'static>(RwLock<Vec<Hook<A>>>);
+
+type Hook<A> = Arc<dyn Fn(&A) + Send + Sync>;
+
+impl<A: ?Sized> Default for Hooks<A> {
+    fn default() -> Self {
+        Self(RwLock::default())
+    }
+}
+
+impl<A: ?Sized> Hooks<A> {
+    fn add(&self, hook: impl Fn(&A) + Send + Sync + 'static) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::new(hook));
+    }
+
+    fn call(&self, arg: &A) {
+        let hooks = self
+            .0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for hook in hooks {
+            hook(arg);
+        }
+    }
+}
 
 struct Registry {
     runtime: Handle,
     limits: Limits,
     scope: IpcScope,
     apis: RwLock<HashMap<String, Api>>,
-    console_hooks: RwLock<Vec<ConsoleHook>>,
-    inspector_hooks: RwLock<Vec<WindowHook>>,
+    console_hooks: Hooks<ConsoleMessage>,
+    inspector_hooks: Hooks<u32>,
     schemas: Schemas,
     inline: AtomicBool,
     timeline: Timeline,
@@ -141,8 +170,8 @@ impl IpcMain {
                 limits,
                 scope: IpcScope::default(),
                 apis: RwLock::default(),
-                console_hooks: RwLock::default(),
-                inspector_hooks: RwLock::default(),
+                console_hooks: Hooks::default(),
+                inspector_hooks: Hooks::default(),
                 schemas: Schemas::default(),
                 inline: AtomicBool::new(true),
                 timeline: Timeline::default(),
@@ -437,11 +466,7 @@ impl IpcMain {
     /// `console-message` event). Messages are also logged through `tracing` under the
     /// target `voltaic::console` whether or not a hook is set.
     pub fn on_console_message(&self, hook: impl Fn(&ConsoleMessage) + Send + Sync + 'static) {
-        self.registry
-            .console_hooks
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::new(hook));
+        self.registry.console_hooks.add(hook);
     }
 
     /// Calls `hook` with the window's id when the user presses the IPC inspector's
@@ -451,9 +476,7 @@ impl IpcMain {
     pub fn on_inspector_key(&self, hook: impl Fn(u32) + Send + Sync + 'static) {
         self.registry
             .inspector_hooks
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::new(hook));
+            .add(move |window: &u32| hook(*window));
     }
 
     /// Connects a renderer: returns the [`Connection`] through which the transport
@@ -670,15 +693,7 @@ impl IpcMain {
             } => self.console(sender.id(), level, source, text),
             RendererMessage::Inspector {} => {
                 if self.check_origin(sender, &frame).is_ok() {
-                    let hooks = self
-                        .registry
-                        .inspector_hooks
-                        .read()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .clone();
-                    for hook in hooks {
-                        hook(sender.id());
-                    }
+                    self.registry.inspector_hooks.call(&sender.id());
                 }
             }
             RendererMessage::ExposedIpcRenderer { key } => {
@@ -1050,15 +1065,7 @@ impl IpcMain {
                 tracing::error!(target: "voltaic::console", window = window_id, world, "{text}")
             }
         }
-        let hooks = self
-            .registry
-            .console_hooks
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        for hook in hooks {
-            hook(&message);
-        }
+        self.registry.console_hooks.call(&message);
     }
 }
 
