@@ -17,6 +17,7 @@ use crate::hooks::{
     Hooks, NavigationRequest, PermissionRequest, RenderProcessGone, WindowOpenAction,
     WindowOpenRequest,
 };
+use crate::lifecycle::EmitAllowed;
 use crate::lifecycle::{AppEvents, Preventable};
 use crate::security::{self, SecurityReport};
 use crate::{BrowserWindow, BrowserWindowOptions, Error, SandboxState};

@@ -4,7 +4,6 @@
 //! on: the engine's for what the user does, the caller's for what the app asks.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
 
 /// An event its listeners may prevent, as Electron's `event.preventDefault()`.
 #[derive(Debug, Default)]
@@ -24,49 +23,16 @@ impl Preventable {
     }
 }
 
-type Listener<E> = Arc<dyn Fn(&E) + Send + Sync>;
+pub(crate) use voltaic_core::Listeners;
 
-/// The listeners of one event, called in the order they were added.
-pub(crate) struct Listeners<E: ?Sized>(RwLock<Vec<Listener<E>>>);
-
-impl<E: ?Sized> Default for Listeners<E> {
-    fn default() -> Self {
-        Self(RwLock::default())
-    }
-}
-
-impl<E: ?Sized> Listeners<E> {
-    pub(crate) fn add(&self, listener: impl Fn(&E) + Send + Sync + 'static) {
-        self.0
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::new(listener));
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_empty()
-    }
-
-    /// Calls every listener with `event`. The list is copied first, so that a
-    /// listener may add another.
-    pub(crate) fn emit(&self, event: &E) {
-        let listeners = self
-            .0
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        for listener in listeners {
-            listener(event);
-        }
-    }
-}
-
-impl Listeners<Preventable> {
+/// What the app asks of a preventable event's listeners.
+pub(crate) trait EmitAllowed {
     /// Emits a fresh preventable event; returns whether it went unprevented.
-    pub(crate) fn emit_allowed(&self) -> bool {
+    fn emit_allowed(&self) -> bool;
+}
+
+impl EmitAllowed for Listeners<Preventable> {
+    fn emit_allowed(&self) -> bool {
         let event = Preventable::default();
         self.emit(&event);
         !event.is_default_prevented()
@@ -157,7 +123,7 @@ pub(crate) struct AppEvents {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
     #[test]
     fn listeners_run_in_order_and_any_may_prevent() {

@@ -12,6 +12,7 @@ use crate::hooks::{
     Hooks, NavigationRequest, PermissionKind, PermissionRequest, RenderProcessGone,
     RenderProcessGoneReason, WindowOpenAction, WindowOpenRequest,
 };
+use crate::lifecycle::EmitAllowed;
 use crate::lifecycle::{PageEvent, Preventable, WindowEvents};
 use crate::AppHandle;
 use crate::WindowEvent;

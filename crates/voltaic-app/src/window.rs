@@ -14,6 +14,7 @@ use crate::content::{self, AppContent};
 use crate::engine::{
     Command, Connector, EngineProxy, LoadTarget, WindowFactory, WindowOp, WindowSpec,
 };
+use crate::lifecycle::EmitAllowed;
 use crate::lifecycle::{PageEvent, Preventable, WindowEvents};
 use crate::native::{Icon, Rectangle, WindowChange, WindowEvent, WindowState};
 use crate::page_policy::PagePolicy;

@@ -18,6 +18,7 @@ use crate::api::{Api, Kind as ApiKind};
 use crate::console::{ConsoleLevel, ConsoleMessage, ConsoleSource};
 use crate::event::ReturnSlot;
 use crate::handler::{ErasedHandler, HandlerFuture};
+use crate::listeners::Listeners;
 use crate::policy::{Direction, WindowPolicy};
 use crate::protocol::{MainMessage, ProtocolError, RendererMessage};
 use crate::rate::RateLimiter;
@@ -90,45 +91,13 @@ impl Limits {
     }
 }
 
-/// Listeners the app adds and the dispatcher calls, each with `&A`; called from a
-/// copy of the list, so that a listener may add another.
-struct Hooks<A: ?Sized + 'static>(RwLock<Vec<Hook<A>>>);
-
-type Hook<A> = Arc<dyn Fn(&A) + Send + Sync>;
-
-impl<A: ?Sized> Default for Hooks<A> {
-    fn default() -> Self {
-        Self(RwLock::default())
-    }
-}
-
-impl<A: ?Sized> Hooks<A> {
-    fn add(&self, hook: impl Fn(&A) + Send + Sync + 'static) {
-        self.0
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::new(hook));
-    }
-
-    fn call(&self, arg: &A) {
-        let hooks = self
-            .0
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        for hook in hooks {
-            hook(arg);
-        }
-    }
-}
-
 struct Registry {
     runtime: Handle,
     limits: Limits,
     scope: IpcScope,
     apis: RwLock<HashMap<String, Api>>,
-    console_hooks: Hooks<ConsoleMessage>,
-    inspector_hooks: Hooks<u32>,
+    console_hooks: Listeners<ConsoleMessage>,
+    inspector_hooks: Listeners<u32>,
     schemas: Schemas,
     inline: AtomicBool,
     timeline: Timeline,
@@ -170,8 +139,8 @@ impl IpcMain {
                 limits,
                 scope: IpcScope::default(),
                 apis: RwLock::default(),
-                console_hooks: Hooks::default(),
-                inspector_hooks: Hooks::default(),
+                console_hooks: Listeners::default(),
+                inspector_hooks: Listeners::default(),
                 schemas: Schemas::default(),
                 inline: AtomicBool::new(true),
                 timeline: Timeline::default(),
@@ -693,7 +662,7 @@ impl IpcMain {
             } => self.console(sender.id(), level, source, text),
             RendererMessage::Inspector {} => {
                 if self.check_origin(sender, &frame).is_ok() {
-                    self.registry.inspector_hooks.call(&sender.id());
+                    self.registry.inspector_hooks.emit(&sender.id());
                 }
             }
             RendererMessage::ExposedIpcRenderer { key } => {
@@ -1065,7 +1034,7 @@ impl IpcMain {
                 tracing::error!(target: "voltaic::console", window = window_id, world, "{text}")
             }
         }
-        self.registry.console_hooks.call(&message);
+        self.registry.console_hooks.emit(&message);
     }
 }
 

@@ -42,6 +42,7 @@ mod event;
 mod frame;
 pub mod handler;
 mod ipc_main;
+mod listeners;
 mod page_mock;
 mod policy;
 mod ports;
@@ -64,6 +65,7 @@ pub use event::IpcEvent;
 pub use frame::SenderFrame;
 pub use handler::{Handler, IntoReply, Json};
 pub use ipc_main::{Connection, IpcMain, Limits, SyncResponder};
+pub use listeners::Listeners;
 pub use policy::{
     AllowedOrigins, ChannelGrants, ChannelPattern, Direction, WindowPolicy, APP_ORIGIN,
 };
